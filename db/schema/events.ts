@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { createdAt, sqlList, timestampMs } from './columns'
+import { members } from './members'
+
+export const OUTBOX_STATUSES = ['PENDING', 'PUBLISHED', 'DEAD'] as const
+
+/**
+ * Transactional outbox: written in the same transaction as the state change it announces; a relay leases
+ * pending rows (lease_owner/lease_until, SQLite has no SKIP LOCKED) and marks them PUBLISHED only after the
+ * broker acknowledged them.
+ */
+export const outboxEvents = sqliteTable(
+  'outbox_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: text('event_id').notNull().unique(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: text('aggregate_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: OUTBOX_STATUSES }).notNull().default('PENDING'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestampMs('next_attempt_at'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestampMs('lease_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    publishedAt: timestampMs('published_at'),
+  },
+  (t) => [
+    check('outbox_status_check', sql`${t.status} in (${sqlList(OUTBOX_STATUSES)})`),
+    index('idx_outbox_pending').on(t.status, t.id),
+  ],
+)
+
+export const IDEMPOTENCY_STATES = ['IN_PROGRESS', 'COMPLETED'] as const
+
+/** Idempotency keys (SPEC §6): scoped per member, kept 24 h, replayed by request fingerprint. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: IDEMPOTENCY_STATES }).notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    createdAt: createdAt(),
+    expiresAt: timestampMs('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.key] }),
+    check('idempotency_state_check', sql`${t.state} in (${sqlList(IDEMPOTENCY_STATES)})`),
+    index('idx_idempotency_expires').on(t.expiresAt),
+  ],
+)

@@ -1,0 +1,4 @@
+export * from './catalog'
+export * from './events'
+export * from './members'
+export * from './orders'

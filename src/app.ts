@@ -1,0 +1,82 @@
+/**
+ * createApp(deps): the whole HTTP surface. Cross-cutting plugins first (request id, problem details, body
+ * limits, docs, health), then the feature modules. No I/O here: tests build exactly this app.
+ */
+import { Elysia } from 'elysia'
+import type { Deps } from './deps'
+import { authGuard } from './http/auth'
+import { bodyParsing } from './http/body-parsing'
+import { actuator } from './http/health'
+import { openApiDocs } from './http/openapi'
+import { problemHandler } from './http/problem'
+import { requestContext } from './http/request-context'
+import { authRoutes } from './modules/auth/auth.routes'
+import { AuthService } from './modules/auth/auth.service'
+import { categoriesRoutes } from './modules/catalog/categories.routes'
+import { CategoriesService } from './modules/catalog/categories.service'
+import { ProductImagesService } from './modules/catalog/product-images.service'
+import { productsRoutes } from './modules/catalog/products.routes'
+import { ProductsService } from './modules/catalog/products.service'
+import { uploadedFiles } from './modules/catalog/uploads.routes'
+import { membersRoutes } from './modules/members/members.routes'
+import { MembersService } from './modules/members/members.service'
+
+/** Multipart bodies are accepted on these paths only; everything else is JSON. */
+export const MULTIPART_PATHS = /^\/api\/v1\/products\/[^/]+\/images\/?$/
+
+/** The largest legal request: a full set of images plus multipart framing. Bun refuses anything larger. */
+export function maxRequestBodyBytes(config: Deps['config']): number {
+  return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
+}
+
+export function createApp(deps: Deps) {
+  const { config, database, logger } = deps
+  const members = new MembersService(database)
+  const auth = new AuthService({
+    database,
+    members,
+    jwt: deps.jwt,
+    tokenBlacklist: deps.tokenBlacklist,
+    accountLimiter: deps.loginLimiters.account,
+    ipLimiter: deps.loginLimiters.ip,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+  })
+  const categories = new CategoriesService(database)
+  const products = new ProductsService(database, categories, deps.cursors)
+  const images = new ProductImagesService(database, products, config.uploadDir, {
+    maxBytes: config.http.imageMaxBytes,
+    maxPerProduct: config.http.maxImagesPerProduct,
+  })
+  const guard = authGuard(deps)
+
+  const app = new Elysia({ name: 'marketplace' })
+  return app
+    .use(requestContext(logger))
+    .use(problemHandler(logger, () => app.routes))
+    .use(
+      bodyParsing({
+        jsonBytes: config.http.bodyLimitBytes,
+        multipartBytes: maxRequestBodyBytes(config),
+        multipartPaths: MULTIPART_PATHS,
+      }),
+    )
+    .use(openApiDocs({ version: deps.info.version }))
+    .use(
+      actuator({
+        checks: {
+          db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
+        },
+        lifecycle: deps.lifecycle,
+        info: deps.info,
+        jwt: deps.jwt,
+        tokenBlacklist: deps.tokenBlacklist,
+      }),
+    )
+    .use(authRoutes(guard, auth))
+    .use(membersRoutes(guard, members))
+    .use(categoriesRoutes(guard, categories))
+    .use(productsRoutes(guard, products, images))
+    .use(uploadedFiles(config.uploadDir))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,139 @@
+/**
+ * The only reader of the environment. Every setting is parsed once at start, with its default here and nowhere
+ * else; a bad value stops the start with one message naming every bad variable (SPEC §2).
+ */
+
+export type Config = Readonly<{
+  port: number
+  host: string
+  databaseUrl: string
+  /** true when no DATABASE_URL/REDIS_URL/KAFKA_BROKERS is set: the embedded default of SPEC §2 */
+  isEmbedded: boolean
+  seedDemoData: boolean
+  jwt: Readonly<{
+    secret: string
+    /** false when the secret was generated at start (tokens die with the process) */
+    isSecretConfigured: boolean
+    issuer: string
+    audience: string
+    accessTtlSeconds: number
+    refreshTtlSeconds: number
+  }>
+  http: Readonly<{ bodyLimitBytes: number; imageMaxBytes: number; maxImagesPerProduct: number }>
+  uploadDir: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  login: Readonly<{ maxFailures: number; windowSeconds: number }>
+  shutdownGraceMs: number
+  /** set at build time; otherwise read from git at start when available */
+  gitCommit: string
+}>
+
+type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  }
+}
+
+/** Collects every problem before failing, so one start names every bad variable. */
+class EnvReader {
+  readonly problems: string[] = []
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string, check?: (v: string) => string | undefined): string {
+    const raw = this.env[name]
+    if (raw === undefined || raw === '') return fallback
+    const problem = check?.(raw)
+    if (problem) this.problems.push(`${name}=${JSON.stringify(raw)}: ${problem}`)
+    return raw
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name]
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected an integer in ${min}..${max}`)
+      return fallback
+    }
+    return value
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name]?.toLowerCase()
+    if (raw === undefined || raw === '') return fallback
+    if (raw === 'true' || raw === '1') return true
+    if (raw === 'false' || raw === '0') return false
+    this.problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`)
+    return fallback
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[name]
+    if (raw === undefined || raw === '') return fallback
+    if ((allowed as readonly string[]).includes(raw)) return raw as T
+    this.problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`)
+    return fallback
+  }
+}
+
+const MIB = 1024 * 1024
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function checkDatabaseUrl(url: string): string | undefined {
+  // Local files are served by bun:sqlite (see src/platform/database.ts). Remote libSQL primaries need the async
+  // write path that arrives with read replicas; until then they are refused here rather than half-supported.
+  if (!url.startsWith('file:'))
+    return 'only file: URLs are supported by this build (e.g. file:./data/marketplace.db)'
+  if (url === 'file:' || url.includes(':memory:'))
+    return 'needs a file path (in-memory databases are not shared)'
+  return undefined
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new EnvReader(env)
+  const isEmbedded = !env.DATABASE_URL && !env.REDIS_URL && !env.KAFKA_BROKERS
+  const configuredSecret = read.string('JWT_SECRET', '', (v) =>
+    v.length < 32 ? 'must be at least 32 characters' : undefined,
+  )
+  const config: Config = {
+    port: read.int('PORT', 8080, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl),
+    isEmbedded,
+    seedDemoData: read.bool('SEED_DEMO_DATA', isEmbedded),
+    jwt: {
+      secret: configuredSecret || randomSecret(),
+      isSecretConfigured: configuredSecret !== '',
+      issuer: read.string('JWT_ISSUER', 'marketplace'),
+      audience: read.string('JWT_AUDIENCE', 'marketplace-api'),
+      accessTtlSeconds: read.int('JWT_ACCESS_TTL_SECONDS', 900, 30, 86_400),
+      refreshTtlSeconds: read.int('JWT_REFRESH_TTL_SECONDS', 604_800, 60, 90 * 86_400),
+    },
+    http: {
+      bodyLimitBytes: read.int('HTTP_BODY_LIMIT_BYTES', MIB, 1024, 16 * MIB),
+      imageMaxBytes: read.int('IMAGE_MAX_BYTES', 10 * MIB, 1024, 50 * MIB),
+      maxImagesPerProduct: read.int('MAX_IMAGES_PER_PRODUCT', 5, 1, 50),
+    },
+    uploadDir: read.string('UPLOAD_DIR', './uploads'),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    login: {
+      maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    },
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    gitCommit: read.string('GIT_COMMIT', ''),
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems)
+  return config
+}
+
+function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url')
+}
+
+/** The file path behind a `file:` URL. */
+export function databaseFilePath(url: string): string {
+  return url.slice('file:'.length)
+}

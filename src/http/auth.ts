@@ -1,0 +1,57 @@
+/**
+ * The auth guard, as an Elysia macro: `{ auth: 'any' }` or `{ auth: ['SELLER'] }` on a route resolves the
+ * caller's `principal` from the Bearer access token or stops the request: no/invalid/expired/revoked token →
+ * 401 (with `WWW-Authenticate`), valid token with the wrong role → 403. ADMIN is not a superuser here: routes
+ * that admins may use list ADMIN explicitly. Ownership (BOLA) is checked in services, which answer 404.
+ */
+import { Elysia } from 'elysia'
+import type { Role } from '../../db/schema'
+import { AppError } from '../errors'
+import type { JwtCodec } from '../platform/jwt'
+import type { TokenBlacklist } from '../platform/token-blacklist'
+
+export type Principal = { memberId: number; role: Role; jti: string; expiresAt: number }
+
+export type AuthRequirement = 'any' | readonly Role[]
+
+export const BEARER_SECURITY = [{ bearerAuth: [] as string[] }]
+
+export async function authenticate(
+  authorization: string | undefined,
+  jwt: JwtCodec,
+  blacklist: TokenBlacklist,
+): Promise<Principal> {
+  const match = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/)
+  if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'A Bearer access token is required')
+  const claims = await jwt.verify('access', match[1])
+  if (claims === 'expired') throw new AppError('TOKEN_EXPIRED', 'The access token has expired')
+  if (claims === 'invalid') throw new AppError('UNAUTHENTICATED', 'The access token is invalid')
+  if (await blacklist.has(claims.jti)) throw new AppError('UNAUTHENTICATED', 'The access token was revoked')
+  return { memberId: claims.memberId, role: claims.role, jti: claims.jti, expiresAt: claims.expiresAt }
+}
+
+export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist }) {
+  return new Elysia({ name: 'auth-guard' }).macro({
+    auth(requirement: AuthRequirement) {
+      return {
+        detail: { security: BEARER_SECURITY },
+        async resolve({ headers }) {
+          const principal = await authenticate(headers.authorization, deps.jwt, deps.tokenBlacklist)
+          if (requirement !== 'any' && !requirement.includes(principal.role)) {
+            throw new AppError('ACCESS_DENIED', `This action needs the role ${requirement.join(' or ')}`)
+          }
+          return { principal }
+        },
+      }
+    },
+    /** Public routes that show more to some callers: no token → anonymous, a bad token → 401. */
+    optionalAuth: {
+      async resolve({ headers }) {
+        const viewer: Principal | undefined = headers.authorization
+          ? await authenticate(headers.authorization, deps.jwt, deps.tokenBlacklist)
+          : undefined
+        return { viewer }
+      },
+    },
+  })
+}

@@ -1,0 +1,80 @@
+/**
+ * Schemas shared by every module: the problem body (RFC 9457), id params, page queries and page envelopes.
+ * Written once; validation, TypeScript types and the OpenAPI document all come from these.
+ */
+import { type TSchema, t } from 'elysia'
+
+export const Problem = t.Object(
+  {
+    type: t.String(),
+    title: t.String(),
+    status: t.Integer(),
+    detail: t.String(),
+    instance: t.String(),
+    code: t.String(),
+    requestId: t.String(),
+    errors: t.Optional(t.Array(t.Object({ field: t.String(), message: t.String() }))),
+  },
+  { $id: '#/components/schemas/Problem', description: 'RFC 9457 problem details' },
+)
+
+/** Positive integer id in a path; anything else is a 400, never a 500. */
+export const Id = t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+export const IdParams = t.Object({
+  id: t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 }),
+})
+
+export const MAX_PAGE_SIZE = 100
+export const DEFAULT_PAGE_SIZE = 20
+
+export const OffsetPageQuery = {
+  page: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000, multipleOf: 1, default: 0 })),
+  size: t.Optional(
+    t.Numeric({ minimum: 1, maximum: MAX_PAGE_SIZE, multipleOf: 1, default: DEFAULT_PAGE_SIZE }),
+  ),
+}
+
+export const CursorPageQuery = {
+  cursor: t.Optional(t.String({ minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' })),
+  limit: t.Optional(
+    t.Numeric({ minimum: 1, maximum: MAX_PAGE_SIZE, multipleOf: 1, default: DEFAULT_PAGE_SIZE }),
+  ),
+}
+
+export const PageInfo = t.Object({
+  number: t.Integer({ minimum: 0 }),
+  size: t.Integer({ minimum: 1 }),
+  totalElements: t.Integer({ minimum: 0 }),
+  totalPages: t.Integer({ minimum: 0 }),
+})
+
+export const OffsetPage = <T extends TSchema>(item: T) => t.Object({ items: t.Array(item), page: PageInfo })
+export const CursorPage = <T extends TSchema>(item: T) =>
+  t.Object({ items: t.Array(item), nextCursor: t.Union([t.String(), t.Null()]), hasNext: t.Boolean() })
+
+export type PageRequest = { page: number; size: number }
+export type Paged<T> = {
+  items: T[]
+  page: { number: number; size: number; totalElements: number; totalPages: number }
+}
+
+export function toPage<T>(items: T[], request: PageRequest, totalElements: number): Paged<T> {
+  return {
+    items,
+    page: {
+      number: request.page,
+      size: request.size,
+      totalElements,
+      totalPages: Math.ceil(totalElements / request.size),
+    },
+  }
+}
+
+/** The problem responses a route documents, by status: `problems(400, 401, 404)`. */
+export function problems<S extends number>(...statuses: S[]): Record<S, typeof Problem> {
+  return Object.fromEntries(statuses.map((s) => [s, Problem])) as Record<S, typeof Problem>
+}
+
+export const Timestamp = t.String({ format: 'date-time' })
+
+export const NoContent = t.Void({ description: 'No content' })

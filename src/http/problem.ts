@@ -1,0 +1,118 @@
+/**
+ * Every error leaves as an RFC 9457 problem (`application/problem+json`) with a code from src/errors.ts:
+ * AppErrors from services, Elysia's own validation / parse / not-found errors, and anything unexpected (500,
+ * logged with its stack, never shown to the client). Unknown path with a known route under another method → 405.
+ */
+import { Elysia, ValidationError } from 'elysia'
+import { AppError, type ErrorCode, type FieldProblem } from '../errors'
+import type { Logger } from '../platform/logger'
+import { requestIdOf } from './request-context'
+
+type RouteLike = { method: string; path: string }
+
+export type ProblemBody = {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  code: ErrorCode
+  requestId: string
+  errors?: FieldProblem[]
+}
+
+export function problemResponse(request: Request, error: AppError): Response {
+  const requestId = requestIdOf(request)
+  const body: ProblemBody = {
+    type: `https://marketplace.example/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    instance: new URL(request.url).pathname,
+    code: error.code,
+    requestId,
+    ...(error.options.errors ? { errors: error.options.errors } : {}),
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/problem+json',
+    'x-request-id': requestId,
+    ...error.options.headers,
+  }
+  if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="marketplace"'
+  return new Response(JSON.stringify(body), { status: error.status, headers })
+}
+
+function fieldProblems(error: ValidationError): FieldProblem[] {
+  const seen = new Set<string>()
+  const problems: FieldProblem[] = []
+  for (const issue of error.all) {
+    const path = 'path' in issue && typeof issue.path === 'string' ? issue.path : ''
+    const field = path.replace(/^\//, '').replaceAll('/', '.') || error.type
+    const message = 'message' in issue && issue.message ? String(issue.message) : 'is invalid'
+    const key = `${field}:${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    problems.push({ field, message })
+    if (problems.length >= 20) break
+  }
+  return problems
+}
+
+/** Compiles route templates once, to tell 405 (path exists, other method) from 404. */
+function methodIndex(routes: () => RouteLike[]) {
+  let compiled: { pattern: RegExp; method: string }[] | undefined
+  return (pathname: string): string[] => {
+    compiled ??= routes().map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`),
+    }))
+    return [...new Set(compiled.filter((r) => r.pattern.test(pathname)).map((r) => r.method))]
+  }
+}
+
+function toAppError(
+  code: unknown,
+  error: unknown,
+  request: Request,
+  allowedMethods: (p: string) => string[],
+) {
+  if (error instanceof AppError) return error
+  // Elysia wraps whatever a body parser throws (ours throw 413/415/400 AppErrors) in a ParseError
+  if (code === 'PARSE' && error instanceof Error && error.cause instanceof AppError) return error.cause
+  if (error instanceof ValidationError) {
+    if (error.type === 'response') return undefined // our own bug: the handler broke its declared contract
+    return new AppError('VALIDATION_FAILED', `Request ${error.type} is invalid`, {
+      errors: fieldProblems(error),
+    })
+  }
+  switch (code) {
+    case 'PARSE':
+      return new AppError('MALFORMED_REQUEST', 'The request body could not be parsed')
+    case 'INVALID_FILE_TYPE':
+      return new AppError('INVALID_FILE_TYPE')
+    case 'NOT_FOUND': {
+      const allowed = allowedMethods(new URL(request.url).pathname).filter((m) => m !== request.method)
+      if (allowed.length > 0) {
+        return new AppError('METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')}`, {
+          headers: { allow: allowed.join(', ') },
+        })
+      }
+      return new AppError('NOT_FOUND', 'No resource at this path')
+    }
+  }
+  // Bun/Elysia surface oversized bodies as errors with status 413
+  if (error && typeof error === 'object' && 'status' in error && error.status === 413) {
+    return new AppError('PAYLOAD_TOO_LARGE')
+  }
+  return undefined
+}
+
+export function problemHandler(logger: Logger, routes: () => RouteLike[]) {
+  const allowedMethods = methodIndex(routes)
+  return new Elysia({ name: 'problem-handler' }).onError({ as: 'global' }, ({ code, error, request }) => {
+    const appError = toAppError(code, error, request, allowedMethods)
+    if (appError) return problemResponse(request, appError)
+    logger.error({ err: error, requestId: requestIdOf(request), code }, 'unhandled error')
+    return problemResponse(request, new AppError('INTERNAL_ERROR', 'An unexpected error occurred'))
+  })
+}

@@ -1,0 +1,57 @@
+/**
+ * Composition root: loadConfig → createDeps → seed (embedded default) → createApp → listen.
+ * SIGTERM/SIGINT: readiness goes DOWN, in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), clients
+ * close, exit 0.
+ */
+
+import { seedDemoData } from '../db/demo-data'
+import { createApp, maxRequestBodyBytes } from './app'
+import { ConfigError, loadConfig } from './config'
+import { closeDeps, createDeps } from './deps'
+import { hashPassword } from './modules/auth/auth.service'
+
+function loadConfigOrExit() {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+const config = loadConfigOrExit()
+const deps = createDeps(config)
+const { logger } = deps
+if (!config.jwt.isSecretConfigured) {
+  logger.warn('JWT_SECRET is not set: using a random secret, so tokens and cursors end with this process')
+}
+if (config.seedDemoData) {
+  const { membersCreated } = await seedDemoData(deps.database, hashPassword)
+  logger.info({ membersCreated }, 'demo data ready')
+}
+
+const app = createApp(deps).listen({
+  port: config.port,
+  hostname: config.host,
+  maxRequestBodySize: maxRequestBodyBytes(config),
+})
+deps.lifecycle.isReady = true
+logger.info({ port: app.server?.port, database: config.databaseUrl }, 'marketplace listening')
+
+let isShuttingDown = false
+async function shutdown(signal: string) {
+  if (isShuttingDown) return
+  isShuttingDown = true
+  deps.lifecycle.isDraining = true
+  logger.info({ signal }, 'draining')
+  const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs))
+  await Promise.race([app.server?.stop(false), grace])
+  await closeDeps(deps)
+  logger.info('stopped')
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,0 +1,31 @@
+import { t } from 'elysia'
+import { Email, PersonName, Phone } from '../members/members.model'
+
+export const SignupBody = t.Object({
+  email: Email,
+  password: t.String({ minLength: 8, maxLength: 128 }),
+  name: PersonName,
+  phone: t.Optional(Phone),
+  role: t.UnionEnum(['BUYER', 'SELLER'], { description: 'ADMIN cannot be self-assigned' }),
+  businessNumber: t.Optional(t.String({ minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z-]+$' })),
+})
+export type SignupInput = typeof SignupBody.static
+
+export const LoginBody = t.Object({
+  email: t.String({ minLength: 1, maxLength: 254 }),
+  password: t.String({ minLength: 1, maxLength: 128 }),
+})
+
+export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 2048 }) })
+export const LogoutBody = t.Object({ refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 2048 })) })
+
+export const TokenPair = t.Object(
+  {
+    accessToken: t.String(),
+    refreshToken: t.String(),
+    tokenType: t.Literal('Bearer'),
+    expiresIn: t.Integer({ description: 'access token lifetime in seconds' }),
+  },
+  { $id: '#/components/schemas/TokenPair' },
+)
+export type TokenPair = typeof TokenPair.static

@@ -1,0 +1,34 @@
+import { and, eq, isNull } from 'drizzle-orm'
+import { refreshTokens } from '../../../db/schema'
+import type { DbOrTx } from '../../platform/database'
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect
+
+export function insertRefreshToken(
+  db: DbOrTx,
+  row: { jti: string; familyId: string; memberId: number; expiresAt: Date },
+): void {
+  db.insert(refreshTokens).values(row).run()
+}
+
+export function findRefreshToken(db: DbOrTx, jti: string): RefreshTokenRow | undefined {
+  return db.select().from(refreshTokens).where(eq(refreshTokens.jti, jti)).get()
+}
+
+/** Revokes one live token; false when it was already revoked (a concurrent rotation won). */
+export function revokeRefreshToken(db: DbOrTx, jti: string, at: Date): boolean {
+  const revoked = db
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.jti, jti), isNull(refreshTokens.revokedAt)))
+    .returning({ jti: refreshTokens.jti })
+    .all()
+  return revoked.length === 1
+}
+
+export function revokeRefreshFamily(db: DbOrTx, familyId: string, at: Date): void {
+  db.update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .run()
+}

@@ -1,0 +1,59 @@
+import { Elysia, t } from 'elysia'
+import type { authGuard } from '../../http/auth'
+import { NoContent, problems } from '../../http/common.model'
+import { Member } from '../members/members.model'
+import { LoginBody, LogoutBody, RefreshBody, SignupBody, TokenPair } from './auth.model'
+import type { AuthService } from './auth.service'
+
+export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthService) {
+  return new Elysia({ name: 'auth-routes', prefix: '/api/v1/auth' })
+    .use(guard)
+    .post(
+      '/signup',
+      async ({ body, set }) => {
+        const member = await auth.signup(body)
+        set.status = 201
+        set.headers.location = `/api/v1/members/${member.id}`
+        return member
+      },
+      {
+        body: SignupBody,
+        response: { 201: Member, ...problems(400, 409, 413, 415, 422) },
+        detail: { tags: ['Auth'], summary: 'Sign up as a buyer or seller' },
+      },
+    )
+    .post(
+      '/login',
+      ({ body, server, request }) => auth.login(body.email, body.password, clientIp(server, request)),
+      {
+        body: LoginBody,
+        response: { 200: TokenPair, ...problems(400, 401, 413, 415, 429) },
+        detail: { tags: ['Auth'], summary: 'Sign in: an access and a refresh token' },
+      },
+    )
+    .post('/refresh', ({ body }) => auth.refresh(body.refreshToken), {
+      body: RefreshBody,
+      response: { 200: TokenPair, ...problems(400, 401, 413, 415) },
+      detail: { tags: ['Auth'], summary: 'Rotate a refresh token into a new pair' },
+    })
+    .post(
+      '/logout',
+      async ({ principal, body, set }) => {
+        await auth.logout(principal, body?.refreshToken)
+        set.status = 204
+      },
+      {
+        auth: 'any',
+        body: t.Optional(LogoutBody),
+        response: { 204: NoContent, ...problems(400, 401, 413, 415) },
+        detail: { tags: ['Auth'], summary: 'Sign out: revoke the refresh token and this access token' },
+      },
+    )
+}
+
+function clientIp(
+  server: { requestIP(r: Request): { address: string } | null } | null,
+  request: Request,
+): string {
+  return server?.requestIP(request)?.address ?? 'unknown'
+}

@@ -1,0 +1,34 @@
+import { Elysia, t } from 'elysia'
+import type { authGuard } from '../../http/auth'
+import { IdParams, problems } from '../../http/common.model'
+import { Category, CreateCategoryBody } from './categories.model'
+import type { CategoriesService } from './categories.service'
+
+export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories: CategoriesService) {
+  return new Elysia({ name: 'categories-routes', prefix: '/api/v1' })
+    .use(guard)
+    .get('/categories', () => categories.listCategories(), {
+      response: { 200: t.Array(Category) },
+      detail: { tags: ['Categories'], summary: 'All categories by display order' },
+    })
+    .get('/categories/:id', ({ params }) => categories.getCategory(params.id), {
+      params: IdParams,
+      response: { 200: Category, ...problems(400, 404) },
+      detail: { tags: ['Categories'], summary: 'One category' },
+    })
+    .post(
+      '/admin/categories',
+      ({ body, set }) => {
+        const category = categories.createCategory(body)
+        set.status = 201
+        set.headers.location = `/api/v1/categories/${category.id}`
+        return category
+      },
+      {
+        auth: ['ADMIN'],
+        body: CreateCategoryBody,
+        response: { 201: Category, ...problems(400, 401, 403, 404, 413, 415) },
+        detail: { tags: ['Categories'], summary: 'Create a category (admin)' },
+      },
+    )
+}

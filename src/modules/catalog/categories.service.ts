@@ -1,0 +1,44 @@
+import { AppError } from '../../errors'
+import type { DatabaseHandle } from '../../platform/database'
+import type { Category, CreateCategory } from './categories.model'
+import { type CategoryRow, findCategory, insertCategory, listCategories } from './categories.repository'
+
+const toCategory = (row: CategoryRow): Category => ({
+  id: row.id,
+  name: row.name,
+  parentId: row.parentId,
+  displayOrder: row.displayOrder,
+})
+
+export class CategoriesService {
+  constructor(private readonly database: DatabaseHandle) {}
+
+  listCategories(): Category[] {
+    return listCategories(this.database.db).map(toCategory)
+  }
+
+  getCategory(id: number): Category {
+    const row = findCategory(this.database.db, id)
+    if (!row) throw new AppError('CATEGORY_NOT_FOUND')
+    return toCategory(row)
+  }
+
+  /** Throws CATEGORY_NOT_FOUND unless the category exists (products and child categories point at it). */
+  assertCategoryExists(id: number): void {
+    this.getCategory(id)
+  }
+
+  createCategory(input: CreateCategory): Category {
+    const row = this.database.writeTransaction((tx) => {
+      if (input.parentId !== undefined && !findCategory(tx, input.parentId)) {
+        throw new AppError('CATEGORY_NOT_FOUND', `Parent category ${input.parentId} does not exist`)
+      }
+      return insertCategory(tx, {
+        name: input.name.trim(),
+        parentId: input.parentId ?? null,
+        displayOrder: input.displayOrder ?? 0,
+      })
+    })
+    return toCategory(row)
+  }
+}

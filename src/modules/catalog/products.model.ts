@@ -1,0 +1,108 @@
+import { t } from 'elysia'
+import { MAX_PRICE, PRODUCT_STATUSES } from '../../../db/schema'
+import {
+  CursorPage,
+  CursorPageQuery,
+  Id,
+  OffsetPage,
+  OffsetPageQuery,
+  Timestamp,
+} from '../../http/common.model'
+
+export const Price = t.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
+export const StockQuantity = t.Integer({ minimum: 0, maximum: 1_000_000_000 })
+const ProductName = t.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const Description = t.String({ maxLength: 5000 })
+
+export const ProductImage = t.Object({
+  id: Id,
+  imageUrl: t.String(),
+  displayOrder: t.Integer({ minimum: 0 }),
+})
+
+export const Product = t.Object(
+  {
+    id: Id,
+    sellerId: Id,
+    sellerName: t.Union([t.String(), t.Null()]),
+    categoryId: t.Union([Id, t.Null()]),
+    categoryName: t.Union([t.String(), t.Null()]),
+    name: t.String(),
+    description: t.Union([t.String(), t.Null()]),
+    price: t.Integer(),
+    stockQuantity: t.Integer({ minimum: 0 }),
+    status: t.UnionEnum(PRODUCT_STATUSES),
+    salesCount: t.Integer({ minimum: 0 }),
+    version: t.Integer({ minimum: 1, description: 'also sent as the ETag; send it back in If-Match' }),
+    images: t.Array(ProductImage),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: '#/components/schemas/Product' },
+)
+export type Product = typeof Product.static
+
+export const CreateProductBody = t.Object({
+  name: ProductName,
+  description: t.Optional(Description),
+  price: Price,
+  stockQuantity: StockQuantity,
+  categoryId: t.Optional(Id),
+  status: t.Optional(t.UnionEnum(['DRAFT', 'ON_SALE'], { default: 'DRAFT' })),
+})
+export type CreateProduct = typeof CreateProductBody.static
+
+export const UpdateProductBody = t.Object(
+  {
+    name: t.Optional(ProductName),
+    description: t.Optional(t.Union([Description, t.Null()])),
+    price: t.Optional(Price),
+    stockQuantity: t.Optional(StockQuantity),
+    categoryId: t.Optional(t.Union([Id, t.Null()])),
+    status: t.Optional(t.UnionEnum(['DRAFT', 'ON_SALE'], { description: 'SOLD_OUT follows from stock 0' })),
+  },
+  { description: 'Partial update; unknown fields are ignored' },
+)
+export type UpdateProduct = typeof UpdateProductBody.static
+
+export const IfMatchHeaders = t.Object({
+  'if-match': t.Optional(t.String({ maxLength: 200, description: 'the ETag from GET; stale → 412' })),
+})
+
+export const SORT_FIELDS = ['createdAt', 'price', 'salesCount'] as const
+export type SortField = (typeof SORT_FIELDS)[number]
+
+const searchFilters = {
+  keyword: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  categoryId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
+  minPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
+  maxPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
+  status: t.Optional(t.UnionEnum(['ON_SALE', 'SOLD_OUT'])),
+  sellerId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
+}
+
+export const ProductSearchQuery = t.Object({
+  ...searchFilters,
+  ...OffsetPageQuery,
+  sort: t.Optional(
+    t.String({ pattern: '^(createdAt|price|salesCount)(,(asc|desc))?$', default: 'createdAt,desc' }),
+  ),
+})
+export const ProductCursorQuery = t.Object({ ...searchFilters, ...CursorPageQuery })
+export const SellerProductsQuery = t.Object(OffsetPageQuery)
+
+export type ProductFilters = {
+  keyword?: string
+  categoryId?: number
+  minPrice?: number
+  maxPrice?: number
+  status?: 'ON_SALE' | 'SOLD_OUT'
+  sellerId?: number
+}
+
+export const ProductPage = OffsetPage(Product)
+export const ProductCursorPage = CursorPage(Product)
+
+export const ImageUploadBody = t.Object({
+  files: t.Files({ minItems: 1, maxItems: 5, description: 'jpg, png, gif or webp; checked by content' }),
+})

@@ -1,0 +1,199 @@
+/**
+ * Catalog domain verbs: create, read (with DRAFT/DELETED visibility), owner edits with optimistic concurrency,
+ * soft delete, public search (offset and keyset), popular, the seller's own list. Ownership failures answer 404
+ * (BOLA: never reveal another seller's product); a stale If-Match answers 412.
+ */
+import type { ProductStatus } from '../../../db/schema'
+import { AppError } from '../../errors'
+import type { Principal } from '../../http/auth'
+import { type Paged, type PageRequest, toPage } from '../../http/common.model'
+import type { CursorCodec } from '../../platform/cursor-codec'
+import type { DatabaseHandle } from '../../platform/database'
+import type { CategoriesService } from './categories.service'
+import type { CreateProduct, Product, ProductFilters, SortField, UpdateProduct } from './products.model'
+import {
+  findProductForUpdate,
+  type ImageRow,
+  insertProduct,
+  type ProductRow,
+  ProductsRepository,
+  updateProductAtVersion,
+} from './products.repository'
+
+export const POPULAR_LIMIT = 10
+
+export type Viewer = Pick<Principal, 'memberId' | 'role'> | undefined
+
+/** SOLD_OUT is not chosen, it follows from stock: 0 → SOLD_OUT, above 0 → ON_SALE (DRAFT stays DRAFT). */
+export function statusForStock(requested: ProductStatus, stock: number): ProductStatus {
+  if (requested === 'DRAFT' || requested === 'DELETED') return requested
+  return stock === 0 ? 'SOLD_OUT' : 'ON_SALE'
+}
+
+export function toProduct(row: ProductRow, images: ImageRow[]): Product {
+  return {
+    ...row,
+    images: images.map((i) => ({ id: i.id, imageUrl: i.imageUrl, displayOrder: i.displayOrder })),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+export class ProductsService {
+  private readonly repository: ProductsRepository
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly categories: CategoriesService,
+    private readonly cursors: CursorCodec,
+  ) {
+    this.repository = new ProductsRepository(database.db)
+  }
+
+  createProduct(seller: Principal, input: CreateProduct): Product {
+    if (input.categoryId !== undefined) this.categories.assertCategoryExists(input.categoryId)
+    const id = this.database.writeTransaction((tx) =>
+      insertProduct(tx, {
+        sellerId: seller.memberId,
+        categoryId: input.categoryId ?? null,
+        name: input.name.trim(),
+        description: input.description ?? null,
+        price: input.price,
+        stockQuantity: input.stockQuantity,
+        status: statusForStock(input.status ?? 'DRAFT', input.stockQuantity),
+      }),
+    )
+    return this.getProduct(id, seller)
+  }
+
+  /** Public read; DRAFT only for its seller and admins, DELETED for nobody. */
+  getProduct(id: number, viewer: Viewer): Product {
+    const row = this.repository.findProduct(id)
+    if (!row || !canSee(row, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
+    return toProduct(row, this.repository.findImages([id]))
+  }
+
+  updateProduct(seller: Principal, id: number, changes: UpdateProduct, ifMatch: string | undefined): Product {
+    if (changes.categoryId != null) this.categories.assertCategoryExists(changes.categoryId)
+    this.database.writeTransaction((tx) => {
+      const current = this.ownedProduct(tx, seller, id)
+      if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+        throw new AppError(
+          'VERSION_MISMATCH',
+          `The product is at version ${current.version}; reload and retry`,
+        )
+      }
+      const stock = changes.stockQuantity ?? current.stockQuantity
+      const requested = changes.status ?? current.status
+      const isApplied = updateProductAtVersion(tx, id, current.version, {
+        name: changes.name?.trim(),
+        description: changes.description,
+        price: changes.price,
+        stockQuantity: changes.stockQuantity,
+        categoryId: changes.categoryId,
+        status: statusForStock(requested, stock),
+      })
+      if (!isApplied)
+        throw new AppError('VERSION_MISMATCH', 'The product changed meanwhile; reload and retry')
+    })
+    return this.getProduct(id, seller)
+  }
+
+  deleteProduct(seller: Principal, id: number): void {
+    this.database.writeTransaction((tx) => {
+      const current = this.ownedProduct(tx, seller, id)
+      updateProductAtVersion(tx, id, current.version, { status: 'DELETED' })
+    })
+  }
+
+  searchProducts(
+    filters: ProductFilters,
+    sort: { field: SortField; direction: 'asc' | 'desc' },
+    page: PageRequest,
+  ): Paged<Product> {
+    assertPriceRange(filters)
+    const { rows, total } = this.repository.searchPublic(filters, sort, page.page * page.size, page.size)
+    return toPage(this.withImages(rows), page, total)
+  }
+
+  productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number) {
+    assertPriceRange(filters)
+    const after = cursor === undefined ? undefined : this.cursors.decode(cursor, filters)
+    if (cursor !== undefined && !after) {
+      throw new AppError(
+        'INVALID_CURSOR',
+        'The cursor is malformed, tampered with, or belongs to other filters',
+      )
+    }
+    const rows = this.repository.cursorPublic(filters, after, limit)
+    const hasNext = rows.length > limit
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return {
+      items: this.withImages(page),
+      nextCursor:
+        hasNext && last
+          ? this.cursors.encode({ createdAtMs: last.createdAt.getTime(), id: last.id }, filters)
+          : null,
+      hasNext,
+    }
+  }
+
+  popularProducts(): Product[] {
+    return this.withImages(this.repository.popular(POPULAR_LIMIT))
+  }
+
+  sellerProducts(seller: Principal, page: PageRequest): Paged<Product> {
+    const { rows, total } = this.repository.listBySeller(seller.memberId, page.page * page.size, page.size)
+    return toPage(this.withImages(rows), page, total)
+  }
+
+  /** The live product `id` if `seller` owns it, for a write in progress; anything else is 404. */
+  ownedProduct(
+    tx: Parameters<Parameters<DatabaseHandle['writeTransaction']>[0]>[0],
+    seller: Principal,
+    id: number,
+  ) {
+    const current = findProductForUpdate(tx, id)
+    if (!current || current.status === 'DELETED' || current.sellerId !== seller.memberId) {
+      throw new AppError('PRODUCT_NOT_FOUND', `No product ${id} of yours`)
+    }
+    return current
+  }
+
+  private withImages(rows: ProductRow[]): Product[] {
+    const images = this.repository.findImages(rows.map((r) => r.id))
+    const byProduct = Map.groupBy(images, (i) => i.productId)
+    return rows.map((row) => toProduct(row, byProduct.get(row.id) ?? []))
+  }
+}
+
+function canSee(row: ProductRow, viewer: Viewer): boolean {
+  if (row.status === 'DELETED') return false
+  if (row.status !== 'DRAFT') return true
+  return viewer !== undefined && (viewer.role === 'ADMIN' || viewer.memberId === row.sellerId)
+}
+
+function assertPriceRange(filters: ProductFilters): void {
+  if (
+    filters.minPrice !== undefined &&
+    filters.maxPrice !== undefined &&
+    filters.minPrice > filters.maxPrice
+  ) {
+    throw new AppError('VALIDATION_FAILED', 'minPrice must not exceed maxPrice', {
+      errors: [{ field: 'minPrice', message: 'must not exceed maxPrice' }],
+    })
+  }
+}
+
+export function etagOf(version: number): string {
+  return `"${version}"`
+}
+
+/** If-Match: `*` or a list of entity tags; compared by version. */
+function etagMatches(ifMatch: string, version: number): boolean {
+  return ifMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === etagOf(version))
+}

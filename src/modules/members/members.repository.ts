@@ -1,0 +1,51 @@
+import { count, desc, eq } from 'drizzle-orm'
+import { members, type Role } from '../../../db/schema'
+import type { DbOrTx } from '../../platform/database'
+
+export type MemberRow = typeof members.$inferSelect
+export type NewMemberRow = {
+  email: string
+  passwordHash: string
+  name: string
+  phone: string | null
+  role: Role
+  businessNumber: string | null
+}
+
+export function findMemberById(db: DbOrTx, id: number): MemberRow | undefined {
+  return db.select().from(members).where(eq(members.id, id)).get()
+}
+
+export function findMemberByEmail(db: DbOrTx, email: string): MemberRow | undefined {
+  return db.select().from(members).where(eq(members.email, email)).get()
+}
+
+/** Returns undefined when the email is taken (the UNIQUE index decides, not a racy pre-check). */
+export function insertMember(db: DbOrTx, row: NewMemberRow): MemberRow | undefined {
+  return db.insert(members).values(row).onConflictDoNothing({ target: members.email }).returning().get()
+}
+
+export function updateMemberProfile(
+  db: DbOrTx,
+  id: number,
+  changes: { name?: string; phone?: string | null },
+): MemberRow | undefined {
+  return db
+    .update(members)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(members.id, id))
+    .returning()
+    .get()
+}
+
+export function listMembers(db: DbOrTx, offset: number, limit: number): { rows: MemberRow[]; total: number } {
+  const rows = db
+    .select()
+    .from(members)
+    .orderBy(desc(members.createdAt), desc(members.id))
+    .limit(limit)
+    .offset(offset)
+    .all()
+  const total = db.select({ n: count() }).from(members).get()?.n ?? 0
+  return { rows, total }
+}

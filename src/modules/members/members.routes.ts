@@ -1,0 +1,31 @@
+import { Elysia } from 'elysia'
+import type { authGuard } from '../../http/auth'
+import { DEFAULT_PAGE_SIZE, problems } from '../../http/common.model'
+import { Member, MemberListQuery, MemberPage, UpdateMyProfileBody } from './members.model'
+import type { MembersService } from './members.service'
+
+export function membersRoutes(guard: ReturnType<typeof authGuard>, members: MembersService) {
+  return new Elysia({ name: 'members-routes', prefix: '/api/v1' })
+    .use(guard)
+    .get('/members/me', ({ principal }) => members.getMember(principal.memberId), {
+      auth: 'any',
+      response: { 200: Member, ...problems(401, 404) },
+      detail: { tags: ['Members'], summary: 'My profile' },
+    })
+    .patch('/members/me', ({ principal, body }) => members.updateMyProfile(principal.memberId, body), {
+      auth: 'any',
+      body: UpdateMyProfileBody,
+      response: { 200: Member, ...problems(400, 401, 404, 413, 415) },
+      detail: { tags: ['Members'], summary: 'Update my name or phone' },
+    })
+    .get(
+      '/admin/members',
+      ({ query }) => members.listMembers({ page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE }),
+      {
+        auth: ['ADMIN'],
+        query: MemberListQuery,
+        response: { 200: MemberPage, ...problems(400, 401, 403) },
+        detail: { tags: ['Members'], summary: 'All members, newest first (admin)' },
+      },
+    )
+}

@@ -1,0 +1,86 @@
+/** Members: profiles and the admin list. Password hashes never leave this module's rows-to-DTO mapping. */
+import type { Role } from '../../../db/schema'
+import { AppError } from '../../errors'
+import { type Paged, type PageRequest, toPage } from '../../http/common.model'
+import type { DatabaseHandle } from '../../platform/database'
+import type { Member, UpdateMyProfile } from './members.model'
+import {
+  findMemberByEmail,
+  findMemberById,
+  insertMember,
+  listMembers,
+  type MemberRow,
+  updateMemberProfile,
+} from './members.repository'
+
+export function toMember(row: MemberRow): Member {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    phone: row.phone,
+    role: row.role,
+    businessNumber: row.businessNumber,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+export type Credentials = { id: number; role: Role; passwordHash: string }
+
+export class MembersService {
+  constructor(private readonly database: DatabaseHandle) {}
+
+  /** Creates a member; a taken email → 409. The password must already be hashed. */
+  registerMember(input: {
+    email: string
+    passwordHash: string
+    name: string
+    phone?: string | null
+    role: Role
+    businessNumber?: string | null
+  }): Member {
+    const row = this.database.writeTransaction((tx) =>
+      insertMember(tx, {
+        email: input.email,
+        passwordHash: input.passwordHash,
+        name: input.name,
+        phone: input.phone ?? null,
+        role: input.role,
+        businessNumber: input.role === 'SELLER' ? (input.businessNumber ?? null) : null,
+      }),
+    )
+    if (!row) throw new AppError('EMAIL_ALREADY_EXISTS', 'An account with this email already exists')
+    return toMember(row)
+  }
+
+  findCredentials(email: string): Credentials | undefined {
+    const row = findMemberByEmail(this.database.db, email)
+    return row && { id: row.id, role: row.role, passwordHash: row.passwordHash }
+  }
+
+  /** The member's current role, or undefined when the account no longer exists. */
+  findRole(memberId: number): Role | undefined {
+    return findMemberById(this.database.db, memberId)?.role
+  }
+
+  getMember(memberId: number): Member {
+    const row = findMemberById(this.database.db, memberId)
+    if (!row) throw new AppError('MEMBER_NOT_FOUND')
+    return toMember(row)
+  }
+
+  updateMyProfile(memberId: number, changes: UpdateMyProfile): Member {
+    const patch: { name?: string; phone?: string | null } = {}
+    if (changes.name !== undefined) patch.name = changes.name.trim()
+    if (changes.phone !== undefined) patch.phone = changes.phone
+    const row = this.database.writeTransaction((tx) => updateMemberProfile(tx, memberId, patch))
+    if (!row) throw new AppError('MEMBER_NOT_FOUND')
+    return toMember(row)
+  }
+
+  listMembers(request: PageRequest): Paged<Member> {
+    const { rows, total } = listMembers(this.database.db, request.page * request.size, request.size)
+    return toPage(rows.map(toMember), request, total)
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * JWT issue and verification (jose). HS256 is pinned (no `alg: none`, no algorithm confusion), `iss`, `aud`,
+ * `exp`, `jti`, `sub` are required. Access and refresh tokens are signed with different keys derived from the
+ * one secret, and carry `token_use`, so a refresh token can never pass as an access token.
+ */
+import { createHmac, randomUUID } from 'node:crypto'
+import { errors, jwtVerify, SignJWT } from 'jose'
+import type { Role } from '../../db/schema'
+
+export type TokenUse = 'access' | 'refresh'
+
+export type TokenClaims = {
+  memberId: number
+  role: Role
+  jti: string
+  /** expiry, epoch ms */
+  expiresAt: number
+  familyId?: string
+}
+
+export type JwtSettings = {
+  secret: string
+  issuer: string
+  audience: string
+  accessTtlSeconds: number
+  refreshTtlSeconds: number
+}
+
+export type VerifyFailure = 'expired' | 'invalid'
+
+export class JwtCodec {
+  private readonly keys: Record<TokenUse, Uint8Array>
+
+  constructor(private readonly settings: JwtSettings) {
+    const derive = (use: TokenUse) =>
+      new Uint8Array(createHmac('sha256', settings.secret).update(use).digest())
+    this.keys = { access: derive('access'), refresh: derive('refresh') }
+  }
+
+  async issue(
+    use: TokenUse,
+    subject: { memberId: number; role: Role; familyId?: string },
+  ): Promise<{ token: string; claims: TokenClaims }> {
+    const ttl = use === 'access' ? this.settings.accessTtlSeconds : this.settings.refreshTtlSeconds
+    const jti = randomUUID()
+    const nowSeconds = Math.floor(Date.now() / 1000)
+    const extra = subject.familyId ? { fam: subject.familyId } : {}
+    const token = await new SignJWT({ role: subject.role, token_use: use, ...extra })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setSubject(String(subject.memberId))
+      .setJti(jti)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + ttl)
+      .sign(this.keys[use])
+    return {
+      token,
+      claims: { ...subject, jti, expiresAt: (nowSeconds + ttl) * 1000 },
+    }
+  }
+
+  async verify(use: TokenUse, token: string): Promise<TokenClaims | VerifyFailure> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys[use], {
+        algorithms: ['HS256'],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        requiredClaims: ['exp', 'jti', 'sub', 'iat'],
+      })
+      const memberId = Number(payload.sub)
+      const role = payload.role
+      if (payload.token_use !== use || !Number.isSafeInteger(memberId) || memberId <= 0) return 'invalid'
+      if (role !== 'BUYER' && role !== 'SELLER' && role !== 'ADMIN') return 'invalid'
+      return {
+        memberId,
+        role,
+        jti: String(payload.jti),
+        expiresAt: (payload.exp ?? 0) * 1000,
+        familyId: typeof payload.fam === 'string' ? payload.fam : undefined,
+      }
+    } catch (error) {
+      return error instanceof errors.JWTExpired ? 'expired' : 'invalid'
+    }
+  }
+}
