@@ -1,0 +1,143 @@
+/**
+ * Test harness: every test file gets its own temporary database file (never :memory:, see INFRA.md) and upload
+ * folder, the demo data, and the same createApp() that production runs. Requests go through app.handle(), or a
+ * real listening server with `listen()`.
+ */
+import { expect } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { seedDemoData } from '../db/demo-data'
+import { type App, createApp, maxRequestBodyBytes } from '../src/app'
+import { loadConfig } from '../src/config'
+import { closeDeps, createDeps, type Deps } from '../src/deps'
+import { hashPassword } from '../src/modules/auth/auth.service'
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
+
+export type TestResponse = { status: number; headers: Headers; body: any; text: string }
+export type RequestOptions = {
+  token?: string
+  body?: unknown
+  headers?: Record<string, string>
+  rawBody?: BodyInit
+}
+
+export type TestApp = {
+  app: App
+  deps: Deps
+  dir: string
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>
+  login(email: string, password: string): Promise<string>
+  /** Access tokens of the demo users plus a second buyer and a second seller. */
+  tokens(): Promise<Record<Persona, string>>
+  listen(): { baseUrl: string; stop(): Promise<void> }
+  close(): Promise<void>
+}
+
+export type Persona = 'admin' | 'seller' | 'buyer' | 'otherSeller' | 'otherBuyer'
+
+export const DEMO = {
+  admin: { email: 'admin@example.com', password: 'admin123!' },
+  seller: { email: 'seller@example.com', password: 'seller123!' },
+  buyer: { email: 'buyer@example.com', password: 'buyer123!' },
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'marketplace-test-'))
+  const config = loadConfig({
+    DATABASE_URL: `file:${join(dir, 'test.db')}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    SEED_DEMO_DATA: 'true',
+    LOG_LEVEL: 'silent',
+    UPLOAD_DIR: join(dir, 'uploads'),
+    ...env,
+  })
+  const deps = createDeps(config)
+  await seedDemoData(deps.database, hashPassword)
+  deps.lifecycle.isReady = true
+  const app = createApp(deps)
+  let cachedTokens: Record<Persona, string> | undefined
+
+  const request = async (
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.token) headers.authorization = `Bearer ${options.token}`
+    let body: BodyInit | undefined = options.rawBody
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {}
+    return { status: response.status, headers: response.headers, body: parsed, text }
+  }
+
+  const login = async (email: string, password: string) => {
+    const res = await request('POST', '/api/v1/auth/login', { body: { email, password } })
+    expect(res.status, res.text).toBe(200)
+    return res.body.accessToken as string
+  }
+
+  return {
+    app,
+    deps,
+    dir,
+    request,
+    login,
+    async tokens() {
+      if (cachedTokens) return cachedTokens
+      const signup = async (email: string, role: 'BUYER' | 'SELLER') => {
+        const res = await request('POST', '/api/v1/auth/signup', {
+          body: {
+            email,
+            password: 'password123',
+            name: email,
+            role,
+            businessNumber: role === 'SELLER' ? '999-99-99999' : undefined,
+          },
+        })
+        expect(res.status, res.text).toBe(201)
+        return login(email, 'password123')
+      }
+      cachedTokens = {
+        admin: await login(DEMO.admin.email, DEMO.admin.password),
+        seller: await login(DEMO.seller.email, DEMO.seller.password),
+        buyer: await login(DEMO.buyer.email, DEMO.buyer.password),
+        otherSeller: await signup('other-seller@example.com', 'SELLER'),
+        otherBuyer: await signup('other-buyer@example.com', 'BUYER'),
+      }
+      return cachedTokens
+    },
+    listen() {
+      const server = Bun.serve({
+        port: 0,
+        hostname: '127.0.0.1',
+        fetch: (req) => app.handle(req),
+        maxRequestBodySize: maxRequestBodyBytes(config),
+      })
+      return { baseUrl: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }
+    },
+    async close() {
+      await closeDeps(deps)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Asserts an RFC 9457 problem with the given status and code; prints the body on failure. */
+export function expectProblem(res: TestResponse, status: number, code: string): void {
+  expect(res.status, res.text).toBe(status)
+  expect(res.headers.get('content-type'), res.text).toContain('application/problem+json')
+  expect(res.body.code, res.text).toBe(code)
+  expect(res.body.status).toBe(status)
+  expect(typeof res.body.requestId).toBe('string')
+  expect(res.text).not.toMatch(/at .+\.ts:\d+|SQLITE|select .* from/i)
+}
