@@ -7,7 +7,8 @@ import type { Deps } from './deps'
 import { authGuard } from './http/auth'
 import { bodyParsing } from './http/body-parsing'
 import { actuator } from './http/health'
-import { openApiDocs } from './http/openapi'
+import { httpMetrics } from './http/http-metrics'
+import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
 import { requestContext } from './http/request-context'
 import { authRoutes } from './modules/auth/auth.routes'
@@ -52,6 +53,7 @@ export function createApp(deps: Deps) {
   const app = new Elysia({ name: 'marketplace' })
   return app
     .use(requestContext(logger))
+    .use(httpMetrics(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
     .use(
       bodyParsing({
@@ -60,7 +62,13 @@ export function createApp(deps: Deps) {
         multipartPaths: MULTIPART_PATHS,
       }),
     )
-    .use(openApiDocs({ version: deps.info.version }))
+    .use(
+      openApiDocs({
+        version: deps.info.version,
+        root: () => app,
+        documentation: API_DOCUMENTATION,
+      }),
+    )
     .use(
       actuator({
         checks: {

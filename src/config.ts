@@ -41,11 +41,18 @@ class EnvReader {
   readonly problems: string[] = []
   constructor(private readonly env: Env) {}
 
-  string(name: string, fallback: string, check?: (v: string) => string | undefined): string {
+  /** `isSecret`: a rejected value is named but never echoed (the message goes to logs). */
+  string(
+    name: string,
+    fallback: string,
+    check?: (v: string) => string | undefined,
+    options: { isSecret?: boolean } = {},
+  ): string {
     const raw = this.env[name]
     if (raw === undefined || raw === '') return fallback
     const problem = check?.(raw)
-    if (problem) this.problems.push(`${name}=${JSON.stringify(raw)}: ${problem}`)
+    const shown = options.isSecret ? '(redacted)' : JSON.stringify(raw)
+    if (problem) this.problems.push(`${name}=${shown}: ${problem}`)
     return raw
   }
 
@@ -94,8 +101,11 @@ function checkDatabaseUrl(url: string): string | undefined {
 export function loadConfig(env: Env = process.env): Config {
   const read = new EnvReader(env)
   const isEmbedded = !env.DATABASE_URL && !env.REDIS_URL && !env.KAFKA_BROKERS
-  const configuredSecret = read.string('JWT_SECRET', '', (v) =>
-    v.length < 32 ? 'must be at least 32 characters' : undefined,
+  const configuredSecret = read.string(
+    'JWT_SECRET',
+    '',
+    (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined),
+    { isSecret: true },
   )
   const config: Config = {
     port: read.int('PORT', 8080, 0, 65535),

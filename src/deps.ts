@@ -10,11 +10,13 @@ import { CursorCodec } from './platform/cursor-codec'
 import { type DatabaseHandle, openDatabase } from './platform/database'
 import { JwtCodec } from './platform/jwt'
 import { createLogger, type Logger } from './platform/logger'
+import { createMetrics, type Metrics } from './platform/metrics'
 import { InMemoryTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
 
 export type Deps = {
   config: Config
   logger: Logger
+  metrics: Metrics
   database: DatabaseHandle
   jwt: JwtCodec
   cursors: CursorCodec
@@ -39,6 +41,7 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
   return {
     config,
     logger,
+    metrics: createMetrics(),
     database,
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),

@@ -20,7 +20,7 @@ export type RequestOptions = {
   token?: string
   body?: unknown
   headers?: Record<string, string>
-  rawBody?: BodyInit
+  rawBody?: RequestInit['body']
 }
 
 export type TestApp = {
@@ -66,7 +66,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   ): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...options.headers }
     if (options.token) headers.authorization = `Bearer ${options.token}`
-    let body: BodyInit | undefined = options.rawBody
+    let body: RequestInit['body'] | undefined = options.rawBody
     if (options.body !== undefined) {
       body = JSON.stringify(options.body)
       headers['content-type'] ??= 'application/json'
@@ -117,13 +117,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       return cachedTokens
     },
     listen() {
-      const server = Bun.serve({
-        port: 0,
-        hostname: '127.0.0.1',
-        fetch: (req) => app.handle(req),
-        maxRequestBodySize: maxRequestBodyBytes(config),
-      })
-      return { baseUrl: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) }
+      // app.listen (as main.ts does), not Bun.serve + app.handle: only then does Elysia hand routes the
+      // `server`, so the client IP (per-IP login throttling, loopback health details) is what production sees.
+      app.listen({ port: 0, hostname: '127.0.0.1', maxRequestBodySize: maxRequestBodyBytes(config) })
+      const port = app.server?.port
+      return {
+        baseUrl: `http://127.0.0.1:${port}`,
+        stop: async () => {
+          await app.stop(true)
+        },
+      }
     },
     async close() {
       await closeDeps(deps)

@@ -42,7 +42,7 @@ CREATE TABLE `products` (
 	CONSTRAINT "products_status_check" CHECK("products"."status" in ('DRAFT', 'ON_SALE', 'SOLD_OUT', 'DELETED'))
 );
 --> statement-breakpoint
-CREATE INDEX `idx_products_public_created` ON `products` (`created_at`,`id`) WHERE status in ('ON_SALE', 'SOLD_OUT');--> statement-breakpoint
+CREATE INDEX `idx_products_public_created` ON `products` (`created_at`,`id`,`status`) WHERE status in ('ON_SALE', 'SOLD_OUT');--> statement-breakpoint
 CREATE INDEX `idx_products_public_price` ON `products` (`price`,`id`) WHERE status in ('ON_SALE', 'SOLD_OUT');--> statement-breakpoint
 CREATE INDEX `idx_products_public_sales` ON `products` (`sales_count`,`id`) WHERE status in ('ON_SALE', 'SOLD_OUT');--> statement-breakpoint
 CREATE INDEX `idx_products_public_category` ON `products` (`category_id`,`created_at`,`id`) WHERE status in ('ON_SALE', 'SOLD_OUT');--> statement-breakpoint

@@ -30,13 +30,21 @@ export async function authenticate(
   return { memberId: claims.memberId, role: claims.role, jti: claims.jti, expiresAt: claims.expiresAt }
 }
 
+/**
+ * Read from the raw request, not Elysia's `headers`: a route that declares a headers schema (If-Match,
+ * Idempotency-Key) gets `headers` normalized to the declared keys only, which would drop Authorization.
+ */
+function authorizationOf(request: Request): string | undefined {
+  return request.headers.get('authorization') ?? undefined
+}
+
 export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist }) {
   return new Elysia({ name: 'auth-guard' }).macro({
     auth(requirement: AuthRequirement) {
       return {
         detail: { security: BEARER_SECURITY },
-        async resolve({ headers }) {
-          const principal = await authenticate(headers.authorization, deps.jwt, deps.tokenBlacklist)
+        async resolve({ request }) {
+          const principal = await authenticate(authorizationOf(request), deps.jwt, deps.tokenBlacklist)
           if (requirement !== 'any' && !requirement.includes(principal.role)) {
             throw new AppError('ACCESS_DENIED', `This action needs the role ${requirement.join(' or ')}`)
           }
@@ -46,9 +54,10 @@ export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist 
     },
     /** Public routes that show more to some callers: no token → anonymous, a bad token → 401. */
     optionalAuth: {
-      async resolve({ headers }) {
-        const viewer: Principal | undefined = headers.authorization
-          ? await authenticate(headers.authorization, deps.jwt, deps.tokenBlacklist)
+      async resolve({ request }) {
+        const authorization = authorizationOf(request)
+        const viewer: Principal | undefined = authorization
+          ? await authenticate(authorization, deps.jwt, deps.tokenBlacklist)
           : undefined
         return { viewer }
       },

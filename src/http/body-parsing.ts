@@ -41,7 +41,17 @@ export function bodyParsing(limits: BodyLimits) {
       ) {
         return undefined // Elysia's own multipart parser takes it from here
       }
-      if (type === '') return undefined
+      if (type === '') {
+        // A body without a Content-Type is refused rather than guessed at: routes that parse it as JSON
+        // anyway would skip the size cap above, and the others would silently ignore it.
+        if (hasBody(request))
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'A request body needs a Content-Type')
+        return undefined
+      }
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.split(';')[0]} is not accepted here`)
     })
+}
+
+function hasBody(request: Request): boolean {
+  return request.body !== null && request.headers.get('content-length') !== '0'
 }

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 /**
  * Schemas shared by every module: the problem body (RFC 9457), id params, page queries and page envelopes.
  * Written once; validation, TypeScript types and the OpenAPI document all come from these.
@@ -8,18 +9,18 @@ export const Problem = t.Object(
   {
     type: t.String(),
     title: t.String(),
-    status: t.Integer(),
+    status: Type.Integer(),
     detail: t.String(),
     instance: t.String(),
     code: t.String(),
     requestId: t.String(),
     errors: t.Optional(t.Array(t.Object({ field: t.String(), message: t.String() }))),
   },
-  { $id: '#/components/schemas/Problem', description: 'RFC 9457 problem details' },
+  { description: 'RFC 9457 problem details' },
 )
 
 /** Positive integer id in a path; anything else is a 400, never a 500. */
-export const Id = t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 export const IdParams = t.Object({
   id: t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 }),
 })
@@ -42,10 +43,10 @@ export const CursorPageQuery = {
 }
 
 export const PageInfo = t.Object({
-  number: t.Integer({ minimum: 0 }),
-  size: t.Integer({ minimum: 1 }),
-  totalElements: t.Integer({ minimum: 0 }),
-  totalPages: t.Integer({ minimum: 0 }),
+  number: Type.Integer({ minimum: 0 }),
+  size: Type.Integer({ minimum: 1 }),
+  totalElements: Type.Integer({ minimum: 0 }),
+  totalPages: Type.Integer({ minimum: 0 }),
 })
 
 export const OffsetPage = <T extends TSchema>(item: T) => t.Object({ items: t.Array(item), page: PageInfo })
@@ -77,4 +78,5 @@ export function problems<S extends number>(...statuses: S[]): Record<S, typeof P
 
 export const Timestamp = t.String({ format: 'date-time' })
 
+/** A 204 has no body; src/http/openapi.ts documents it without content. */
 export const NoContent = t.Void({ description: 'No content' })

@@ -1,10 +1,14 @@
 /**
- * OpenAPI 3 at /v3/api-docs, generated from the routes' own schemas (@elysiajs/openapi), and Swagger UI at
- * /swagger-ui with its assets served by this app from swagger-ui-dist, so the docs work with the network off.
- * The assets are imported as files, which `bun build --compile` embeds into the single binary.
+ * OpenAPI 3 at /v3/api-docs, generated from the routes' own schemas by @elysiajs/openapi's `toOpenAPISchema`,
+ * then corrected where the generator is wrong: 204 (void) responses carry no content, and error responses are
+ * `application/problem+json` (RFC 9457), as src/http/problem.ts sends them. Request bodies document
+ * only what each route's `parse` option names (JSON, or multipart where a route takes files). Swagger UI at /swagger-ui is served with its assets from
+ * swagger-ui-dist by this app, so the docs work with the network off; the assets are imported as files, which
+ * `bun build --compile` embeds into the single binary.
  */
-import { openapi } from '@elysiajs/openapi'
-import { Elysia } from 'elysia'
+import { toOpenAPISchema } from '@elysiajs/openapi'
+import { OptionalKind } from '@sinclair/typebox'
+import { type AnyElysia, Elysia } from 'elysia'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { AppError } from '../errors'
@@ -14,41 +18,124 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   'swagger-ui.css': { path: swaggerCss, type: 'text/css; charset=utf-8' },
 }
 
-export function openApiDocs(info: { version: string }) {
+const SPEC_PATH = '/v3/api-docs'
+
+const SWAGGER_HTML = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <title>Marketplace API</title>
+  <link rel="stylesheet" href="/swagger-ui/assets/swagger-ui.css" />
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/swagger-ui/assets/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: '${SPEC_PATH}', dom_id: '#swagger-ui', persistAuthorization: true })
+  </script>
+</body>
+</html>`
+
+type Operation = {
+  responses?: Record<string, { description?: string; content?: Record<string, unknown> }>
+}
+type OperationWithBody = Operation & { requestBody?: { required?: boolean } }
+
+/** Problem bodies only: a health check answers DOWN (503) with its own application/json body. */
+function isProblemSchema(media: unknown): boolean {
+  const required = (media as { schema?: { required?: unknown } } | undefined)?.schema?.required
+  return Array.isArray(required) && required.includes('code') && required.includes('requestId')
+}
+
+/** The generator marks every request body required; `body: t.Optional(...)` (logout) is not. */
+function markOptionalBodies(root: AnyElysia, paths: Record<string, Record<string, OperationWithBody>>) {
+  for (const route of root.routes) {
+    if ((route.hooks?.body as { [OptionalKind]?: string } | undefined)?.[OptionalKind] !== 'Optional')
+      continue
+    const operation = paths[route.path.replace(/:([^/]+)/g, '{$1}')]?.[route.method.toLowerCase()]
+    if (operation?.requestBody) operation.requestBody.required = false
+  }
+}
+
+/**
+ * Removes Elysia's internal schema artifacts, which make the document invalid OpenAPI:
+ * - coerced numbers (t.Numeric in params and queries) come as `anyOf: [{type: 'string', format: 'numeric',
+ *   default: 0}, {type: 'number', ...}]`, a string whose default is 0; the numeric branch alone is the
+ *   contract (a URL carries it as digits anyway);
+ * - t.Files carries `elysiaMeta: 'Files'` and `default: 'Files'` (on an array, and on its binary items).
+ */
+function removeElysiaArtifacts<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(removeElysiaArtifacts) as T
+  if (!node || typeof node !== 'object') return node
+  const schema: Record<string, unknown> = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, removeElysiaArtifacts(value)]),
+  )
+  if (schema.format === 'binary' || schema.elysiaMeta !== undefined) {
+    delete schema.default
+    delete schema.elysiaMeta
+  }
+  const branches = Array.isArray(schema.anyOf) ? (schema.anyOf as Record<string, unknown>[]) : []
+  const numeric = branches.find((b) => b?.type === 'number' || b?.type === 'integer')
+  const isCoerced = (b: Record<string, unknown>) =>
+    b?.type === 'string' && (b.format === 'numeric' || b.format === 'integer')
+  if (branches.length === 2 && numeric && branches.some(isCoerced)) {
+    const { anyOf: _coercion, ...outer } = schema
+    return { ...outer, ...numeric } as T
+  }
+  return schema as T
+}
+
+/** Fixes what the generator gets wrong for this API (see the module header). */
+function correctOperation(operation: Operation): void {
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    const media = response.content
+    if (status === '204' || (media && Object.values(media).some((m) => typeof m !== 'object'))) {
+      operation.responses![status] = {
+        description: status === '204' ? 'No content' : (response.description ?? ''),
+      }
+    } else if (Number(status) >= 400 && isProblemSchema(media?.['application/json'])) {
+      response.content = { 'application/problem+json': media?.['application/json'] }
+      response.description = `Problem details (${status})`
+    }
+  }
+}
+
+export function openApiDocs(options: {
+  version: string
+  root: () => AnyElysia
+  documentation: Record<string, unknown>
+}) {
+  let cached: { routeCount: number; document: unknown } | undefined
+
+  const buildDocument = () => {
+    const root = options.root()
+    if (cached && cached.routeCount === root.routes.length) return cached.document
+    const { paths, components } = toOpenAPISchema(root, { paths: [/^\/swagger-ui/, /^\/uploads/, SPEC_PATH] })
+    for (const operations of Object.values(paths ?? {})) {
+      for (const operation of Object.values(operations as Record<string, Operation>))
+        correctOperation(operation)
+    }
+    markOptionalBodies(root, (paths ?? {}) as Record<string, Record<string, OperationWithBody>>)
+    const document = {
+      openapi: '3.1.0',
+      ...options.documentation,
+      info: { ...(options.documentation.info as object), version: options.version },
+      paths: removeElysiaArtifacts(paths),
+      components: { ...(options.documentation.components as object), schemas: components?.schemas ?? {} },
+    }
+    cached = { routeCount: root.routes.length, document }
+    return document
+  }
+
   return new Elysia({ name: 'openapi-docs' })
-    .use(
-      openapi({
-        path: '/swagger-ui',
-        specPath: '/v3/api-docs',
-        provider: 'swagger-ui',
-        swagger: {
-          theme: '/swagger-ui/assets/swagger-ui.css',
-          cdn: '/swagger-ui/assets/swagger-ui-bundle.js',
-          autoDarkMode: false,
-          persistAuthorization: true,
-        },
-        exclude: { paths: [/^\/swagger-ui/, /^\/uploads/] },
-        documentation: {
-          info: {
-            title: 'Marketplace API',
-            version: info.version,
-            description:
-              'High-traffic marketplace backend (Bun + Elysia + Drizzle). Errors are RFC 9457 problem details ' +
-              '(application/problem+json) with a stable `code`. Sign in with POST /api/v1/auth/login and use ' +
-              'the access token with Authorize.',
-          },
-          tags: [
-            { name: 'Auth', description: 'Sign up, sign in, token rotation, sign out' },
-            { name: 'Members', description: 'Profiles' },
-            { name: 'Categories', description: 'Product categories' },
-            { name: 'Products', description: 'Catalog: search, cursor pages, popular, seller edits, images' },
-            { name: 'Actuator', description: 'Health, info' },
-          ],
-          components: {
-            securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-          },
-        },
-      }),
+    .get(SPEC_PATH, () => buildDocument(), { detail: { hide: true } })
+    .get(
+      '/swagger-ui',
+      () => new Response(SWAGGER_HTML, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+      {
+        detail: { hide: true },
+      },
     )
     .get('/swagger-ui.html', ({ redirect }) => redirect('/swagger-ui', 301), { detail: { hide: true } })
     .get(
@@ -62,4 +149,24 @@ export function openApiDocs(info: { version: string }) {
       },
       { detail: { hide: true } },
     )
+}
+
+export const API_DOCUMENTATION = {
+  info: {
+    title: 'Marketplace API',
+    description:
+      'High-traffic marketplace backend (Bun + Elysia + Drizzle). Errors are RFC 9457 problem details ' +
+      '(application/problem+json) with a stable `code`. Sign in with POST /api/v1/auth/login and use the ' +
+      'access token with Authorize.',
+  },
+  tags: [
+    { name: 'Auth', description: 'Sign up, sign in, token rotation, sign out' },
+    { name: 'Members', description: 'Profiles' },
+    { name: 'Categories', description: 'Product categories' },
+    { name: 'Products', description: 'Catalog: search, cursor pages, popular, seller edits, images' },
+    { name: 'Actuator', description: 'Health, info' },
+  ],
+  components: {
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+  },
 }

@@ -42,12 +42,12 @@ export function problemResponse(request: Request, error: AppError): Response {
   return new Response(JSON.stringify(body), { status: error.status, headers })
 }
 
-function fieldProblems(error: ValidationError): FieldProblem[] {
+function fieldProblems(error: ValidationError, fallbackField: string): FieldProblem[] {
   const seen = new Set<string>()
   const problems: FieldProblem[] = []
   for (const issue of error.all) {
     const path = 'path' in issue && typeof issue.path === 'string' ? issue.path : ''
-    const field = path.replace(/^\//, '').replaceAll('/', '.') || error.type
+    const field = path.replace(/^\//, '').replaceAll('/', '.') || fallbackField
     const message = 'message' in issue && issue.message ? String(issue.message) : 'is invalid'
     const key = `${field}:${message}`
     if (seen.has(key)) continue
@@ -56,6 +56,23 @@ function fieldProblems(error: ValidationError): FieldProblem[] {
     if (problems.length >= 20) break
   }
   return problems
+}
+
+/**
+ * Elysia checks the range of a numeric query or path value (`t.Numeric`) while decoding it and reports a
+ * failure as type 'property' without its name. The name is recovered from the request: the query or path
+ * parameters whose value is the rejected number.
+ */
+function rejectedParameters(error: ValidationError, request: Request, route: string | undefined): string[] {
+  const url = new URL(request.url)
+  const isRejected = (raw: string) => raw.trim() !== '' && Number(raw) === error.value
+  const names = [...url.searchParams].filter(([, raw]) => isRejected(raw)).map(([name]) => name)
+  const templateSegments = route?.split('/') ?? []
+  url.pathname.split('/').forEach((segment, i) => {
+    const template = templateSegments[i]
+    if (template?.startsWith(':') && isRejected(decodeURIComponent(segment))) names.push(template.slice(1))
+  })
+  return [...new Set(names)]
 }
 
 /** Compiles route templates once, to tell 405 (path exists, other method) from 404. */
@@ -75,14 +92,17 @@ function toAppError(
   error: unknown,
   request: Request,
   allowedMethods: (p: string) => string[],
+  route?: string,
 ) {
   if (error instanceof AppError) return error
   // Elysia wraps whatever a body parser throws (ours throw 413/415/400 AppErrors) in a ParseError
   if (code === 'PARSE' && error instanceof Error && error.cause instanceof AppError) return error.cause
   if (error instanceof ValidationError) {
     if (error.type === 'response') return undefined // our own bug: the handler broke its declared contract
-    return new AppError('VALIDATION_FAILED', `Request ${error.type} is invalid`, {
-      errors: fieldProblems(error),
+    const parameters = error.type === 'property' ? rejectedParameters(error, request, route) : []
+    const where = parameters.length > 0 ? `parameter ${parameters.join(', ')}` : error.type
+    return new AppError('VALIDATION_FAILED', `Request ${where} is invalid`, {
+      errors: fieldProblems(error, parameters.join(', ') || error.type),
     })
   }
   switch (code) {
@@ -109,10 +129,16 @@ function toAppError(
 
 export function problemHandler(logger: Logger, routes: () => RouteLike[]) {
   const allowedMethods = methodIndex(routes)
-  return new Elysia({ name: 'problem-handler' }).onError({ as: 'global' }, ({ code, error, request }) => {
-    const appError = toAppError(code, error, request, allowedMethods)
-    if (appError) return problemResponse(request, appError)
-    logger.error({ err: error, requestId: requestIdOf(request), code }, 'unhandled error')
-    return problemResponse(request, new AppError('INTERNAL_ERROR', 'An unexpected error occurred'))
-  })
+  return new Elysia({ name: 'problem-handler' }).onError(
+    { as: 'global' },
+    ({ code, error, request, route, set }) => {
+      let appError = toAppError(code, error, request, allowedMethods, route)
+      if (!appError) {
+        logger.error({ err: error, requestId: requestIdOf(request), code }, 'unhandled error')
+        appError = new AppError('INTERNAL_ERROR', 'An unexpected error occurred')
+      }
+      set.status = appError.status // what the access log and http metrics record
+      return problemResponse(request, appError)
+    },
+  )
 }

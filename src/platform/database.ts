@@ -9,15 +9,21 @@
  * failing at COMMIT. The rule that keeps this true: never `await` inside a transaction body.
  */
 import { Database } from 'bun:sqlite'
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
-import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
+import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../db/migrations/embedded'
 import * as schema from '../../db/schema'
 
 export type Db = BunSQLiteDatabase<typeof schema>
 /** What a repository receives: the database or the open transaction, same query API. */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+
+type MigratorInternals = {
+  dialect: { migrate(migrations: unknown[], session: unknown, config: { migrationsFolder: string }): void }
+  session: unknown
+}
 
 export type DatabaseHandle = {
   db: Db
@@ -28,9 +34,24 @@ export type DatabaseHandle = {
   close(): void
 }
 
-export const DEFAULT_MIGRATIONS_FOLDER = new URL('../../db/migrations', import.meta.url).pathname
+/**
+ * The migrations drizzle-kit generated, read from db/migrations/embedded.ts rather than the folder, so a
+ * compiled binary migrates too. Same records (and hashes) as drizzle's folder reader produces.
+ */
+function embeddedMigrations() {
+  return MIGRATION_JOURNAL.entries.map((entry) => {
+    const text = MIGRATION_SQL[entry.tag]
+    if (text === undefined) throw new Error(`migration ${entry.tag} is not embedded; run bun run db:generate`)
+    return {
+      sql: text.split('--> statement-breakpoint'),
+      bps: entry.breakpoints,
+      folderMillis: entry.when,
+      hash: createHash('sha256').update(text).digest('hex'),
+    }
+  })
+}
 
-export function openDatabase(filePath: string, options: { migrationsFolder?: string } = {}): DatabaseHandle {
+export function openDatabase(filePath: string): DatabaseHandle {
   mkdirSync(dirname(filePath), { recursive: true })
   const sqlite = new Database(filePath, { create: true, strict: true })
   sqlite.run('PRAGMA journal_mode = WAL')
@@ -40,7 +61,10 @@ export function openDatabase(filePath: string, options: { migrationsFolder?: str
   // Another process holding the write lock: wait up to 5 s (each transaction here is short and never awaits).
   sqlite.run('PRAGMA busy_timeout = 5000')
   const db = drizzle({ client: sqlite, schema })
-  migrate(db, { migrationsFolder: options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER })
+  // drizzle's own migrator (bun-sqlite/migrator.js) is exactly this call after reading the folder; `dialect`
+  // and `session` are marked internal in its typings
+  const internals = db as unknown as MigratorInternals
+  internals.dialect.migrate(embeddedMigrations(), internals.session, { migrationsFolder: '(embedded)' })
 
   return {
     db,

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { Email, PersonName, Phone } from '../members/members.model'
 
@@ -6,7 +7,11 @@ export const SignupBody = t.Object({
   password: t.String({ minLength: 8, maxLength: 128 }),
   name: PersonName,
   phone: t.Optional(Phone),
-  role: t.UnionEnum(['BUYER', 'SELLER'], { description: 'ADMIN cannot be self-assigned' }),
+  // default: undefined: Elysia's UnionEnum otherwise defaults to its first value, so a missing role became BUYER
+  role: t.UnionEnum(['BUYER', 'SELLER'], {
+    default: undefined,
+    description: 'ADMIN cannot be self-assigned',
+  }),
   businessNumber: t.Optional(t.String({ minLength: 1, maxLength: 32, pattern: '^[0-9A-Za-z-]+$' })),
 })
 export type SignupInput = typeof SignupBody.static
@@ -19,13 +24,10 @@ export const LoginBody = t.Object({
 export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 2048 }) })
 export const LogoutBody = t.Object({ refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 2048 })) })
 
-export const TokenPair = t.Object(
-  {
-    accessToken: t.String(),
-    refreshToken: t.String(),
-    tokenType: t.Literal('Bearer'),
-    expiresIn: t.Integer({ description: 'access token lifetime in seconds' }),
-  },
-  { $id: '#/components/schemas/TokenPair' },
-)
+export const TokenPair = t.Object({
+  accessToken: t.String(),
+  refreshToken: t.String(),
+  tokenType: t.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'access token lifetime in seconds' }),
+})
 export type TokenPair = typeof TokenPair.static

@@ -18,6 +18,7 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
       },
       {
         body: SignupBody,
+        parse: 'json',
         response: { 201: Member, ...problems(400, 409, 413, 415, 422) },
         detail: { tags: ['Auth'], summary: 'Sign up as a buyer or seller' },
       },
@@ -27,12 +28,14 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
       ({ body, server, request }) => auth.login(body.email, body.password, clientIp(server, request)),
       {
         body: LoginBody,
+        parse: 'json',
         response: { 200: TokenPair, ...problems(400, 401, 413, 415, 429) },
         detail: { tags: ['Auth'], summary: 'Sign in: an access and a refresh token' },
       },
     )
     .post('/refresh', ({ body }) => auth.refresh(body.refreshToken), {
       body: RefreshBody,
+      parse: 'json',
       response: { 200: TokenPair, ...problems(400, 401, 413, 415) },
       detail: { tags: ['Auth'], summary: 'Rotate a refresh token into a new pair' },
     })
@@ -45,8 +48,12 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
       {
         auth: 'any',
         body: t.Optional(LogoutBody),
+        parse: 'json',
         response: { 204: NoContent, ...problems(400, 401, 413, 415) },
-        detail: { tags: ['Auth'], summary: 'Sign out: revoke the refresh token and this access token' },
+        detail: {
+          tags: ['Auth'],
+          summary: 'Sign out: revoke the refresh token and this access token',
+        },
       },
     )
 }

@@ -1,20 +1,18 @@
+import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { Id } from '../../http/common.model'
 
-export const Category = t.Object(
-  {
-    id: Id,
-    name: t.String(),
-    parentId: t.Union([Id, t.Null()]),
-    displayOrder: t.Integer(),
-  },
-  { $id: '#/components/schemas/Category' },
-)
+export const Category = t.Object({
+  id: Id,
+  name: t.String(),
+  parentId: t.Union([Id, t.Null()]),
+  displayOrder: Type.Integer(),
+})
 export type Category = typeof Category.static
 
 export const CreateCategoryBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 50, pattern: '\\S' }),
   parentId: t.Optional(Id),
-  displayOrder: t.Optional(t.Integer({ minimum: 0, maximum: 10_000 })),
+  displayOrder: t.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 })
 export type CreateCategory = typeof CreateCategoryBody.static

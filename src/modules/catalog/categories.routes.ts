@@ -27,6 +27,7 @@ export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories
       {
         auth: ['ADMIN'],
         body: CreateCategoryBody,
+        parse: 'json',
         response: { 201: Category, ...problems(400, 401, 403, 404, 413, 415) },
         detail: { tags: ['Categories'], summary: 'Create a category (admin)' },
       },

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { MAX_PRICE, PRODUCT_STATUSES } from '../../../db/schema'
 import {
@@ -9,37 +10,34 @@ import {
   Timestamp,
 } from '../../http/common.model'
 
-export const Price = t.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
-export const StockQuantity = t.Integer({ minimum: 0, maximum: 1_000_000_000 })
+export const Price = Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
+export const StockQuantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 const ProductName = t.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Description = t.String({ maxLength: 5000 })
 
 export const ProductImage = t.Object({
   id: Id,
   imageUrl: t.String(),
-  displayOrder: t.Integer({ minimum: 0 }),
+  displayOrder: Type.Integer({ minimum: 0 }),
 })
 
-export const Product = t.Object(
-  {
-    id: Id,
-    sellerId: Id,
-    sellerName: t.Union([t.String(), t.Null()]),
-    categoryId: t.Union([Id, t.Null()]),
-    categoryName: t.Union([t.String(), t.Null()]),
-    name: t.String(),
-    description: t.Union([t.String(), t.Null()]),
-    price: t.Integer(),
-    stockQuantity: t.Integer({ minimum: 0 }),
-    status: t.UnionEnum(PRODUCT_STATUSES),
-    salesCount: t.Integer({ minimum: 0 }),
-    version: t.Integer({ minimum: 1, description: 'also sent as the ETag; send it back in If-Match' }),
-    images: t.Array(ProductImage),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { $id: '#/components/schemas/Product' },
-)
+export const Product = t.Object({
+  id: Id,
+  sellerId: Id,
+  sellerName: t.Union([t.String(), t.Null()]),
+  categoryId: t.Union([Id, t.Null()]),
+  categoryName: t.Union([t.String(), t.Null()]),
+  name: t.String(),
+  description: t.Union([t.String(), t.Null()]),
+  price: Type.Integer(),
+  stockQuantity: Type.Integer({ minimum: 0 }),
+  status: t.UnionEnum(PRODUCT_STATUSES),
+  salesCount: Type.Integer({ minimum: 0 }),
+  version: Type.Integer({ minimum: 1, description: 'also sent as the ETag; send it back in If-Match' }),
+  images: t.Array(ProductImage),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
 export type Product = typeof Product.static
 
 export const CreateProductBody = t.Object({
@@ -59,7 +57,11 @@ export const UpdateProductBody = t.Object(
     price: t.Optional(Price),
     stockQuantity: t.Optional(StockQuantity),
     categoryId: t.Optional(t.Union([Id, t.Null()])),
-    status: t.Optional(t.UnionEnum(['DRAFT', 'ON_SALE'], { description: 'SOLD_OUT follows from stock 0' })),
+    // default: undefined: Elysia's UnionEnum otherwise defaults to its first value, so every PATCH without a
+    // status silently set DRAFT and unlisted the product
+    status: t.Optional(
+      t.UnionEnum(['DRAFT', 'ON_SALE'], { default: undefined, description: 'SOLD_OUT follows from stock 0' }),
+    ),
   },
   { description: 'Partial update; unknown fields are ignored' },
 )
@@ -77,7 +79,8 @@ const searchFilters = {
   categoryId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
   minPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
   maxPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
-  status: t.Optional(t.UnionEnum(['ON_SALE', 'SOLD_OUT'])),
+  // no status filter lists ON_SALE and SOLD_OUT; without default: undefined Elysia would fill in ON_SALE
+  status: t.Optional(t.UnionEnum(['ON_SALE', 'SOLD_OUT'], { default: undefined })),
   sellerId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
 }
 
@@ -103,6 +106,11 @@ export type ProductFilters = {
 export const ProductPage = OffsetPage(Product)
 export const ProductCursorPage = CursorPage(Product)
 
+// No maxItems here: the per-product limit (MAX_IMAGES_PER_PRODUCT, counting images already stored) is the
+// service's to enforce, and too many files must answer 422 MAX_IMAGES_EXCEEDED (SPEC §8), not a 400.
 export const ImageUploadBody = t.Object({
-  files: t.Files({ minItems: 1, maxItems: 5, description: 'jpg, png, gif or webp; checked by content' }),
+  files: t.Files({
+    minItems: 1,
+    description: 'jpg, png, gif or webp, checked by content; at most 5 per product (MAX_IMAGES_PER_PRODUCT)',
+  }),
 })

@@ -1,7 +1,7 @@
 /**
  * Product queries. Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the
  * partial indexes of db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
- * test/catalog-query-plans.test.ts holds every list query to an index search with EXPLAIN QUERY PLAN.
+ * test/query-plans.test.ts holds every list query to an index search with EXPLAIN QUERY PLAN.
  * The detail read is a prepared statement: it is the hottest query of the service.
  */
 import { and, asc, count, desc, eq, gte, inArray, lte, ne, type SQL, sql } from 'drizzle-orm'

@@ -6,19 +6,16 @@ export const Email = t.String({ format: 'email', minLength: 3, maxLength: 254 })
 export const PersonName = t.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
 export const Phone = t.String({ minLength: 3, maxLength: 30, pattern: '^[0-9+() -]+$' })
 
-export const Member = t.Object(
-  {
-    id: Id,
-    email: t.String(),
-    name: t.String(),
-    phone: t.Union([t.String(), t.Null()]),
-    role: t.UnionEnum(ROLES),
-    businessNumber: t.Union([t.String(), t.Null()]),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { $id: '#/components/schemas/Member' },
-)
+export const Member = t.Object({
+  id: Id,
+  email: t.String(),
+  name: t.String(),
+  phone: t.Union([t.String(), t.Null()]),
+  role: t.UnionEnum(ROLES),
+  businessNumber: t.Union([t.String(), t.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
 export type Member = typeof Member.static
 
 export const UpdateMyProfileBody = t.Object(

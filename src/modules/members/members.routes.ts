@@ -15,6 +15,7 @@ export function membersRoutes(guard: ReturnType<typeof authGuard>, members: Memb
     .patch('/members/me', ({ principal, body }) => members.updateMyProfile(principal.memberId, body), {
       auth: 'any',
       body: UpdateMyProfileBody,
+      parse: 'json',
       response: { 200: Member, ...problems(400, 401, 404, 413, 415) },
       detail: { tags: ['Members'], summary: 'Update my name or phone' },
     })

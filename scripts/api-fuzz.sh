@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Fuzzes the running API from its own OpenAPI document with schemathesis, once per role (anonymous, buyer,
+# seller, admin). Passes only with zero server errors and zero schema/status/content-type violations.
+# Usage: scripts/api-fuzz.sh [max-examples]   (needs `pip install schemathesis`; starts its own server)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAX_EXAMPLES="${1:-40}"
+WORK="$(mktemp -d /tmp/marketplace-fuzz.XXXXXX)"
+PORT="$(bun -e 'const s = Bun.serve({ port: 0, fetch: () => new Response() }); console.log(s.port); s.stop(true)')"
+BASE="http://127.0.0.1:${PORT}"
+
+DATABASE_URL="file:${WORK}/fuzz.db" UPLOAD_DIR="${WORK}/uploads" SEED_DEMO_DATA=true LOG_LEVEL=warn PORT="$PORT" \
+  HOST=127.0.0.1 JWT_SECRET="fuzz-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  LOGIN_MAX_FAILURES=1000 bun src/main.ts >"${WORK}/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+for _ in $(seq 1 100); do curl -sf "${BASE}/actuator/health/readiness" >/dev/null && break; sleep 0.1; done
+
+token() {
+  curl -sf -X POST "${BASE}/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
+}
+
+CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
+failed=0
+run_role() {
+  local role="$1"; shift
+  echo "== schemathesis as ${role}"
+  if schemathesis run "${BASE}/v3/api-docs" --url "$BASE" --checks "$CHECKS" -n "$MAX_EXAMPLES" \
+      --no-color --seed 20261126 --request-timeout 10 "$@" >"${WORK}/st-${role}.log" 2>&1; then
+    echo "   ${role}: $(grep -E 'generated' "${WORK}/st-${role}.log" | tail -1 | sed 's/^ *//')"
+  else
+    failed=1
+    sed -n '/FAILURES/,$p' "${WORK}/st-${role}.log" | head -150
+  fi
+}
+
+run_role anonymous
+run_role buyer -H "Authorization: Bearer $(token buyer@example.com 'buyer123!')" --exclude-path /api/v1/auth/logout
+run_role seller -H "Authorization: Bearer $(token seller@example.com 'seller123!')" --exclude-path /api/v1/auth/logout
+run_role admin -H "Authorization: Bearer $(token admin@example.com 'admin123!')" --exclude-path /api/v1/auth/logout
+
+if grep -q '"level":50' "${WORK}/server.log"; then
+  echo "server logged errors:"; grep '"level":50' "${WORK}/server.log" | head -20; failed=1
+fi
+[ "$failed" = 0 ] && echo "schemathesis: no failures for any role" || echo "schemathesis: FAILURES"
+exit "$failed"

@@ -1,0 +1,231 @@
+/**
+ * `bun run bench`: HTTP throughput of the real server against a bare Elysia baseline, measured the way INFRA.md
+ * measured the drivers: servers pinned to one CPU, wrk on the other, 64 connections, median of BENCH_RUNS.
+ *
+ * One run: ensure wrk → fresh temp database with the demo data plus BENCH_PRODUCTS products → start the real
+ * server (`bun src/main.ts`) and the bare server (scripts/bench-bare-server.ts) → check every scenario answers
+ * 2xx → warm up → BENCH_RUNS rounds of every scenario → table + the goal line → stop servers, delete temp files
+ * (also on failure or Ctrl-C).
+ *
+ * Env: BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (64),
+ * BENCH_PRODUCTS (5000), BENCH_SERVER_CPU (0), BENCH_LOAD_CPU (1).
+ * To add a scenario, append to SCENARIOS: a name and a URL built from the two servers' base URLs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { seedBenchCatalog } from './bench/catalog-data'
+import { renderTable, type ScenarioSummary, summarize } from './bench/report'
+import { logTail, type RunningServer, startServer } from './bench/servers'
+import { ensureWrk, runWrk, type WrkResult } from './bench/wrk'
+
+type Targets = { bare: string; app: string }
+
+type Scenario = {
+  name: string
+  /** resolved once after both servers are up (may call the server, e.g. to obtain a cursor) */
+  url: (targets: Targets) => string | Promise<string>
+  headers?: Record<string, string>
+  /** wrk Lua script, for methods other than GET */
+  script?: string
+}
+
+const CURSOR_PAGE = '/api/v1/products/cursor?limit=20'
+const BARE_NAME = 'bare Elysia, constant JSON'
+const DETAIL_NAME = 'GET /api/v1/products/1'
+
+const SCENARIOS: Scenario[] = [
+  { name: BARE_NAME, url: ({ bare }) => `${bare}/product/1` },
+  { name: DETAIL_NAME, url: ({ app }) => `${app}/api/v1/products/1` },
+  {
+    name: 'search: keyword+category+minPrice, price asc',
+    url: ({ app }) =>
+      `${app}/api/v1/products?keyword=pro&categoryId=1&minPrice=100000&sort=price,asc&size=20`,
+  },
+  { name: 'cursor page 1 (limit 20)', url: ({ app }) => `${app}${CURSOR_PAGE}` },
+  {
+    name: 'cursor page 2 (limit 20)',
+    url: async ({ app }) => {
+      const first = (await (await fetch(`${app}${CURSOR_PAGE}`)).json()) as { nextCursor: string | null }
+      if (!first.nextCursor) throw new Error('the first cursor page has no nextCursor (too few products?)')
+      return `${app}${CURSOR_PAGE}&cursor=${encodeURIComponent(first.nextCursor)}`
+    },
+  },
+]
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}`)
+  return value
+}
+
+const settings = {
+  seconds: intEnv('BENCH_SECONDS', 10),
+  runs: intEnv('BENCH_RUNS', 3),
+  warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0),
+  connections: intEnv('BENCH_CONNECTIONS', 64),
+  products: intEnv('BENCH_PRODUCTS', 5000, 0),
+  serverCpu: process.env.BENCH_SERVER_CPU ?? '0',
+  loadCpu: process.env.BENCH_LOAD_CPU ?? '1',
+}
+const GOAL_RATIO = 0.5
+const ROOT = join(import.meta.dir, '..')
+
+const cleanups: (() => Promise<void> | void)[] = []
+let isCleanedUp = false
+async function cleanup() {
+  if (isCleanedUp) return
+  isCleanedUp = true
+  for (const step of cleanups.reverse()) {
+    try {
+      await step()
+    } catch (error) {
+      console.error('cleanup step failed:', error)
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping servers and deleting temp files`)
+    void cleanup().then(() => process.exit(130))
+  })
+}
+
+async function main(): Promise<number> {
+  ensureWrk()
+  const canPin = Bun.which('taskset') !== null && availableParallelism() >= 2
+  if (!canPin) console.warn('warning: taskset missing or fewer than 2 CPUs: servers and wrk are NOT pinned')
+  const serverCpu = canPin ? settings.serverCpu : undefined
+  const loadCpu = canPin ? settings.loadCpu : undefined
+
+  const dir = mkdtempSync(join(tmpdir(), 'marketplace-bench-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const dbFile = join(dir, 'bench.db')
+
+  let started = performance.now()
+  await seedBenchCatalog(dbFile, settings.products)
+  console.log(
+    `seeded demo data + ${settings.products} products in ${Math.round(performance.now() - started)} ms`,
+  )
+
+  const servers: RunningServer[] = []
+  cleanups.push(() => Promise.all(servers.map((s) => s.stop())).then(() => undefined))
+  const onFailure = (error: unknown) => {
+    for (const s of servers) console.error(`--- ${s.name} log (tail) ---\n${logTail(s.logFile)}`)
+    throw error
+  }
+  started = performance.now()
+  try {
+    servers.push(
+      await startServer({
+        name: 'marketplace',
+        args: ['src/main.ts'],
+        env: {
+          DATABASE_URL: `file:${dbFile}`,
+          SEED_DEMO_DATA: 'true',
+          JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(36))).toString('base64url'),
+          LOG_LEVEL: 'warn',
+          HOST: '127.0.0.1',
+          UPLOAD_DIR: join(dir, 'uploads'),
+          SHUTDOWN_GRACE_MS: '2000',
+        },
+        readyPath: '/actuator/health/readiness',
+        cpu: serverCpu,
+        logFile: join(dir, 'marketplace.log'),
+        cwd: ROOT,
+      }),
+    )
+    servers.push(
+      await startServer({
+        name: 'bare',
+        args: ['scripts/bench-bare-server.ts'],
+        env: {},
+        readyPath: '/product/1',
+        cpu: serverCpu,
+        logFile: join(dir, 'bare.log'),
+        cwd: ROOT,
+      }),
+    )
+  } catch (error) {
+    onFailure(error)
+  }
+  const [app, bare] = servers as [RunningServer, RunningServer]
+  console.log(
+    `servers ready in ${Math.round(performance.now() - started)} ms (pinned to CPU ${serverCpu ?? '-'})`,
+  )
+
+  const targets: Targets = { bare: bare.baseUrl, app: app.baseUrl }
+  const resolved = await Promise.all(SCENARIOS.map(async (s) => ({ ...s, target: await s.url(targets) })))
+  for (const scenario of resolved) {
+    const response = await fetch(scenario.target, { headers: scenario.headers })
+    const body = await response.text()
+    if (!response.ok) throw new Error(`${scenario.name}: ${response.status} from ${scenario.target}\n${body}`)
+    const total = /"totalElements":(\d+)/.exec(body)?.[1]
+    console.log(
+      `  ${scenario.name}: ${response.status}, ${body.length} bytes${total ? `, ${total} matches` : ''}`,
+    )
+  }
+
+  const wrk = (target: string, scenario: Scenario, seconds: number) =>
+    runWrk({
+      url: target,
+      seconds,
+      connections: settings.connections,
+      cpu: loadCpu,
+      headers: scenario.headers,
+      script: scenario.script,
+    })
+
+  console.log(
+    `\nwrk -t1 -c${settings.connections} -d${settings.seconds}s on CPU ${loadCpu ?? '-'}, ` +
+      `${settings.runs} run(s) each, warm-up ${settings.warmupSeconds}s`,
+  )
+  if (settings.warmupSeconds > 0) {
+    for (const s of resolved) await wrk(s.target, s, settings.warmupSeconds)
+  }
+  // Rounds interleave the scenarios, so a slow drift of the machine spreads over all of them.
+  const runs = new Map<string, WrkResult[]>(resolved.map((s) => [s.name, []]))
+  for (let round = 1; round <= settings.runs; round++) {
+    for (const s of resolved) {
+      const result = await wrk(s.target, s, settings.seconds)
+      runs.get(s.name)!.push(result)
+      console.log(
+        `  [${round}/${settings.runs}] ${s.name}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+          `p99 ${result.p99Ms.toFixed(2)} ms${result.non2xx ? `, ${result.non2xx} non-2xx!` : ''}`,
+      )
+    }
+  }
+
+  const summaries: ScenarioSummary[] = resolved.map((s) => summarize(s.name, runs.get(s.name)!))
+  const baseline = summaries.find((s) => s.name === BARE_NAME)!
+  const detail = summaries.find((s) => s.name === DETAIL_NAME)!
+  console.log(`\n${renderTable(summaries, baseline.requestsPerSecond)}\n`)
+
+  const ratio = detail.requestsPerSecond / baseline.requestsPerSecond
+  console.log(
+    `product detail ≥ ${GOAL_RATIO * 100} % of bare at ${settings.connections} connections: ` +
+      `${ratio >= GOAL_RATIO ? 'PASS' : 'FAIL'} (${(ratio * 100).toFixed(1)} %)`,
+  )
+
+  let exitCode = 0
+  for (const s of summaries) {
+    if (s.non2xx > 0) {
+      console.error(`ERROR: ${s.name}: ${s.non2xx} non-2xx/3xx responses: its numbers are not valid`)
+      exitCode = 1
+    }
+    if (s.socketErrors > 0) console.warn(`warning: ${s.name}: ${s.socketErrors} socket errors`)
+  }
+  return exitCode
+}
+
+let exitCode = 1
+try {
+  exitCode = await main()
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error)
+} finally {
+  await cleanup()
+}
+process.exit(exitCode)
