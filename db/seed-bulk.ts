@@ -20,7 +20,20 @@ const config = loadConfig()
 const database = openDatabase(databaseFilePath(config.databaseUrl))
 await seedDemoData(database, hashPassword)
 
-const WORDS = ['Laptop', 'Phone', 'Jacket', 'Book', 'Camera', 'Desk', 'Chair', 'Watch', 'Bag', 'Lamp', '노트북', '책']
+const WORDS = [
+  'Laptop',
+  'Phone',
+  'Jacket',
+  'Book',
+  'Camera',
+  'Desk',
+  'Chair',
+  'Watch',
+  'Bag',
+  'Lamp',
+  '노트북',
+  '책',
+]
 const STATUSES = ['ON_SALE', 'ON_SALE', 'ON_SALE', 'ON_SALE', 'SOLD_OUT', 'DRAFT', 'DELETED']
 const BATCH = 10_000
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000

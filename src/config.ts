@@ -110,7 +110,10 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     port: read.int('PORT', 8080, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
-    databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl),
+    // remote URLs may carry credentials: a rejected one is named, not echoed
+    databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl, {
+      isSecret: !env.DATABASE_URL?.startsWith('file:'),
+    }),
     isEmbedded,
     seedDemoData: read.bool('SEED_DEMO_DATA', isEmbedded),
     jwt: {

@@ -33,7 +33,7 @@ describe('POST /api/v1/auth/signup', () => {
       const res = await t.request('POST', '/api/v1/auth/signup', { body })
 
       expect(res.status, res.text).toBe(201)
-      expect(res.headers.get('location'), res.text).toBe(`/api/v1/members/${res.body.id}`)
+      expect(res.headers.get('location'), res.text).toBe('/api/v1/members/me')
       expect(res.body).toMatchObject({
         email: body.email,
         name: 'New Buyer',

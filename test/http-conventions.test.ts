@@ -171,6 +171,24 @@ describe('request bodies', () => {
   })
 })
 
+describe('authentication comes before input validation', () => {
+  test('anonymous with an invalid query on a protected route gets 401, not the schema of the input', async () => {
+    const res = await t.request('GET', '/api/v1/admin/members?size=0')
+    expectProblem(res, 401, 'UNAUTHENTICATED')
+    expect(res.body.errors).toBeUndefined()
+  })
+
+  test('a buyer with an invalid body on a seller route gets 403, not a validation problem', async () => {
+    const res = await t.request('POST', '/api/v1/products', { token: tokens.buyer, body: { price: -5 } })
+    expectProblem(res, 403, 'ACCESS_DENIED')
+  })
+
+  test('the right role with the same invalid input then gets the 400', async () => {
+    const res = await t.request('GET', '/api/v1/admin/members?size=0', { token: tokens.admin })
+    expectProblem(res, 400, 'VALIDATION_FAILED')
+  })
+})
+
 describe('request ids and problem bodies', () => {
   test('a safe X-Request-Id is echoed in the header and in the problem body', async () => {
     const res = await t.request('GET', '/nope', { headers: { 'x-request-id': 'client-id_1.2:3' } })

@@ -39,15 +39,23 @@ function authorizationOf(request: Request): string | undefined {
 }
 
 export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist }) {
+  // Authentication runs in `transform`, before Elysia validates params, query and body: a caller without the
+  // right token learns 401/403, not the shape of the input the route expects. `resolve` hands it to the route.
+  const principals = new WeakMap<Request, Principal>()
   return new Elysia({ name: 'auth-guard' }).macro({
     auth(requirement: AuthRequirement) {
       return {
         detail: { security: BEARER_SECURITY },
-        async resolve({ request }) {
+        async transform({ request }) {
           const principal = await authenticate(authorizationOf(request), deps.jwt, deps.tokenBlacklist)
           if (requirement !== 'any' && !requirement.includes(principal.role)) {
             throw new AppError('ACCESS_DENIED', `This action needs the role ${requirement.join(' or ')}`)
           }
+          principals.set(request, principal)
+        },
+        resolve({ request }) {
+          const principal = principals.get(request)
+          if (!principal) throw new AppError('UNAUTHENTICATED', 'A Bearer access token is required')
           return { principal }
         },
       }

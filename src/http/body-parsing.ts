@@ -24,10 +24,7 @@ export function bodyParsing(limits: BodyLimits) {
     .onParse({ as: 'global' }, async ({ request }, contentType) => {
       const type = contentType ?? ''
       if (JSON_TYPE.test(type)) {
-        const bytes = await request.arrayBuffer()
-        if (bytes.byteLength > limits.jsonBytes) {
-          throw new AppError('PAYLOAD_TOO_LARGE', `Body exceeds ${limits.jsonBytes} bytes`)
-        }
+        const bytes = await readCapped(request, limits.jsonBytes)
         if (bytes.byteLength === 0) return null // an empty JSON body: routes with a body schema reject it
         try {
           return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
@@ -50,6 +47,25 @@ export function bodyParsing(limits: BodyLimits) {
       }
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.split(';')[0]} is not accepted here`)
     })
+}
+
+/** Reads the body, giving up with 413 as soon as it passes `limit` (never buffers more than limit + a chunk). */
+async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array()
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel()
+      throw new AppError('PAYLOAD_TOO_LARGE', `Body exceeds ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks)
 }
 
 function hasBody(request: Request): boolean {

@@ -13,7 +13,7 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
       async ({ body, set }) => {
         const member = await auth.signup(body)
         set.status = 201
-        set.headers.location = `/api/v1/members/${member.id}`
+        set.headers.location = '/api/v1/members/me' // the new member's own profile
         return member
       },
       {
