@@ -24,6 +24,8 @@ export type Config = Readonly<{
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   login: Readonly<{ maxFailures: number; windowSeconds: number }>
   shutdownGraceMs: number
+  /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
+  shutdownDrainDelayMs: number
   /** set at build time; otherwise read from git at start when available */
   gitCommit: string
 }>
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    shutdownDrainDelayMs: read.int('SHUTDOWN_DRAIN_DELAY_MS', 3_000, 0, 60_000),
     gitCommit: read.string('GIT_COMMIT', ''),
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)

@@ -1,7 +1,6 @@
 /**
  * Composition root: loadConfig → createDeps → seed (embedded default) → createApp → listen.
- * SIGTERM/SIGINT: readiness goes DOWN, in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), clients
- * close, exit 0.
+ * SIGTERM/SIGINT: graceful shutdown (see `shutdown`).
  */
 
 import { seedDemoData } from '../db/demo-data'
@@ -42,12 +41,18 @@ deps.lifecycle.isReady = true
 logger.info({ port: app.server?.port, database: config.databaseUrl }, 'marketplace listening')
 
 let isShuttingDown = false
-async function shutdown(signal: string) {
+/**
+ * SIGTERM (an orchestrator): readiness DOWN, keep serving for SHUTDOWN_DRAIN_DELAY_MS so load balancers stop
+ * routing here, then stop accepting and wait for in-flight requests (at most SHUTDOWN_GRACE_MS), close, exit 0.
+ * SIGINT (Ctrl-C at a terminal) skips the drain delay.
+ */
+async function shutdown(signal: 'SIGTERM' | 'SIGINT') {
   if (isShuttingDown) return
   isShuttingDown = true
   deps.lifecycle.isDraining = true
   logger.info({ signal }, 'draining')
-  const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs))
+  if (signal === 'SIGTERM') await Bun.sleep(config.shutdownDrainDelayMs)
+  const grace = Bun.sleep(config.shutdownGraceMs)
   await Promise.race([app.server?.stop(false), grace])
   await closeDeps(deps)
   logger.info('stopped')

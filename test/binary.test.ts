@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitForOutput } from './process-output'
 
 // The deployable artifact is one compiled binary (SPEC §1). This builds it and runs it from an empty folder,
 // far from the source tree, so a missing embedded file (migrations, Swagger UI assets) fails here.
@@ -11,17 +12,6 @@ afterAll(() => {
   server?.kill()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function waitForPort(stream: ReadableStream<Uint8Array>): Promise<number> {
-  const decoder = new TextDecoder()
-  let seen = ''
-  for await (const chunk of stream) {
-    seen += decoder.decode(chunk)
-    const port = seen.match(/"port":(\d+).*marketplace listening/)?.[1]
-    if (port) return Number(port)
-  }
-  throw new Error(`binary exited before listening:\n${seen}`)
-}
 
 describe('compiled binary', () => {
   test('builds, starts from an empty folder, migrates, seeds and serves the API and its docs', async () => {
@@ -38,7 +28,11 @@ describe('compiled binary', () => {
       stdout: 'pipe',
       stderr: 'inherit',
     })
-    const base = `http://127.0.0.1:${await waitForPort(server.stdout as ReadableStream<Uint8Array>)}`
+    const [, port] = await waitForOutput(
+      server.stdout as ReadableStream<Uint8Array>,
+      /"port":(\d+)[^\n]*listening/,
+    )
+    const base = `http://127.0.0.1:${port}`
 
     const product = (await fetch(`${base}/api/v1/products/1`).then((r) => r.json())) as { name: string }
     expect(product.name).toBe('Laptop')
