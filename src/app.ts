@@ -7,7 +7,7 @@ import type { Deps } from './deps'
 import { authGuard } from './http/auth'
 import { bodyParsing } from './http/body-parsing'
 import { actuator } from './http/health'
-import { httpMetrics } from './http/http-metrics'
+import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
 import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
 import { requestContext } from './http/request-context'
@@ -52,8 +52,8 @@ export function createApp(deps: Deps) {
 
   const app = new Elysia({ name: 'marketplace' })
   return app
-    .use(requestContext(logger))
-    .use(httpMetrics(deps.metrics))
+    .use(requestContext(logger, httpRequestObserver(deps.metrics)))
+    .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
     .use(
       bodyParsing({

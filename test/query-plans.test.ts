@@ -1,10 +1,12 @@
 /**
  * Holds every product list query to an index: EXPLAIN QUERY PLAN over a few thousand products must show no full
  * table scan of `products` and no temporary B-tree for ORDER BY. The SQL is not copied here: the real
- * ProductsRepository runs over a Drizzle instance whose logger captures each statement and its parameters, so
- * the plans are those of exactly the SQL the service sends. Plans are checked before and after ANALYZE, since
+ * ProductsRepository runs over a client that records each executed statement and its parameters, so the plans
+ * are those of exactly the SQL the service sends. Plans are checked before and after ANALYZE, since
  * statistics (e.g. from `PRAGMA optimize`) can change the planner's choice.
  */
+
+import type { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../db/schema'
@@ -69,14 +71,35 @@ function insertBulkProducts(app: TestApp): void {
   })()
 }
 
+/** The same database, recording every statement executed through `prepare(sql).values(...)`. */
+function recordingClient(sqlite: Database): Database {
+  const bound = (target: object, value: unknown) => (typeof value === 'function' ? value.bind(target) : value)
+  return new Proxy(sqlite, {
+    get(target, prop) {
+      if (prop !== 'prepare') return bound(target, Reflect.get(target, prop))
+      return (sql: string) => {
+        const statement = target.prepare(sql)
+        return new Proxy(statement, {
+          get(inner, key) {
+            if (key !== 'values') return bound(inner, Reflect.get(inner, key))
+            return (...params: unknown[]) => {
+              captured.push({ sql, params })
+              return inner.values(...(params as never[]))
+            }
+          },
+        })
+      }
+    },
+  })
+}
+
 beforeAll(async () => {
   t = await createTestApp()
   insertBulkProducts(t)
-  const logging = drizzle({
-    client: t.deps.database.sqlite,
-    schema,
-    logger: { logQuery: (sql, params) => captured.push({ sql, params }) },
-  })
+  // The repository runs its SQL through bun:sqlite statements (src/platform/sql-reader.ts): record every
+  // statement it executes, with its bound parameters, by wrapping the client it is given.
+  const recording = recordingClient(t.deps.database.sqlite)
+  const logging = drizzle({ client: recording, schema })
   repository = new ProductsRepository(logging)
 })
 afterAll(() => t.close())

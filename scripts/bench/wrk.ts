@@ -21,6 +21,13 @@ export type WrkOptions = {
   script?: string
 }
 
+const running = new Set<ReturnType<typeof Bun.spawn>>()
+
+/** Kills the wrk processes still running (for an interrupted benchmark). */
+export function killRunningWrk(): void {
+  for (const proc of running) proc.kill('SIGKILL')
+}
+
 /** Returns wrk's path, installing it with apt-get when running as root; throws with the install hint otherwise. */
 export function ensureWrk(): string {
   const found = Bun.which('wrk')
@@ -53,11 +60,12 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   ]
   const pinned = options.cpu === undefined ? command : ['taskset', '-c', options.cpu, ...command]
   const proc = Bun.spawn(pinned, { stdout: 'pipe', stderr: 'pipe' })
+  running.add(proc)
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
-  ])
+  ]).finally(() => running.delete(proc))
   if (exitCode !== 0) throw new Error(`wrk exited with ${exitCode}: ${stderr || stdout}`)
   return parseWrk(stdout)
 }

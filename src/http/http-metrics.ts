@@ -1,46 +1,38 @@
 /**
- * RED metrics for every request (`http_server_requests_seconds{method,uri,status}`) and the scrape endpoint
- * `/actuator/prometheus`. `uri` is the matched route template, or UNMATCHED for unknown paths, so a scanner
- * cannot blow up the label set.
+ * RED metrics: `http_server_requests_seconds{method,uri,status}` fed by request-context.ts (`uri` is the
+ * matched route template, or UNMATCHED, so a scanner cannot blow up the label set), and the scrape endpoint
+ * `/actuator/prometheus`.
  */
 import { Elysia, t } from 'elysia'
 import type { Metrics } from '../platform/metrics'
+import type { ResponseObserver } from './request-context'
 
 type Observer = { observe(seconds: number): void }
 
-export function httpMetrics(metrics: Metrics) {
-  const started = new WeakMap<Request, number>()
+/** Observes into label children bound once per (method, uri, status) and reused. */
+export function httpRequestObserver(metrics: Metrics): ResponseObserver {
   const children = new Map<string, Observer>()
-  const observerFor = (method: string, uri: string, status: number): Observer => {
+  return (method, uri, status, seconds) => {
     const key = `${method} ${uri} ${status}`
     let child = children.get(key)
     if (!child) {
       child = metrics.httpRequests.labels(method, uri, String(status))
       children.set(key, child)
     }
-    return child
+    child.observe(seconds)
   }
+}
 
-  return new Elysia({ name: 'http-metrics' })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now())
-    })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
-      const start = started.get(request)
-      if (start === undefined) return
-      const status = responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200)
-      const uri = route && route !== '*' ? route : 'UNMATCHED'
-      observerFor(request.method, uri, status).observe((performance.now() - start) / 1000)
-    })
-    .get(
-      '/actuator/prometheus',
-      async () =>
-        new Response(await metrics.registry.metrics(), {
-          headers: { 'content-type': metrics.registry.contentType },
-        }),
-      {
-        response: { 200: t.String({ description: 'Prometheus text exposition format' }) },
-        detail: { tags: ['Actuator'], summary: 'Prometheus metrics' },
-      },
-    )
+export function prometheusEndpoint(metrics: Metrics) {
+  return new Elysia({ name: 'prometheus-endpoint' }).get(
+    '/actuator/prometheus',
+    async () =>
+      new Response(await metrics.registry.metrics(), {
+        headers: { 'content-type': metrics.registry.contentType },
+      }),
+    {
+      response: { 200: t.String({ description: 'Prometheus text exposition format' }) },
+      detail: { tags: ['Actuator'], summary: 'Prometheus metrics' },
+    },
+  )
 }

@@ -21,8 +21,7 @@ export type ProblemBody = {
   errors?: FieldProblem[]
 }
 
-export function problemResponse(request: Request, error: AppError): Response {
-  const requestId = requestIdOf(request)
+export function problemResponse(request: Request, error: AppError, requestId: string): Response {
   const body: ProblemBody = {
     type: `https://marketplace.example/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
     title: error.title,
@@ -134,11 +133,11 @@ export function problemHandler(logger: Logger, routes: () => RouteLike[]) {
     ({ code, error, request, route, set }) => {
       let appError = toAppError(code, error, request, allowedMethods, route)
       if (!appError) {
-        logger.error({ err: error, requestId: requestIdOf(request), code }, 'unhandled error')
+        logger.error({ err: error, requestId: requestIdOf(set, request), code }, 'unhandled error')
         appError = new AppError('INTERNAL_ERROR', 'An unexpected error occurred')
       }
       set.status = appError.status // what the access log and http metrics record
-      return problemResponse(request, appError)
+      return problemResponse(request, appError, requestIdOf(set, request))
     },
   )
 }

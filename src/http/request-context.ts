@@ -1,36 +1,65 @@
 /**
- * Request id and access log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot
- * be forged through it), otherwise generated; it is kept per Request object so the error handler can put it in
- * problem bodies even for errors raised before routing (parse, 404, 413).
+ * Per-request bookkeeping in one pair of hooks (each global hook costs every request a few µs, measured by
+ * `bun run bench`): the request id, the start time, and after the response the RED metrics and the debug
+ * access log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot be forged
+ * through it), otherwise generated as a per-process random prefix plus a counter (cheaper than a UUID, unique
+ * per process). It is kept on the request's `set` object, which every hook receives, so the error handler can
+ * put it in problem bodies even for errors raised before routing (parse, 404, 413). (A WeakMap keyed by request
+ * cost ≈ 15 % of the product detail's throughput under load: weak tables are scanned at every GC.)
+ *
+ * Hooks here destructure exactly what they read: Elysia infers from each hook's source which parts of the
+ * context to build, and a hook that takes the whole context makes every request parse cookies, query and all.
+ * The after-response hook reads only `set` and `route` (the status is in `set.status`, which the error handler
+ * keeps true): reading `request` or `responseValue` there measurably slows every request.
  */
 import { Elysia } from 'elysia'
 import type { Logger } from '../platform/logger'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-const requestIds = new WeakMap<Request, string>()
+const PROCESS_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString('hex')
+let requestCounter = 0
 
-export function requestIdOf(request: Request): string {
-  let id = requestIds.get(request)
-  if (!id) {
-    const incoming = request.headers.get('x-request-id')
-    id = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
-    requestIds.set(request, id)
-  }
-  return id
+type Tracked = { requestId: string; method: string; startedAt: number }
+const TRACKED = Symbol('request-context')
+/** The per-request `set` object of Elysia's context, carrying our bookkeeping */
+type RequestState = { [TRACKED]?: Tracked }
+
+function assignRequestId(request: Request): string {
+  const incoming = request.headers.get('x-request-id')
+  if (incoming && SAFE_REQUEST_ID.test(incoming)) return incoming
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER
+  return `${PROCESS_PREFIX}-${requestCounter.toString(36)}`
 }
 
-export function requestContext(logger: Logger) {
+function track(set: RequestState, request: Request): Tracked {
+  set[TRACKED] ??= {
+    requestId: assignRequestId(request),
+    method: request.method,
+    startedAt: performance.now(),
+  }
+  return set[TRACKED]
+}
+
+/** The id of a request (assigned on arrival), from any hook's `set` and `request`. */
+export function requestIdOf(set: object, request: Request): string {
+  return track(set as RequestState, request).requestId
+}
+
+export type ResponseObserver = (method: string, route: string, status: number, seconds: number) => void
+
+export function requestContext(logger: Logger, observeResponse: ResponseObserver) {
   return new Elysia({ name: 'request-context' })
     .onRequest(({ request, set }) => {
-      set.headers['x-request-id'] = requestIdOf(request)
+      set.headers['x-request-id'] = track(set as RequestState, request).requestId
     })
-    .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
-      // debug level: an info line per request costs a measurable share of a cached read's throughput
+    .onAfterResponse({ as: 'global' }, ({ route, set }) => {
+      const entry = (set as RequestState)[TRACKED]
+      if (!entry) return
+      const status = typeof set.status === 'number' ? set.status : 200
+      const uri = route && route !== '*' ? route : 'UNMATCHED'
+      observeResponse(entry.method, uri, status, (performance.now() - entry.startedAt) / 1000)
       if (logger.isLevelEnabled('debug')) {
-        logger.debug(
-          { requestId: requestIdOf(request), method: request.method, route, status: set.status },
-          'request',
-        )
+        logger.debug({ requestId: entry.requestId, method: entry.method, uri, status }, 'request')
       }
     })
 }

@@ -16,7 +16,7 @@ import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
 import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../db/migrations/embedded'
 import * as schema from '../../db/schema'
 
-export type Db = BunSQLiteDatabase<typeof schema>
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 

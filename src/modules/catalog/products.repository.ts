@@ -1,32 +1,26 @@
 /**
- * Product queries. Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the
- * partial indexes of db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
- * test/query-plans.test.ts holds every list query to an index search with EXPLAIN QUERY PLAN.
- * The detail read is a prepared statement: it is the hottest query of the service.
+ * Product reads. Each read is ONE statement: seller and category names are scalar subqueries and the images
+ * come folded into the row as JSON, so a page costs one query, not one plus an images query (a join is also
+ * re-planned by SQLite on every new binding; these primary-key subqueries are not).
+ *
+ * Drizzle builds each statement once per query *shape* (which filters are present, the sort, cursor or not)
+ * with placeholders for the values; src/platform/sql-reader.ts runs it and this file maps the value arrays.
+ * Building SQL and decoding rows through Drizzle on every request cost more than running the SQL (measured by
+ * `bun run bench`). Shapes are bounded (6 optional filters × sorts), so the statement cache is too.
+ *
+ * Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the partial indexes of
+ * db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
+ * test/query-plans.test.ts holds every list query to an index with EXPLAIN QUERY PLAN.
  */
-import { and, asc, count, desc, eq, gte, inArray, lte, ne, type SQL, sql } from 'drizzle-orm'
-import { categories, members, type ProductStatus, productImages, products } from '../../../db/schema'
+import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
+import { type ProductStatus, productImages, products } from '../../../db/schema'
 import type { Db, DbOrTx } from '../../platform/database'
+import { type Bindings, SqlReader } from '../../platform/sql-reader'
 import type { ProductFilters, SortField } from './products.model'
 
 export const isPubliclyListed = sql`${products.status} in ('ON_SALE', 'SOLD_OUT')`
 
-const productColumns = {
-  id: products.id,
-  sellerId: products.sellerId,
-  sellerName: members.name,
-  categoryId: products.categoryId,
-  categoryName: categories.name,
-  name: products.name,
-  description: products.description,
-  price: products.price,
-  stockQuantity: products.stockQuantity,
-  status: products.status,
-  salesCount: products.salesCount,
-  version: products.version,
-  createdAt: products.createdAt,
-  updatedAt: products.updatedAt,
-}
+export type ImageRow = { id: number; imageUrl: string; displayOrder: number }
 
 export type ProductRow = {
   id: number
@@ -41,34 +35,77 @@ export type ProductRow = {
   status: ProductStatus
   salesCount: number
   version: number
-  createdAt: Date
-  updatedAt: Date
+  /** epoch milliseconds */
+  createdAt: number
+  /** epoch milliseconds */
+  updatedAt: number
+  images: ImageRow[]
 }
-export type ImageRow = { id: number; productId: number; imageUrl: string; displayOrder: number }
+
+// Select order = the order `toProductRow` reads. Outer columns inside subqueries are written qualified by hand:
+// Drizzle renders a column of a single-table query unqualified ("id"), which inside a subquery would bind to
+// the subquery's own table.
+const productColumns = {
+  id: products.id,
+  sellerId: products.sellerId,
+  sellerName: sql`(select m.name from members m where m.id = products.seller_id)`,
+  categoryId: products.categoryId,
+  categoryName: sql`(select c.name from categories c where c.id = products.category_id)`,
+  name: products.name,
+  description: products.description,
+  price: products.price,
+  stockQuantity: products.stockQuantity,
+  status: products.status,
+  salesCount: products.salesCount,
+  version: products.version,
+  createdAt: products.createdAt,
+  updatedAt: products.updatedAt,
+  images: sql`(
+    select json_group_array(json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order)
+      order by i.display_order, i.id)
+    from product_images i where i.product_id = products.id)`,
+}
+
+function toProductRow(v: unknown[]): ProductRow {
+  return {
+    id: v[0] as number,
+    sellerId: v[1] as number,
+    sellerName: v[2] as string | null,
+    categoryId: v[3] as number | null,
+    categoryName: v[4] as string | null,
+    name: v[5] as string,
+    description: v[6] as string | null,
+    price: v[7] as number,
+    stockQuantity: v[8] as number,
+    status: v[9] as ProductStatus,
+    salesCount: v[10] as number,
+    version: v[11] as number,
+    createdAt: v[12] as number,
+    updatedAt: v[13] as number,
+    images: JSON.parse(v[14] as string) as ImageRow[],
+  }
+}
+
+export type Sort = { field: SortField; direction: 'asc' | 'desc' }
+export type CursorPosition = { createdAtMs: number; id: number }
 
 const SORT_COLUMNS = { createdAt: products.createdAt, price: products.price, salesCount: products.salesCount }
-
-function selectProducts(db: DbOrTx) {
-  return db
-    .select(productColumns)
-    .from(products)
-    .leftJoin(members, eq(members.id, products.sellerId))
-    .leftJoin(categories, eq(categories.id, products.categoryId))
-}
+const FILTER_KEYS = ['status', 'categoryId', 'sellerId', 'minPrice', 'maxPrice', 'keyword'] as const
 
 function escapeLike(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
-function publicFilterConditions(filters: ProductFilters): SQL {
+/** The WHERE of a public list with one placeholder per present filter (values bound at execution). */
+function publicFilterConditions(present: ReadonlySet<string>): SQL {
   const conditions: SQL[] = [isPubliclyListed]
-  if (filters.status) conditions.push(eq(products.status, filters.status))
-  if (filters.categoryId !== undefined) conditions.push(eq(products.categoryId, filters.categoryId))
-  if (filters.sellerId !== undefined) conditions.push(eq(products.sellerId, filters.sellerId))
-  if (filters.minPrice !== undefined) conditions.push(gte(products.price, filters.minPrice))
-  if (filters.maxPrice !== undefined) conditions.push(lte(products.price, filters.maxPrice))
-  if (filters.keyword) {
-    const pattern = escapeLike(filters.keyword)
+  if (present.has('status')) conditions.push(eq(products.status, sql.placeholder('status')))
+  if (present.has('categoryId')) conditions.push(eq(products.categoryId, sql.placeholder('categoryId')))
+  if (present.has('sellerId')) conditions.push(eq(products.sellerId, sql.placeholder('sellerId')))
+  if (present.has('minPrice')) conditions.push(gte(products.price, sql.placeholder('minPrice')))
+  if (present.has('maxPrice')) conditions.push(lte(products.price, sql.placeholder('maxPrice')))
+  if (present.has('keyword')) {
+    const pattern = sql.placeholder('keyword')
     conditions.push(
       sql`(${products.name} like ${pattern} escape '\\' or ${products.description} like ${pattern} escape '\\')`,
     )
@@ -76,99 +113,108 @@ function publicFilterConditions(filters: ProductFilters): SQL {
   return and(...conditions)!
 }
 
+/** The bound values for `publicFilterConditions`, and the shape key they imply. */
+function filterBindings(filters: ProductFilters) {
+  const values: Bindings = {}
+  for (const key of FILTER_KEYS) {
+    const value = filters[key]
+    if (value !== undefined) values[key] = key === 'keyword' ? escapeLike(String(value)) : value
+  }
+  return { values, present: new Set(Object.keys(values)), shape: Object.keys(values).join(',') }
+}
+
 export class ProductsRepository {
-  private readonly byId
-  private readonly imagesOfOne
+  private readonly byId: SqlReader
+  private readonly popularTop: SqlReader
+  private readonly bySeller: SqlReader
+  private readonly countBySeller: SqlReader
+  private readonly readers = new Map<string, SqlReader>()
 
   constructor(private readonly db: Db) {
-    this.byId = selectProducts(db)
-      .where(eq(products.id, sql.placeholder('id')))
-      .prepare()
-    this.imagesOfOne = db
-      .select({
-        id: productImages.id,
-        productId: productImages.productId,
-        imageUrl: productImages.imageUrl,
-        displayOrder: productImages.displayOrder,
-      })
-      .from(productImages)
-      .where(eq(productImages.productId, sql.placeholder('productId')))
-      .orderBy(asc(productImages.displayOrder), asc(productImages.id))
-      .prepare()
+    this.byId = this.reader(this.selectProducts().where(eq(products.id, sql.placeholder('id'))))
+    this.popularTop = this.reader(
+      this.selectProducts()
+        .where(and(isPubliclyListed, eq(products.status, 'ON_SALE')))
+        .orderBy(desc(products.salesCount), desc(products.id))
+        .limit(sql.placeholder('limit')),
+    )
+    const ownedNotDeleted = and(
+      eq(products.sellerId, sql.placeholder('sellerId')),
+      ne(products.status, 'DELETED'),
+    )
+    this.bySeller = this.reader(
+      this.selectProducts()
+        .where(ownedNotDeleted)
+        .orderBy(desc(products.createdAt), desc(products.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    )
+    this.countBySeller = this.reader(db.select({ n: count() }).from(products).where(ownedNotDeleted))
   }
 
   findProduct(id: number): ProductRow | undefined {
-    return this.byId.get({ id })
+    const row = this.byId.firstRow({ id })
+    return row && toProductRow(row)
   }
 
-  findImages(productIds: number[]): ImageRow[] {
-    if (productIds.length === 0) return []
-    if (productIds.length === 1) return this.imagesOfOne.all({ productId: productIds[0] })
-    return this.db
-      .select({
-        id: productImages.id,
-        productId: productImages.productId,
-        imageUrl: productImages.imageUrl,
-        displayOrder: productImages.displayOrder,
-      })
-      .from(productImages)
-      .where(inArray(productImages.productId, productIds))
-      .orderBy(asc(productImages.productId), asc(productImages.displayOrder), asc(productImages.id))
-      .all()
-  }
-
-  searchPublic(
-    filters: ProductFilters,
-    sort: { field: SortField; direction: 'asc' | 'desc' },
-    offset: number,
-    limit: number,
-  ): { rows: ProductRow[]; total: number } {
-    const where = publicFilterConditions(filters)
+  searchPublic(filters: ProductFilters, sort: Sort, offset: number, limit: number) {
+    const { values, present, shape } = filterBindings(filters)
     const order = sort.direction === 'asc' ? asc : desc
-    const rows = selectProducts(this.db)
-      .where(where)
-      .orderBy(order(SORT_COLUMNS[sort.field]), order(products.id))
-      .limit(limit)
-      .offset(offset)
-      .all()
-    const total = this.db.select({ n: count() }).from(products).where(where).get()?.n ?? 0
-    return { rows, total }
+    const page = this.readerFor(`search|${sort.field},${sort.direction}|${shape}`, () =>
+      this.selectProducts()
+        .where(publicFilterConditions(present))
+        .orderBy(order(SORT_COLUMNS[sort.field]), order(products.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset')),
+    )
+    const total = this.readerFor(`count|${shape}`, () =>
+      this.db.select({ n: count() }).from(products).where(publicFilterConditions(present)),
+    )
+    return {
+      rows: page.rows({ ...values, limit, offset }).map(toProductRow),
+      total: (total.firstRow(values)?.[0] as number | undefined) ?? 0,
+    }
   }
 
   /** Keyset page on (created_at DESC, id DESC), strictly after `after`. Fetches limit + 1 to learn hasNext. */
-  cursorPublic(
-    filters: ProductFilters,
-    after: { createdAtMs: number; id: number } | undefined,
-    limit: number,
-  ) {
-    const conditions = [publicFilterConditions(filters)]
-    if (after)
-      conditions.push(sql`(${products.createdAt}, ${products.id}) < (${after.createdAtMs}, ${after.id})`)
-    return selectProducts(this.db)
-      .where(and(...conditions))
-      .orderBy(desc(products.createdAt), desc(products.id))
-      .limit(limit + 1)
-      .all()
+  cursorPublic(filters: ProductFilters, after: CursorPosition | undefined, limit: number): ProductRow[] {
+    const { values, present, shape } = filterBindings(filters)
+    const page = this.readerFor(`cursor|${after ? 'after' : 'first'}|${shape}`, () => {
+      const where = publicFilterConditions(present)
+      const afterPosition = sql`(${products.createdAt}, ${products.id}) < (${sql.placeholder('afterCreatedAt')}, ${sql.placeholder('afterId')})`
+      return this.selectProducts()
+        .where(after ? and(where, afterPosition) : where)
+        .orderBy(desc(products.createdAt), desc(products.id))
+        .limit(sql.placeholder('limit'))
+    })
+    const position: Bindings = after ? { afterCreatedAt: after.createdAtMs, afterId: after.id } : {}
+    return page.rows({ ...values, ...position, limit: limit + 1 }).map(toProductRow)
   }
 
   popular(limit: number): ProductRow[] {
-    return selectProducts(this.db)
-      .where(and(isPubliclyListed, eq(products.status, 'ON_SALE')))
-      .orderBy(desc(products.salesCount), desc(products.id))
-      .limit(limit)
-      .all()
+    return this.popularTop.rows({ limit }).map(toProductRow)
   }
 
   listBySeller(sellerId: number, offset: number, limit: number): { rows: ProductRow[]; total: number } {
-    const where = and(eq(products.sellerId, sellerId), ne(products.status, 'DELETED'))
-    const rows = selectProducts(this.db)
-      .where(where)
-      .orderBy(desc(products.createdAt), desc(products.id))
-      .limit(limit)
-      .offset(offset)
-      .all()
-    const total = this.db.select({ n: count() }).from(products).where(where).get()?.n ?? 0
-    return { rows, total }
+    const rows = this.bySeller.rows({ sellerId, limit, offset }).map(toProductRow)
+    return { rows, total: (this.countBySeller.firstRow({ sellerId })?.[0] as number | undefined) ?? 0 }
+  }
+
+  private selectProducts() {
+    return this.db.select(productColumns).from(products)
+  }
+
+  private reader(query: { toSQL(): { sql: string; params: unknown[] } }): SqlReader {
+    return new SqlReader(this.db.$client, query)
+  }
+
+  private readerFor(key: string, build: () => { toSQL(): { sql: string; params: unknown[] } }): SqlReader {
+    let reader = this.readers.get(key)
+    if (!reader) {
+      reader = this.reader(build())
+      this.readers.set(key, reader)
+    }
+    return reader
   }
 }
 

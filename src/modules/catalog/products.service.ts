@@ -13,7 +13,6 @@ import type { CategoriesService } from './categories.service'
 import type { CreateProduct, Product, ProductFilters, SortField, UpdateProduct } from './products.model'
 import {
   findProductForUpdate,
-  type ImageRow,
   insertProduct,
   type ProductRow,
   ProductsRepository,
@@ -30,12 +29,11 @@ export function statusForStock(requested: ProductStatus, stock: number): Product
   return stock === 0 ? 'SOLD_OUT' : 'ON_SALE'
 }
 
-export function toProduct(row: ProductRow, images: ImageRow[]): Product {
+export function toProduct(row: ProductRow): Product {
   return {
     ...row,
-    images: images.map((i) => ({ id: i.id, imageUrl: i.imageUrl, displayOrder: i.displayOrder })),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
   }
 }
 
@@ -70,7 +68,7 @@ export class ProductsService {
   getProduct(id: number, viewer: Viewer): Product {
     const row = this.repository.findProduct(id)
     if (!row || !canSee(row, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
-    return toProduct(row, this.repository.findImages([id]))
+    return toProduct(row)
   }
 
   updateProduct(seller: Principal, id: number, changes: UpdateProduct, ifMatch: string | undefined): Product {
@@ -113,7 +111,7 @@ export class ProductsService {
   ): Paged<Product> {
     assertPriceRange(filters)
     const { rows, total } = this.repository.searchPublic(filters, sort, page.page * page.size, page.size)
-    return toPage(this.withImages(rows), page, total)
+    return toPage(this.toProducts(rows), page, total)
   }
 
   productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number) {
@@ -130,22 +128,20 @@ export class ProductsService {
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return {
-      items: this.withImages(page),
+      items: this.toProducts(page),
       nextCursor:
-        hasNext && last
-          ? this.cursors.encode({ createdAtMs: last.createdAt.getTime(), id: last.id }, filters)
-          : null,
+        hasNext && last ? this.cursors.encode({ createdAtMs: last.createdAt, id: last.id }, filters) : null,
       hasNext,
     }
   }
 
   popularProducts(): Product[] {
-    return this.withImages(this.repository.popular(POPULAR_LIMIT))
+    return this.toProducts(this.repository.popular(POPULAR_LIMIT))
   }
 
   sellerProducts(seller: Principal, page: PageRequest): Paged<Product> {
     const { rows, total } = this.repository.listBySeller(seller.memberId, page.page * page.size, page.size)
-    return toPage(this.withImages(rows), page, total)
+    return toPage(this.toProducts(rows), page, total)
   }
 
   /** The live product `id` if `seller` owns it, for a write in progress; anything else is 404. */
@@ -161,10 +157,8 @@ export class ProductsService {
     return current
   }
 
-  private withImages(rows: ProductRow[]): Product[] {
-    const images = this.repository.findImages(rows.map((r) => r.id))
-    const byProduct = Map.groupBy(images, (i) => i.productId)
-    return rows.map((row) => toProduct(row, byProduct.get(row.id) ?? []))
+  private toProducts(rows: ProductRow[]): Product[] {
+    return rows.map(toProduct)
   }
 }
 
