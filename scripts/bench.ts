@@ -4,32 +4,32 @@
  *
  * One run: ensure wrk → fresh temp database with the demo data plus BENCH_PRODUCTS products → start the real
  * server (`bun src/main.ts`) and the bare server (scripts/bench-bare-server.ts) → check every scenario answers
- * 2xx → warm up → BENCH_RUNS rounds of every scenario → table + the goal line → stop servers, delete temp files
+ * 2xx → warm up → BENCH_RUNS rounds of every scenario → table + the goal lines → stop servers, delete temp files
  * (also on failure or Ctrl-C).
  *
+ * The order scenario (scripts/bench/orders.ts): BENCH_BUYERS buyers place orders of quantity 1 for one hot
+ * product; every answer must be 201. Each round then runs, with the server idle, the raw loop of the same
+ * conditional stock UPDATE (bun:sqlite, same PRAGMAs and file, one BEGIN IMMEDIATE … COMMIT per UPDATE, on the
+ * server's CPU, BENCH_SECONDS long): the physical limit of the order write path. It includes the write lock,
+ * the statement with its RETURNING row and index upkeep, and the commit (WAL append, auto-checkpoints); it
+ * excludes HTTP, JSON parsing/validation, the JWT check, Drizzle's query building, the INSERTs of the order,
+ * its lines and its outbox event, and serializing the response. Goal: orders/s ≥ 40 % of that loop and p99 <
+ * 50 ms at 64 connections.
+ *
  * Env: BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (64),
- * BENCH_PRODUCTS (5000), BENCH_SERVER_CPU (0), BENCH_LOAD_CPU (1), BENCH_ONLY (a regex of scenario names; the
- * bare baseline always runs).
+ * BENCH_PRODUCTS (5000), BENCH_BUYERS (64), BENCH_SERVER_CPU (0), BENCH_LOAD_CPU (1), BENCH_ONLY (a regex of
+ * scenario names, e.g. `order`; the bare baseline always runs).
  * To add a scenario, append to SCENARIOS: a name and a URL built from the two servers' base URLs.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedBenchCatalog } from './bench/catalog-data'
-import { renderTable, type ScenarioSummary, summarize } from './bench/report'
+import { ORDER_NAME, orderScenario, rawUpdateLoop, seedOrderBench } from './bench/orders'
+import { median, renderTable, type ScenarioSummary, summarize } from './bench/report'
+import type { Scenario, Targets } from './bench/scenario'
 import { logTail, type RunningServer, startServer } from './bench/servers'
 import { ensureWrk, killRunningWrk, runWrk, type WrkResult } from './bench/wrk'
-
-type Targets = { bare: string; app: string }
-
-type Scenario = {
-  name: string
-  /** resolved once after both servers are up (may call the server, e.g. to obtain a cursor) */
-  url: (targets: Targets) => string | Promise<string>
-  headers?: Record<string, string>
-  /** wrk Lua script, for methods other than GET */
-  script?: string
-}
 
 const CURSOR_PAGE = '/api/v1/products/cursor?limit=20'
 const BARE_NAME = 'bare Elysia, constant JSON'
@@ -54,6 +54,19 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+const RAW_NAME = 'raw conditional UPDATE loop, BEGIN IMMEDIATE … COMMIT each'
+
+/** The default check: a GET answering 2xx. */
+function probeGet(scenario: Scenario) {
+  return async (target: string) => {
+    const response = await fetch(target, { headers: scenario.headers })
+    const body = await response.text()
+    if (!response.ok) throw new Error(`${scenario.name}: ${response.status} from ${target}\n${body}`)
+    const total = /"totalElements":(\d+)/.exec(body)?.[1]
+    return `${response.status}, ${body.length} bytes${total ? `, ${total} matches` : ''}`
+  }
+}
+
 function intEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name]
   if (raw === undefined || raw === '') return fallback
@@ -68,10 +81,13 @@ const settings = {
   warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 2, 0),
   connections: intEnv('BENCH_CONNECTIONS', 64),
   products: intEnv('BENCH_PRODUCTS', 5000, 0),
+  buyers: intEnv('BENCH_BUYERS', 64),
   serverCpu: process.env.BENCH_SERVER_CPU ?? '0',
   loadCpu: process.env.BENCH_LOAD_CPU ?? '1',
 }
 const GOAL_RATIO = 0.5
+const ORDER_GOAL_RATIO = 0.4
+const ORDER_GOAL_P99_MS = 50
 const ROOT = join(import.meta.dir, '..')
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -117,8 +133,10 @@ async function main(): Promise<number> {
 
   let started = performance.now()
   await seedBenchCatalog(dbFile, settings.products)
+  const orderBench = await seedOrderBench(dbFile, settings.buyers)
   console.log(
-    `seeded demo data + ${settings.products} products in ${Math.round(performance.now() - started)} ms`,
+    `seeded demo data + ${settings.products} products + hot product ${orderBench.productId} + ` +
+      `${settings.buyers} buyers in ${Math.round(performance.now() - started)} ms`,
   )
 
   const servers: RunningServer[] = []
@@ -137,6 +155,7 @@ async function main(): Promise<number> {
           DATABASE_URL: `file:${dbFile}`,
           SEED_DEMO_DATA: 'true',
           JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(36))).toString('base64url'),
+          JWT_ACCESS_TTL_SECONDS: '86400', // the buyers' tokens outlive any run
           LOG_LEVEL: 'warn',
           HOST: '127.0.0.1',
           UPLOAD_DIR: join(dir, 'uploads'),
@@ -169,17 +188,15 @@ async function main(): Promise<number> {
 
   const targets: Targets = { bare: bare.baseUrl, app: app.baseUrl }
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
-  const selected = SCENARIOS.filter((s) => !only || s.name === BARE_NAME || only.test(s.name))
+  const all = [...SCENARIOS, orderScenario(dir, orderBench)]
+  const selected = all.filter((s) => !only || s.name === BARE_NAME || only.test(s.name))
   const resolved = await Promise.all(selected.map(async (s) => ({ ...s, target: await s.url(targets) })))
   for (const scenario of resolved) {
-    const response = await fetch(scenario.target, { headers: scenario.headers })
-    const body = await response.text()
-    if (!response.ok) throw new Error(`${scenario.name}: ${response.status} from ${scenario.target}\n${body}`)
-    const total = /"totalElements":(\d+)/.exec(body)?.[1]
-    console.log(
-      `  ${scenario.name}: ${response.status}, ${body.length} bytes${total ? `, ${total} matches` : ''}`,
-    )
+    console.log(`  ${scenario.name}: ${await (scenario.probe ?? probeGet(scenario))(scenario.target)}`)
   }
+  const withOrders = resolved.some((s) => s.name === ORDER_NAME)
+  const rawLoop = () =>
+    rawUpdateLoop({ dbFile, productId: orderBench.productId, seconds: settings.seconds, cpu: serverCpu })
 
   const wrk = (target: string, scenario: Scenario, seconds: number) =>
     runWrk({
@@ -200,14 +217,20 @@ async function main(): Promise<number> {
   }
   // Rounds interleave the scenarios, so a slow drift of the machine spreads over all of them.
   const runs = new Map<string, WrkResult[]>(resolved.map((s) => [s.name, []]))
+  const rawRuns: number[] = []
   for (let round = 1; round <= settings.runs; round++) {
     for (const s of resolved) {
       const result = await wrk(s.target, s, settings.seconds)
       runs.get(s.name)!.push(result)
       console.log(
         `  [${round}/${settings.runs}] ${s.name}: ${Math.round(result.requestsPerSecond)} req/s, ` +
-          `p99 ${result.p99Ms.toFixed(2)} ms${result.non2xx ? `, ${result.non2xx} non-2xx!` : ''}`,
+          `p99 ${result.p99Ms.toFixed(2)} ms${result.non2xx ? `, ${result.non2xx} unexpected status!` : ''}`,
       )
+    }
+    if (withOrders) {
+      // after wrk has stopped: the server is idle while the loop holds its CPU
+      rawRuns.push(await rawLoop())
+      console.log(`  [${round}/${settings.runs}] ${RAW_NAME}: ${Math.round(rawRuns.at(-1)!)} updates/s`)
     }
   }
 
@@ -224,10 +247,26 @@ async function main(): Promise<number> {
     )
   }
 
+  const orders = summaries.find((s) => s.name === ORDER_NAME)
+  if (orders) {
+    const raw = median(rawRuns)
+    const ratio = orders.requestsPerSecond / raw
+    const pass = ratio >= ORDER_GOAL_RATIO && orders.p99Ms < ORDER_GOAL_P99_MS
+    console.log(
+      `\norders: ${Math.round(orders.requestsPerSecond).toLocaleString('en-US')} orders/s, ` +
+        `p50 ${orders.p50Ms.toFixed(2)} ms, p99 ${orders.p99Ms.toFixed(2)} ms (${settings.buyers} buyers, ` +
+        `${settings.connections} connections)\n` +
+        `${RAW_NAME} (idle server, CPU ${serverCpu ?? '-'}): ${Math.round(raw).toLocaleString('en-US')} ` +
+        `updates/s (runs ${rawRuns.map(Math.round).join(' / ')})\n` +
+        `orders/s ≥ ${ORDER_GOAL_RATIO * 100} % of the raw UPDATE loop and p99 < ${ORDER_GOAL_P99_MS} ms: ` +
+        `${pass ? 'PASS' : 'FAIL'} (${(ratio * 100).toFixed(1)} %, p99 ${orders.p99Ms.toFixed(1)} ms)`,
+    )
+  }
+
   let exitCode = 0
   for (const s of summaries) {
     if (s.non2xx > 0) {
-      console.error(`ERROR: ${s.name}: ${s.non2xx} non-2xx/3xx responses: its numbers are not valid`)
+      console.error(`ERROR: ${s.name}: ${s.non2xx} unexpected status responses: its numbers are not valid`)
       exitCode = 1
     }
     if (s.socketErrors > 0) console.warn(`warning: ${s.name}: ${s.socketErrors} socket errors`)

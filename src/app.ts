@@ -6,7 +6,7 @@ import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { authGuard } from './http/auth'
 import { bodyParsing } from './http/body-parsing'
-import { actuator } from './http/health'
+import { actuator, type HealthCheck } from './http/health'
 import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
 import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
@@ -21,6 +21,8 @@ import { ProductsService } from './modules/catalog/products.service'
 import { uploadedFiles } from './modules/catalog/uploads.routes'
 import { membersRoutes } from './modules/members/members.routes'
 import { MembersService } from './modules/members/members.service'
+import { ordersRoutes } from './modules/orders/orders.routes'
+import { OrdersService } from './modules/orders/orders.service'
 
 /** Multipart bodies are accepted on these paths only; everything else is JSON. */
 export const MULTIPART_PATHS = /^\/api\/v1\/products\/[^/]+\/images\/?$/
@@ -28,6 +30,19 @@ export const MULTIPART_PATHS = /^\/api\/v1\/products\/[^/]+\/images\/?$/
 /** The largest legal request: a full set of images plus multipart framing. Bun refuses anything larger. */
 export function maxRequestBodyBytes(config: Deps['config']): number {
   return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
+}
+
+function healthChecks({ database, replicas }: Deps): Record<string, HealthCheck> {
+  const checks: Record<string, HealthCheck> = {
+    db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
+  }
+  if (replicas.length > 0) {
+    checks.replicas = () => {
+      const up = replicas.filter((replica) => replica.ping()).length
+      return { status: up === replicas.length ? 'UP' : 'DOWN', details: { up, total: replicas.length } }
+    }
+  }
+  return checks
 }
 
 export function createApp(deps: Deps) {
@@ -42,12 +57,13 @@ export function createApp(deps: Deps) {
     ipLimiter: deps.loginLimiters.ip,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
   })
-  const categories = new CategoriesService(database)
-  const products = new ProductsService(database, categories, deps.cursors)
+  const categories = new CategoriesService(database, deps.reads)
+  const products = new ProductsService(database, categories, deps.cursors, deps.reads)
   const images = new ProductImagesService(database, products, config.uploadDir, {
     maxBytes: config.http.imageMaxBytes,
     maxPerProduct: config.http.maxImagesPerProduct,
   })
+  const orders = new OrdersService(database, deps.cursors, deps.metrics.orders, deps.reads)
   const guard = authGuard(deps)
 
   const app = new Elysia({ name: 'marketplace' })
@@ -71,9 +87,7 @@ export function createApp(deps: Deps) {
     )
     .use(
       actuator({
-        checks: {
-          db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
-        },
+        checks: healthChecks(deps),
         lifecycle: deps.lifecycle,
         info: deps.info,
         jwt: deps.jwt,
@@ -84,6 +98,7 @@ export function createApp(deps: Deps) {
     .use(membersRoutes(guard, members))
     .use(categoriesRoutes(guard, categories))
     .use(productsRoutes(guard, products, images))
+    .use(ordersRoutes(guard, orders))
     .use(uploadedFiles(config.uploadDir))
 }
 

@@ -7,6 +7,10 @@ export type Config = Readonly<{
   port: number
   host: string
   databaseUrl: string
+  /** read-only replicas (`file:` URLs) for public catalog reads */
+  databaseReplicaUrls: readonly string[]
+  /** after a member's write, that member's reads go to the primary for this long (read-your-writes) */
+  readYourWritesMs: number
   /** true when no DATABASE_URL/REDIS_URL/KAFKA_BROKERS is set: the embedded default of SPEC §2 */
   isEmbedded: boolean
   seedDemoData: boolean
@@ -109,6 +113,16 @@ export function loadConfig(env: Env = process.env): Config {
     (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined),
     { isSecret: true },
   )
+  // Turso embedded replicas sync from a remote sqld/Turso primary, which this build cannot write to (see
+  // checkDatabaseUrl); refused by name rather than silently ignored.
+  read.string(
+    'DATABASE_SYNC_URL',
+    '',
+    () => 'embedded replicas need a remote libSQL primary, unsupported by this build',
+    {
+      isSecret: true,
+    },
+  )
   const config: Config = {
     port: read.int('PORT', 8080, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
@@ -116,6 +130,18 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl, {
       isSecret: !env.DATABASE_URL?.startsWith('file:'),
     }),
+    databaseReplicaUrls: read
+      .string('DATABASE_REPLICA_URLS', '', (v) =>
+        v
+          .split(',')
+          .map((url) => url.trim())
+          .map(checkDatabaseUrl)
+          .find((problem) => problem !== undefined),
+      )
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url !== ''),
+    readYourWritesMs: read.int('DATABASE_READ_YOUR_WRITES_MS', 5_000, 0, 600_000),
     isEmbedded,
     seedDemoData: read.bool('SEED_DEMO_DATA', isEmbedded),
     jwt: {

@@ -7,10 +7,11 @@ import { type Config, databaseFilePath } from './config'
 import type { Lifecycle } from './http/health'
 import { type AttemptLimiter, InMemoryAttemptLimiter } from './platform/attempt-limiter'
 import { CursorCodec } from './platform/cursor-codec'
-import { type DatabaseHandle, openDatabase } from './platform/database'
+import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './platform/database'
 import { JwtCodec } from './platform/jwt'
 import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
+import { ReadRouter } from './platform/read-routing'
 import { InMemoryTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
 
 export type Deps = {
@@ -18,6 +19,8 @@ export type Deps = {
   logger: Logger
   metrics: Metrics
   database: DatabaseHandle
+  replicas: ReplicaHandle[]
+  reads: ReadRouter
   jwt: JwtCodec
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
@@ -37,12 +40,19 @@ const IP_FAILURE_MULTIPLIER = 4
 export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger'>> = {}): Deps {
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const database = openDatabase(databaseFilePath(config.databaseUrl))
+  const replicas = config.databaseReplicaUrls.map((url) => openReadReplica(databaseFilePath(url)))
   const windowMs = config.login.windowSeconds * 1000
   return {
     config,
     logger,
     metrics: createMetrics(),
     database,
+    replicas,
+    reads: new ReadRouter(
+      database.db,
+      replicas.map((r) => r.db),
+      config.readYourWritesMs,
+    ),
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),
     tokenBlacklist: new InMemoryTokenBlacklist(),
@@ -61,6 +71,7 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  for (const replica of deps.replicas) replica.close()
   deps.database.close()
 }
 

@@ -32,6 +32,11 @@ export type TestApp = {
   /** Access tokens of the demo users plus a second buyer and a second seller. */
   tokens(): Promise<Record<Persona, string>>
   listen(): { baseUrl: string; stop(): Promise<void> }
+  /**
+   * Stops this app (its deps closed, its in-memory state gone) and starts a new one on the same database file,
+   * as a process restart would; tokens already issued stay valid (same secret). Use the returned app from then on.
+   */
+  restart(): Promise<TestApp>
   close(): Promise<void>
 }
 
@@ -44,7 +49,15 @@ export const DEMO = {
 }
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'marketplace-test-'))
+  return openTestApp(mkdtempSync(join(tmpdir(), 'marketplace-test-')), env)
+}
+
+/** The app on the database file in `dir`: a fresh one, or the same file again after `restart()`. */
+async function openTestApp(
+  dir: string,
+  env: Record<string, string>,
+  signedInTokens?: Record<Persona, string>,
+): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: `file:${join(dir, 'test.db')}`,
     JWT_SECRET: TEST_JWT_SECRET,
@@ -57,7 +70,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   await seedDemoData(deps.database, hashPassword)
   deps.lifecycle.isReady = true
   const app = createApp(deps)
-  let cachedTokens: Record<Persona, string> | undefined
+  let cachedTokens: Record<Persona, string> | undefined = signedInTokens
 
   const request = async (
     method: string,
@@ -127,6 +140,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
           await app.stop(true)
         },
       }
+    },
+    async restart() {
+      await closeDeps(deps)
+      return openTestApp(dir, env, cachedTokens)
     },
     async close() {
       await closeDeps(deps)

@@ -29,6 +29,8 @@ export const orders = sqliteTable(
     check('orders_status_check', sql`${t.status} in (${sqlList(ORDER_STATUSES)})`),
     check('orders_total_non_negative', sql`${t.totalAmount} >= 0`),
     index('idx_orders_buyer_created').on(t.buyerId, t.createdAt, t.id),
+    // the seller's order list walks orders newest first and keeps those holding one of the seller's lines
+    index('idx_orders_created').on(t.createdAt, t.id),
   ],
 )
 

@@ -5,7 +5,10 @@ export type WrkResult = {
   p50Ms: number
   p99Ms: number
   requests: number
-  /** responses outside 2xx/3xx ("Non-2xx or 3xx responses"), 0 when wrk printed no such line */
+  /**
+   * responses outside 2xx/3xx ("Non-2xx or 3xx responses"), or, when the scenario's Lua script prints
+   * "Non-201 responses: n", the answers other than 201 (a superset); 0 when neither line was printed
+   */
   non2xx: number
   socketErrors: number
 }
@@ -91,13 +94,14 @@ export function parseWrk(output: string): WrkResult {
   }
   const requests = output.match(/^\s+(\d+) requests in/m) ?? fail('the request count')
   const non2xx = output.match(/^\s+Non-2xx or 3xx responses:\s+(\d+)/m)
+  const non201 = output.match(/^Non-201 responses: (\d+)/m)
   const socket = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/)
   return {
     requestsPerSecond: Number(rps[1]),
     p50Ms: percentile('50'),
     p99Ms: percentile('99'),
     requests: Number(requests[1]),
-    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    non2xx: Math.max(non2xx ? Number(non2xx[1]) : 0, non201 ? Number(non201[1]) : 0),
     socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   }
 }

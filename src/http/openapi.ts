@@ -164,6 +164,7 @@ export const API_DOCUMENTATION = {
     { name: 'Members', description: 'Profiles' },
     { name: 'Categories', description: 'Product categories' },
     { name: 'Products', description: 'Catalog: search, cursor pages, popular, seller edits, images' },
+    { name: 'Orders', description: 'Placement with atomic stock and idempotency keys; lifecycle' },
     { name: 'Actuator', description: 'Health, info' },
   ],
   components: {

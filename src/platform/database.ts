@@ -84,3 +84,23 @@ export function openDatabase(filePath: string): DatabaseHandle {
     },
   }
 }
+
+export type ReplicaHandle = { db: Db; sqlite: Database; ping(): boolean; close(): void }
+
+/**
+ * A read replica: a read-only connection (`PRAGMA query_only`) to a file that a replication process keeps up to
+ * date (or to the primary's own file, for a separate read connection). It never migrates and refuses writes
+ * with SQLITE_READONLY, so a misrouted write fails loudly instead of diverging.
+ */
+export function openReadReplica(filePath: string): ReplicaHandle {
+  const sqlite = new Database(filePath, { readonly: true, strict: true })
+  sqlite.run('PRAGMA query_only = ON')
+  sqlite.run('PRAGMA busy_timeout = 5000')
+  const db = drizzle({ client: sqlite, schema })
+  return {
+    db,
+    sqlite,
+    ping: () => sqlite.query('select 1 as ok').get() !== null,
+    close: () => sqlite.close(),
+  }
+}

@@ -3,11 +3,21 @@
  * are templates (`/api/v1/products/:id`), never raw paths or ids. Hot-path label children are bound once and
  * reused (INFRA.md measured a label object per request at ≈3× the cost).
  */
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+
+/** The business metrics of SPEC §10 for orders. */
+export type OrderMetrics = {
+  created: Counter
+  failed: Counter<'reason'>
+  cancelled: Counter
+  creationSeconds: Histogram
+  stockInsufficient: Counter
+}
 
 export type Metrics = {
   registry: Registry
   httpRequests: Histogram<'method' | 'uri' | 'status'>
+  orders: OrderMetrics
 }
 
 export function createMetrics(): Metrics {
@@ -20,5 +30,31 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   })
-  return { registry, httpRequests }
+  const registers = [registry]
+  const orders: OrderMetrics = {
+    created: new Counter({ name: 'marketplace_orders_created_total', help: 'Orders placed', registers }),
+    failed: new Counter({
+      name: 'marketplace_orders_failed_total',
+      help: 'Order placements refused, by error code',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    cancelled: new Counter({
+      name: 'marketplace_orders_cancelled_total',
+      help: 'Orders cancelled',
+      registers,
+    }),
+    creationSeconds: new Histogram({
+      name: 'marketplace_orders_creation_seconds',
+      help: 'Time to place an order (the write transaction included)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    stockInsufficient: new Counter({
+      name: 'marketplace_products_stock_insufficient_total',
+      help: 'Order lines refused for lack of stock',
+      registers,
+    }),
+  }
+  return { registry, httpRequests, orders }
 }

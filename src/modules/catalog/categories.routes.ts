@@ -7,19 +7,21 @@ import type { CategoriesService } from './categories.service'
 export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories: CategoriesService) {
   return new Elysia({ name: 'categories-routes', prefix: '/api/v1' })
     .use(guard)
-    .get('/categories', () => categories.listCategories(), {
-      response: { 200: t.Array(Category) },
+    .get('/categories', ({ viewer }) => categories.listCategories(viewer?.memberId), {
+      optionalAuth: true,
+      response: { 200: t.Array(Category), ...problems(401) },
       detail: { tags: ['Categories'], summary: 'All categories by display order' },
     })
-    .get('/categories/:id', ({ params }) => categories.getCategory(params.id), {
+    .get('/categories/:id', ({ params, viewer }) => categories.getCategory(params.id, viewer?.memberId), {
+      optionalAuth: true,
       params: IdParams,
-      response: { 200: Category, ...problems(400, 404) },
+      response: { 200: Category, ...problems(400, 401, 404) },
       detail: { tags: ['Categories'], summary: 'One category' },
     })
     .post(
       '/admin/categories',
-      ({ body, set }) => {
-        const category = categories.createCategory(body)
+      ({ principal, body, set }) => {
+        const category = categories.createCategory(principal, body)
         set.status = 201
         set.headers.location = `/api/v1/categories/${category.id}`
         return category

@@ -67,7 +67,7 @@ export class ProductImagesService {
       await Promise.all(stored.map((s) => rm(join(folder, s.name), { force: true })))
       throw error
     }
-    return this.products.getProduct(productId, seller)
+    return this.products.productAfterWrite(productId, seller)
   }
 
   private async inspect(file: File) {

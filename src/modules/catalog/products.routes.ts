@@ -43,29 +43,34 @@ export function productsRoutes(
     .use(guard)
     .get(
       '/products',
-      ({ query }) =>
-        products.searchProducts(filtersOf(query), sortOf(query.sort), {
-          page: query.page ?? 0,
-          size: query.size ?? DEFAULT_PAGE_SIZE,
-        }),
+      ({ query, viewer }) =>
+        products.searchProducts(
+          filtersOf(query),
+          sortOf(query.sort),
+          { page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE },
+          viewer,
+        ),
       {
+        optionalAuth: true,
         query: ProductSearchQuery,
-        response: { 200: ProductPage, ...problems(400) },
+        response: { 200: ProductPage, ...problems(400, 401) },
         detail: { tags: ['Products'], summary: 'Search products (offset pages; never DRAFT or DELETED)' },
       },
     )
     .get(
       '/products/cursor',
-      ({ query }) =>
-        products.productsByCursor(filtersOf(query), query.cursor, query.limit ?? DEFAULT_PAGE_SIZE),
+      ({ query, viewer }) =>
+        products.productsByCursor(filtersOf(query), query.cursor, query.limit ?? DEFAULT_PAGE_SIZE, viewer),
       {
+        optionalAuth: true,
         query: ProductCursorQuery,
-        response: { 200: ProductCursorPage, ...problems(400) },
+        response: { 200: ProductCursorPage, ...problems(400, 401) },
         detail: { tags: ['Products'], summary: 'Search products with keyset cursor pages (newest first)' },
       },
     )
-    .get('/products/popular', () => products.popularProducts(), {
-      response: { 200: t.Array(Product) },
+    .get('/products/popular', ({ viewer }) => products.popularProducts(viewer), {
+      optionalAuth: true,
+      response: { 200: t.Array(Product), ...problems(401) },
       detail: { tags: ['Products'], summary: 'Top 10 products on sale by sales count' },
     })
     .get(

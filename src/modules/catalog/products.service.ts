@@ -8,7 +8,8 @@ import { AppError } from '../../errors'
 import type { Principal } from '../../http/auth'
 import { type Paged, type PageRequest, toPage } from '../../http/common.model'
 import type { CursorCodec } from '../../platform/cursor-codec'
-import type { DatabaseHandle } from '../../platform/database'
+import type { DatabaseHandle, Db } from '../../platform/database'
+import type { ReadRouter } from '../../platform/read-routing'
 import type { CategoriesService } from './categories.service'
 import type { CreateProduct, Product, ProductFilters, SortField, UpdateProduct } from './products.model'
 import {
@@ -38,15 +39,14 @@ export function toProduct(row: ProductRow): Product {
 }
 
 export class ProductsService {
-  private readonly repository: ProductsRepository
+  private readonly repositories = new Map<Db, ProductsRepository>()
 
   constructor(
     private readonly database: DatabaseHandle,
     private readonly categories: CategoriesService,
     private readonly cursors: CursorCodec,
-  ) {
-    this.repository = new ProductsRepository(database.db)
-  }
+    private readonly reads: ReadRouter,
+  ) {}
 
   createProduct(seller: Principal, input: CreateProduct): Product {
     if (input.categoryId !== undefined) this.categories.assertCategoryExists(input.categoryId)
@@ -61,12 +61,12 @@ export class ProductsService {
         status: statusForStock(input.status ?? 'DRAFT', input.stockQuantity),
       }),
     )
-    return this.getProduct(id, seller)
+    return this.productAfterWrite(id, seller)
   }
 
   /** Public read; DRAFT only for its seller and admins, DELETED for nobody. */
   getProduct(id: number, viewer: Viewer): Product {
-    const row = this.repository.findProduct(id)
+    const row = this.repositoryFor(viewer?.memberId).findProduct(id)
     if (!row || !canSee(row, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
     return toProduct(row)
   }
@@ -94,7 +94,7 @@ export class ProductsService {
       if (!isApplied)
         throw new AppError('VERSION_MISMATCH', 'The product changed meanwhile; reload and retry')
     })
-    return this.getProduct(id, seller)
+    return this.productAfterWrite(id, seller)
   }
 
   deleteProduct(seller: Principal, id: number): void {
@@ -102,19 +102,26 @@ export class ProductsService {
       const current = this.ownedProduct(tx, seller, id)
       updateProductAtVersion(tx, id, current.version, { status: 'DELETED' })
     })
+    this.reads.recordWrite(seller.memberId)
   }
 
   searchProducts(
     filters: ProductFilters,
     sort: { field: SortField; direction: 'asc' | 'desc' },
     page: PageRequest,
+    viewer?: Viewer,
   ): Paged<Product> {
     assertPriceRange(filters)
-    const { rows, total } = this.repository.searchPublic(filters, sort, page.page * page.size, page.size)
+    const { rows, total } = this.repositoryFor(viewer?.memberId).searchPublic(
+      filters,
+      sort,
+      page.page * page.size,
+      page.size,
+    )
     return toPage(this.toProducts(rows), page, total)
   }
 
-  productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number) {
+  productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number, viewer?: Viewer) {
     assertPriceRange(filters)
     const after = cursor === undefined ? undefined : this.cursors.decode(cursor, filters)
     if (cursor !== undefined && !after) {
@@ -123,7 +130,7 @@ export class ProductsService {
         'The cursor is malformed, tampered with, or belongs to other filters',
       )
     }
-    const rows = this.repository.cursorPublic(filters, after, limit)
+    const rows = this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
     const hasNext = rows.length > limit
     const page = rows.slice(0, limit)
     const last = page.at(-1)
@@ -135,12 +142,17 @@ export class ProductsService {
     }
   }
 
-  popularProducts(): Product[] {
-    return this.toProducts(this.repository.popular(POPULAR_LIMIT))
+  popularProducts(viewer?: Viewer): Product[] {
+    return this.toProducts(this.repositoryFor(viewer?.memberId).popular(POPULAR_LIMIT))
   }
 
   sellerProducts(seller: Principal, page: PageRequest): Paged<Product> {
-    const { rows, total } = this.repository.listBySeller(seller.memberId, page.page * page.size, page.size)
+    // the seller's own data: always the primary (read-your-writes without a window)
+    const { rows, total } = this.repositoryOn(this.reads.primary).listBySeller(
+      seller.memberId,
+      page.page * page.size,
+      page.size,
+    )
     return toPage(this.toProducts(rows), page, total)
   }
 
@@ -155,6 +167,27 @@ export class ProductsService {
       throw new AppError('PRODUCT_NOT_FOUND', `No product ${id} of yours`)
     }
     return current
+  }
+
+  /** The product as `seller` just wrote it: records the write (read-your-writes) and reads the primary. */
+  productAfterWrite(id: number, seller: Principal): Product {
+    this.reads.recordWrite(seller.memberId)
+    return this.getProduct(id, seller)
+  }
+
+  /** Catalog reads by `memberId` (anonymous: undefined) go where the read router sends them. */
+  private repositoryFor(memberId?: number): ProductsRepository {
+    return this.repositoryOn(this.reads.readerFor(memberId))
+  }
+
+  /** One repository per connection: its prepared statements belong to that connection. */
+  private repositoryOn(db: Db): ProductsRepository {
+    let repository = this.repositories.get(db)
+    if (!repository) {
+      repository = new ProductsRepository(db)
+      this.repositories.set(db, repository)
+    }
+    return repository
   }
 
   private toProducts(rows: ProductRow[]): Product[] {

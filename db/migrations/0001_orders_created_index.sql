@@ -1,0 +1,1 @@
+CREATE INDEX `idx_orders_created` ON `orders` (`created_at`,`id`);

@@ -1,0 +1,58 @@
+/**
+ * The raw baseline of the order scenario, run as its own process (pinned to the server's CPU by the caller):
+ * `bun scripts/bench/raw-update-loop.ts <db file> <product id> <seconds>` prints `{"updates":n,"seconds":s}`.
+ *
+ * It is the physical limit of the order write path on this machine: the one statement an order cannot do
+ * without, through the same client and database file, with the same commit cost. Included: bun:sqlite, the
+ * PRAGMAs of src/platform/database.ts (WAL, synchronous=NORMAL, foreign_keys, busy_timeout), one BEGIN
+ * IMMEDIATE … COMMIT per UPDATE (an order is one transaction: write lock, WAL append, WAL auto-checkpoints),
+ * takeStock's conditional UPDATE with its RETURNING row on the same hot product (its partial index on
+ * sales_count included), statements prepared once. Excluded: HTTP, JSON parsing and validation, the JWT
+ * check, Drizzle's query building, the INSERTs of the order, its lines and its outbox event, the response.
+ */
+import { Database } from 'bun:sqlite'
+
+const [file, productArg, secondsArg] = Bun.argv.slice(2)
+const productId = Number(productArg)
+const seconds = Number(secondsArg)
+if (!file || !Number.isInteger(productId) || !(seconds > 0)) {
+  throw new Error('usage: raw-update-loop.ts <db file> <product id> <seconds>')
+}
+
+const sqlite = new Database(file, { strict: true })
+sqlite.run('PRAGMA journal_mode = WAL')
+sqlite.run('PRAGMA synchronous = NORMAL')
+sqlite.run('PRAGMA foreign_keys = ON')
+sqlite.run('PRAGMA busy_timeout = 5000')
+
+// the statement Drizzle generates for takeStock (src/modules/orders/orders.repository.ts), quantity 1
+const takeStock = sqlite.prepare<{ seller_id: number; name: string; price: number }, [number, number, number]>(
+  `update products set stock_quantity = stock_quantity - ?1, sales_count = sales_count + ?1,
+     status = case when stock_quantity - ?1 = 0 then 'SOLD_OUT' else status end, updated_at = ?2
+   where id = ?3 and stock_quantity >= ?1 and status = 'ON_SALE'
+   returning seller_id, name, price`,
+)
+const begin = sqlite.prepare('begin immediate')
+const commit = sqlite.prepare('commit')
+
+function loop(durationMs: number): number {
+  const end = performance.now() + durationMs
+  let updates = 0
+  while (true) {
+    for (let i = 0; i < 64; i++) {
+      begin.run()
+      const row = takeStock.get(1, Date.now(), productId)
+      commit.run()
+      if (!row) throw new Error(`product ${productId} took no stock (sold out or not ON_SALE)`)
+    }
+    updates += 64
+    if (performance.now() >= end) return updates
+  }
+}
+
+loop(Math.min(1000, seconds * 200)) // warm-up: JIT, page cache
+const started = performance.now()
+const updates = loop(seconds * 1000)
+const elapsed = (performance.now() - started) / 1000
+sqlite.close()
+console.log(JSON.stringify({ updates, seconds: elapsed }))

@@ -1,0 +1,14 @@
+/** What `bun run bench` measures: one wrk target per scenario. */
+
+export type Targets = { bare: string; app: string }
+
+export type Scenario = {
+  name: string
+  /** resolved once after both servers are up (may call the server, e.g. to obtain a cursor or tokens) */
+  url: (targets: Targets) => string | Promise<string>
+  headers?: Record<string, string>
+  /** wrk Lua script, for methods other than GET */
+  script?: string
+  /** the check before any load (default: a GET of the URL with `headers` must answer 2xx); throws when wrong */
+  probe?: (target: string) => Promise<string>
+}

@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox'
+import { t } from 'elysia'
+import { ORDER_STATUSES } from '../../../db/schema'
+import { CursorPage, CursorPageQuery, Id, Timestamp } from '../../http/common.model'
+import { Phone } from '../members/members.model'
+
+export const MAX_ORDER_LINES = 50
+export const MAX_LINE_QUANTITY = 1000
+
+const Text = (maxLength: number) => t.String({ minLength: 1, maxLength, pattern: '\\S' })
+
+export const ShippingAddress = t.Object({
+  zipCode: t.String({ minLength: 3, maxLength: 10, pattern: '^[0-9A-Za-z -]+$' }),
+  address: Text(200),
+  addressDetail: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
+  receiverName: Text(50),
+  receiverPhone: Phone,
+})
+
+export const CreateOrderBody = t.Object({
+  orderItems: t.Array(
+    t.Object({
+      productId: Id,
+      quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
+    }),
+    { minItems: 1, maxItems: MAX_ORDER_LINES, description: 'lines for the same product are merged' },
+  ),
+  shippingAddress: ShippingAddress,
+})
+export type CreateOrder = typeof CreateOrderBody.static
+
+export const IdempotencyHeaders = t.Object({
+  'idempotency-key': t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'IETF Idempotency-Key; same key + same body → replay',
+    }),
+  ),
+})
+
+export const OrderStatus = t.UnionEnum(ORDER_STATUSES, { default: undefined })
+
+export const OrderItem = t.Object({
+  id: Id,
+  productId: Id,
+  sellerId: Id,
+  productName: t.String(),
+  productPrice: Type.Integer({ minimum: 0 }),
+  quantity: Type.Integer({ minimum: 1 }),
+  subtotal: Type.Integer({ minimum: 0 }),
+})
+
+export const Order = t.Object({
+  id: Id,
+  orderNumber: t.String({ pattern: '^[0-9A-F]{16}$' }),
+  buyerId: Id,
+  status: OrderStatus,
+  totalAmount: Type.Integer({ minimum: 0 }),
+  shippingAddress: t.Object({
+    zipCode: t.String(),
+    address: t.String(),
+    addressDetail: t.Union([t.String(), t.Null()]),
+    receiverName: t.String(),
+    receiverPhone: t.String(),
+  }),
+  orderItems: t.Array(OrderItem),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+export type Order = typeof Order.static
+
+export const OrderCursorPage = CursorPage(Order)
+export const OrderListQuery = t.Object(CursorPageQuery)
+
+export const ChangeOrderStatusBody = t.Object({ status: OrderStatus })

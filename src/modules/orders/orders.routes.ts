@@ -1,0 +1,95 @@
+import { Elysia } from 'elysia'
+import type { authGuard } from '../../http/auth'
+import { DEFAULT_PAGE_SIZE, IdParams, problems } from '../../http/common.model'
+import { fingerprintOf } from '../../platform/idempotency'
+import {
+  ChangeOrderStatusBody,
+  CreateOrderBody,
+  IdempotencyHeaders,
+  Order,
+  OrderCursorPage,
+  OrderListQuery,
+} from './orders.model'
+import type { OrdersService } from './orders.service'
+
+export function ordersRoutes(guard: ReturnType<typeof authGuard>, orders: OrdersService) {
+  return new Elysia({ name: 'orders-routes', prefix: '/api/v1' })
+    .use(guard)
+    .post(
+      '/orders',
+      ({ principal, body, headers, set }) => {
+        const key = headers['idempotency-key']
+        const claim = key
+          ? { memberId: principal.memberId, key, fingerprint: fingerprintOf('POST', '/api/v1/orders', body) }
+          : undefined
+        const { order, isReplay } = orders.placeOrder(principal, body, claim)
+        set.status = 201
+        set.headers.location = `/api/v1/orders/${order.id}`
+        if (isReplay) set.headers['idempotent-replayed'] = 'true'
+        return order
+      },
+      {
+        auth: ['BUYER'],
+        headers: IdempotencyHeaders,
+        body: CreateOrderBody,
+        parse: 'json',
+        response: { 201: Order, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        detail: {
+          tags: ['Orders'],
+          summary: 'Place an order: all lines or none, stock taken atomically; Idempotency-Key replays',
+        },
+      },
+    )
+    .get(
+      '/orders',
+      ({ principal, query }) =>
+        orders.listMyOrders(principal, query.cursor, query.limit ?? DEFAULT_PAGE_SIZE),
+      {
+        auth: ['BUYER'],
+        query: OrderListQuery,
+        response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
+        detail: { tags: ['Orders'], summary: 'My orders, newest first (cursor pages)' },
+      },
+    )
+    .get('/orders/:id', ({ principal, params }) => orders.getOrder(principal, params.id), {
+      auth: 'any',
+      params: IdParams,
+      response: { 200: Order, ...problems(400, 401, 404) },
+      detail: {
+        tags: ['Orders'],
+        summary: 'One order: its buyer, a seller of one of its lines, or an admin',
+      },
+    })
+    .post('/orders/:id/cancel', ({ principal, params }) => orders.cancelOrder(principal, params.id), {
+      auth: ['BUYER'],
+      params: IdParams,
+      response: { 200: Order, ...problems(400, 401, 403, 404, 409) },
+      detail: { tags: ['Orders'], summary: 'Cancel my order (PENDING or CONFIRMED); the stock comes back' },
+    })
+    .get(
+      '/sellers/orders',
+      ({ principal, query }) =>
+        orders.listSellerOrders(principal, query.cursor, query.limit ?? DEFAULT_PAGE_SIZE),
+      {
+        auth: ['SELLER'],
+        query: OrderListQuery,
+        response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
+        detail: { tags: ['Orders'], summary: 'Orders holding at least one of my products (cursor pages)' },
+      },
+    )
+    .patch(
+      '/sellers/orders/:id/status',
+      ({ principal, params, body }) => orders.changeOrderStatus(principal, params.id, body.status),
+      {
+        auth: ['SELLER', 'ADMIN'],
+        params: IdParams,
+        body: ChangeOrderStatusBody,
+        parse: 'json',
+        response: { 200: Order, ...problems(400, 401, 403, 404, 409, 413, 415) },
+        detail: {
+          tags: ['Orders'],
+          summary: 'Move an order forward (SPEC §5 transitions); CANCELLED gives the stock back',
+        },
+      },
+    )
+}

@@ -1,0 +1,124 @@
+/**
+ * Shared arrangements for the order tests: order bodies, placing and moving orders through the API, direct reads
+ * of the stored rows (orders, outbox events, stock), a snapshot of everything a refused write must leave alone,
+ * and the order counters of /actuator/prometheus.
+ */
+import { expect } from 'bun:test'
+import { createProduct, storedProduct } from './catalog-fixtures'
+import type { TestApp, TestResponse } from './harness'
+
+export const SHIPPING_ADDRESS = {
+  zipCode: '06236',
+  address: '123 Teheran-ro, Gangnam-gu, Seoul',
+  addressDetail: 'Apt 101',
+  receiverName: 'Kim Buyer',
+  receiverPhone: '010-1234-5678',
+}
+
+export type OrderLine = { productId: number; quantity: number }
+
+export function orderBody(lines: OrderLine[], overrides: Record<string, unknown> = {}) {
+  return { orderItems: lines, shippingAddress: SHIPPING_ADDRESS, ...overrides }
+}
+
+export function postOrder(t: TestApp, token: string, body: unknown, idempotencyKey?: string) {
+  const headers = idempotencyKey === undefined ? undefined : { 'idempotency-key': idempotencyKey }
+  return t.request('POST', '/api/v1/orders', { token, body, headers })
+}
+
+/** Places an order that must succeed and returns the order body. */
+export async function placeOrder(t: TestApp, token: string, lines: OrderLine[]) {
+  const res = await postOrder(t, token, orderBody(lines))
+  expect(res.status, res.text).toBe(201)
+  return res.body
+}
+
+/** A fresh ON_SALE product of `sellerToken`'s seller with the given stock and price; returns its id. */
+export async function freshProduct(
+  t: TestApp,
+  sellerToken: string,
+  stockQuantity = 10,
+  price = 10_000,
+): Promise<number> {
+  const product = await createProduct(t, sellerToken, { stockQuantity, price, status: 'ON_SALE' })
+  return product.id
+}
+
+export function changeStatus(t: TestApp, token: string, orderId: number, status: string) {
+  return t.request('PATCH', `/api/v1/sellers/orders/${orderId}/status`, { token, body: { status } })
+}
+
+export function cancelOrder(t: TestApp, token: string, orderId: number) {
+  return t.request('POST', `/api/v1/orders/${orderId}/cancel`, { token })
+}
+
+export function stockOf(t: TestApp, productId: number): { stock: number; status: string; sales: number } {
+  const row = storedProduct(t, productId)
+  if (!row) throw new Error(`product ${productId} is not stored`)
+  return { stock: row.stock_quantity, status: row.status, sales: row.sales_count }
+}
+
+type CountedTable = 'orders' | 'order_items' | 'outbox_events' | 'idempotency_keys'
+
+export function countOf(t: TestApp, table: CountedTable): number {
+  return (t.deps.database.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n
+}
+
+export type StoredOrder = { id: number; status: string; buyer_id: number; total_amount: number; updated_at: number }
+
+export function storedOrder(t: TestApp, id: number): StoredOrder | null {
+  return t.deps.database.sqlite.query('select * from orders where id = ?').get(id) as StoredOrder | null
+}
+
+export type OutboxRow = { id: number; event_id: string; event_type: string; aggregate_id: string; payload: string }
+
+/** The outbox rows of one order, oldest first. */
+export function outboxOf(t: TestApp, orderId: number): OutboxRow[] {
+  return t.deps.database.sqlite
+    .query("select * from outbox_events where aggregate_type = 'Order' and aggregate_id = ? order by id")
+    .all(String(orderId)) as OutboxRow[]
+}
+
+/** Everything a refused order write must leave as it was: the products' stock and every order-related count. */
+export function snapshotOf(t: TestApp, productIds: number[]) {
+  return {
+    stock: productIds.map((id) => stockOf(t, id)),
+    orders: countOf(t, 'orders'),
+    orderItems: countOf(t, 'order_items'),
+    outbox: countOf(t, 'outbox_events'),
+    idempotencyKeys: countOf(t, 'idempotency_keys'),
+  }
+}
+
+/** Reads a counter (with its label set, e.g. `{reason="PRODUCT_OUT_OF_STOCK"}`) from /actuator/prometheus. */
+export async function counterValue(t: TestApp, name: string, labels = ''): Promise<number> {
+  const res = await t.request('GET', '/actuator/prometheus')
+  expect(res.status, res.text).toBe(200)
+  const line = res.text.split('\n').find((l) => l.startsWith(`${name}${labels} `))
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0
+}
+
+/** Asserts a successful order answer: status, Location and the order body. */
+export function expectOrderResponse(res: TestResponse, status: 200 | 201): void {
+  expect(res.status, res.text).toBe(status)
+  expect(res.headers.get('content-type'), res.text).toContain('application/json')
+  if (status === 201) expect(res.headers.get('location')).toBe(`/api/v1/orders/${res.body.id}`)
+  expect(res.body.orderNumber, res.text).toMatch(/^[0-9A-F]{16}$/)
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Asserts a stored outbox row carries the SPEC §10 envelope for `eventType` of order `orderId`; returns it. */
+export function expectOrderEnvelope(row: OutboxRow | undefined, eventType: string, orderId: number) {
+  expect(row, `no ${eventType} outbox row for order ${orderId}`).toBeDefined()
+  const envelope = JSON.parse(row!.payload)
+  expect(Object.keys(envelope).sort()).toEqual(
+    ['aggregateId', 'aggregateType', 'eventId', 'eventType', 'occurredAt', 'payload', 'version'].sort(),
+  )
+  expect(envelope).toMatchObject({ eventType, aggregateType: 'Order', aggregateId: String(orderId), version: 1 })
+  expect(envelope.eventId).toMatch(UUID)
+  expect(envelope.eventId).toBe(row!.event_id)
+  expect(new Date(envelope.occurredAt).toISOString()).toBe(envelope.occurredAt)
+  expect(envelope.payload.orderId).toBe(orderId)
+  return envelope
+}

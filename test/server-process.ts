@@ -1,0 +1,211 @@
+/**
+ * Real servers for load tests: `bun src/main.ts` as child processes on one database file, plain `fetch` against
+ * them, and the helpers every concurrency test needs (buyer accounts, a bounded in-flight pool, a read-only
+ * SQLite connection that reads the ledger straight from the file while the servers write it).
+ */
+import { expect } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
+import { DEMO, TEST_JWT_SECRET } from './harness'
+import { waitForOutput } from './process-output'
+
+const MAIN = join(import.meta.dir, '..', 'src', 'main.ts')
+
+export type ServerProcess = {
+  baseUrl: string
+  /** Everything the process printed so far (pino JSON lines, plus stderr). */
+  output(): string
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>
+}
+
+/**
+ * Starts one server on `databaseFile` and resolves once it listens. LOG_LEVEL is info, not warn: the port
+ * (PORT=0) is only known from the "listening" line, and requests are logged at debug, so info prints just the
+ * lifecycle lines while errors still show.
+ */
+export async function startServer(options: {
+  dir: string
+  databaseFile: string
+  seedDemoData: boolean
+}): Promise<ServerProcess> {
+  const child = Bun.spawn(['bun', MAIN], {
+    cwd: options.dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: `file:${options.databaseFile}`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: TEST_JWT_SECRET,
+      SEED_DEMO_DATA: String(options.seedDemoData),
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      LOG_LEVEL: 'info',
+      UPLOAD_DIR: join(options.dir, 'uploads'),
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  let printed = ''
+  const [forPort, forLog] = (child.stdout as ReadableStream<Uint8Array>).tee()
+  void collect(forLog, (text) => {
+    printed += text
+  })
+  void collect(child.stderr as ReadableStream<Uint8Array>, (text) => {
+    printed += text
+  })
+  const [, port] = await waitForOutput(forPort, /"port":(\d+)[^\n]*listening/)
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => printed,
+    async stop() {
+      child.kill('SIGTERM')
+      const code = await Promise.race([child.exited, Bun.sleep(10_000).then(() => -1)])
+      if (code === -1) child.kill('SIGKILL')
+      return code
+    },
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder()
+  for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }))
+}
+
+/** pino lines at error (50) or fatal (60): an unhandled error inside a server. */
+export function errorLogLines(server: ServerProcess): string[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line))
+}
+
+export type ApiResponse = { status: number; body: any; text: string }
+
+/** One JSON request; a network failure answers status 0 (counted by the tests, never thrown). */
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  try {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    })
+    const text = await response.text()
+    let body: unknown
+    try {
+      body = text ? JSON.parse(text) : undefined
+    } catch {
+      body = text
+    }
+    return { status: response.status, body, text }
+  } catch (error) {
+    return { status: 0, body: undefined, text: String(error) }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` promises in flight; results in item order. */
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!, i)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+export async function login(baseUrl: string, email: string, password: string): Promise<string> {
+  const res = await api(baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password } })
+  expect(res.status, res.text).toBe(200)
+  return res.body.accessToken as string
+}
+
+export const loginDemoSeller = (baseUrl: string) => login(baseUrl, DEMO.seller.email, DEMO.seller.password)
+
+/** `count` new buyers (signup + login; argon2id costs tens of ms each, so a few at a time). Access tokens. */
+export async function createBuyers(baseUrl: string, count: number, tag: string): Promise<string[]> {
+  return inParallel(
+    Array.from({ length: count }, (_, i) => `buyer-${tag}-${i}@example.com`),
+    8,
+    async (email) => {
+      const body = { email, password: 'password123', name: `Buyer ${email}`, role: 'BUYER' }
+      const signup = await api(baseUrl, 'POST', '/api/v1/auth/signup', { body })
+      expect(signup.status, signup.text).toBe(201)
+      return login(baseUrl, email, 'password123')
+    },
+  )
+}
+
+export async function createProduct(
+  baseUrl: string,
+  sellerToken: string,
+  fields: { name: string; price: number; stockQuantity: number },
+): Promise<{ id: number; version: number }> {
+  const res = await api(baseUrl, 'POST', '/api/v1/products', {
+    token: sellerToken,
+    body: { ...fields, status: 'ON_SALE' },
+  })
+  expect(res.status, res.text).toBe(201)
+  return res.body
+}
+
+export const SHIPPING = {
+  zipCode: '06236',
+  address: '123 Teheran-ro, Gangnam-gu, Seoul',
+  receiverName: 'Load Tester',
+  receiverPhone: '010-1234-5678',
+}
+
+export const orderBody = (lines: { productId: number; quantity: number }[]) => ({
+  orderItems: lines,
+  shippingAddress: SHIPPING,
+})
+
+export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
+
+export type LedgerRow = { id: number; remaining: number; salesCount: number; sold: number; status: string }
+
+/**
+ * Reads the stock ledger of `productIds` from the file in ONE statement, so one consistent WAL snapshot:
+ * remaining stock, the product's salesCount, and sold = the quantities of its lines in orders not cancelled.
+ */
+export function openLedgerReader(databaseFile: string) {
+  const db = new Database(databaseFile, { readonly: true })
+  db.run('PRAGMA busy_timeout = 5000')
+  const sql = (ids: number[]) => `
+    select p.id as id, p.stock_quantity as remaining, p.sales_count as salesCount, p.status as status,
+      coalesce((select sum(oi.quantity) from order_items oi join orders o on o.id = oi.order_id
+                where oi.product_id = p.id and o.status <> 'CANCELLED'), 0) as sold
+    from products p where p.id in (${ids.map(Number).join(',')}) order by p.id`
+  return {
+    read: (productIds: number[]): LedgerRow[] => db.query(sql(productIds)).all() as LedgerRow[],
+    /** One value from one statement, e.g. an outbox or order count. */
+    count: (query: string, ...params: (string | number)[]): number =>
+      (db.query(query).get(...params) as { n: number }).n,
+    close: () => db.close(),
+  }
+}
+
+/** Status tally of a run: `{ "201": 83, "409 PRODUCT_OUT_OF_STOCK": 917 }`. */
+export function tally(responses: ApiResponse[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const res of responses) {
+    const key = res.status >= 400 && res.body?.code ? `${res.status} ${res.body.code}` : String(res.status)
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}
+
+export const countServerErrors = (responses: ApiResponse[]) =>
+  responses.filter((r) => r.status >= 500 || r.status === 0).length
