@@ -6,16 +6,16 @@
  * outcomes, helpers) is in test/authorization-outcomes.ts; the order rows in test/authorization-order-cases.ts.
  */
 import { expect } from 'bun:test'
+import { ORDER_AUTHORIZATION_CASES } from './authorization-order-cases'
 import {
   type AuthorizationCase,
-  type Caller,
   CALLERS,
+  type Caller,
   everyone,
   hidden,
   type Outcome,
   signedIn,
 } from './authorization-outcomes'
-import { ORDER_AUTHORIZATION_CASES } from './authorization-order-cases'
 import { DEMO } from './harness'
 
 export * from './authorization-outcomes'

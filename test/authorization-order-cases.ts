@@ -81,7 +81,8 @@ export const ORDER_AUTHORIZATION_CASES: AuthorizationCase[] = [
   },
   {
     route: 'PATCH /api/v1/sellers/orders/:id/status',
-    scenario: "a fresh PENDING order holding the demo seller's product → CONFIRMED (admins act as any seller)",
+    scenario:
+      "a fresh PENDING order holding the demo seller's product → CONFIRMED (admins act as any seller)",
     expected: { ...signedIn(200, ['SELLER', 'ADMIN']), otherSeller: hidden('ORDER_NOT_FOUND') },
     arrange: async (f) => ({
       path: `/api/v1/sellers/orders/${await placeDemoBuyerOrder(f)}/status`,

@@ -64,13 +64,25 @@ export function countOf(t: TestApp, table: CountedTable): number {
   return (t.deps.database.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n
 }
 
-export type StoredOrder = { id: number; status: string; buyer_id: number; total_amount: number; updated_at: number }
+export type StoredOrder = {
+  id: number
+  status: string
+  buyer_id: number
+  total_amount: number
+  updated_at: number
+}
 
 export function storedOrder(t: TestApp, id: number): StoredOrder | null {
   return t.deps.database.sqlite.query('select * from orders where id = ?').get(id) as StoredOrder | null
 }
 
-export type OutboxRow = { id: number; event_id: string; event_type: string; aggregate_id: string; payload: string }
+export type OutboxRow = {
+  id: number
+  event_id: string
+  event_type: string
+  aggregate_id: string
+  payload: string
+}
 
 /** The outbox rows of one order, oldest first. */
 export function outboxOf(t: TestApp, orderId: number): OutboxRow[] {
@@ -115,10 +127,43 @@ export function expectOrderEnvelope(row: OutboxRow | undefined, eventType: strin
   expect(Object.keys(envelope).sort()).toEqual(
     ['aggregateId', 'aggregateType', 'eventId', 'eventType', 'occurredAt', 'payload', 'version'].sort(),
   )
-  expect(envelope).toMatchObject({ eventType, aggregateType: 'Order', aggregateId: String(orderId), version: 1 })
+  expect(envelope).toMatchObject({
+    eventType,
+    aggregateType: 'Order',
+    aggregateId: String(orderId),
+    version: 1,
+  })
   expect(envelope.eventId).toMatch(UUID)
   expect(envelope.eventId).toBe(row!.event_id)
   expect(new Date(envelope.occurredAt).toISOString()).toBe(envelope.occurredAt)
   expect(envelope.payload.orderId).toBe(orderId)
   return envelope
+}
+
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED'
+export const ORDER_STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']
+
+/** The moves (by the seller) that bring a new order to each status. */
+const PATH_TO: Record<OrderStatus, OrderStatus[]> = {
+  PENDING: [],
+  CONFIRMED: ['CONFIRMED'],
+  SHIPPED: ['CONFIRMED', 'SHIPPED'],
+  DELIVERED: ['CONFIRMED', 'SHIPPED', 'DELIVERED'],
+  CANCELLED: ['CANCELLED'],
+}
+
+/** A fresh product of `seller` (stock 5) and an order of `buyer` for 2 of it, moved to `status` by the seller. */
+export async function orderIn(t: TestApp, tokens: { seller: string; buyer: string }, status: OrderStatus) {
+  const productId = await freshProduct(t, tokens.seller, 5)
+  const order = await placeOrder(t, tokens.buyer, [{ productId, quantity: 2 }])
+  for (const step of PATH_TO[status]) {
+    const res = await changeStatus(t, tokens.seller, order.id, step)
+    expect(res.status, res.text).toBe(200)
+  }
+  return { orderId: order.id as number, productId }
+}
+
+/** What a refused status change must leave alone: the stored order row, the stock and every order count. */
+export function orderStateOf(t: TestApp, orderId: number, productId: number) {
+  return { order: storedOrder(t, orderId), ...snapshotOf(t, [productId]) }
 }

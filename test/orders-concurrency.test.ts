@@ -83,7 +83,8 @@ async function runFlashSale(baseUrls: string[], label: string): Promise<FlashSal
       const [row] = ledger.read([productId])
       reads.db++
       checkRead('db', row!.remaining, row!.sold)
-      if (row!.salesCount !== row!.sold) violations.push(`db read: salesCount ${row!.salesCount} != ${row!.sold}`)
+      if (row!.salesCount !== row!.sold)
+        violations.push(`db read: salesCount ${row!.salesCount} != ${row!.sold}`)
       await Bun.sleep(1)
     }
   }
@@ -126,16 +127,26 @@ async function expectNoOversell(result: FlashSaleResult, baseUrls: string[], lab
 
   expect(countServerErrors(responses), JSON.stringify(counts)).toBe(0)
   expect(Object.keys(counts).sort(), JSON.stringify(counts)).toEqual(['201', '409 PRODUCT_OUT_OF_STOCK'])
-  for (const i of won) expect(responses[i]!.body.orderItems).toMatchObject([{ productId, quantity: requested[i] }])
+  for (const i of won)
+    expect(responses[i]!.body.orderItems).toMatchObject([{ productId, quantity: requested[i] }])
   for (const res of lost) expect(res.body.detail, res.text).toContain(`Product ${productId}`)
   expect(soldByResponses).toBe(INITIAL_STOCK)
   expect(result.violations.slice(0, 5)).toEqual([])
 
   const [row] = ledger.read([productId])
-  expect(row).toMatchObject({ remaining: 0, sold: INITIAL_STOCK, salesCount: INITIAL_STOCK, status: 'SOLD_OUT' })
+  expect(row).toMatchObject({
+    remaining: 0,
+    sold: INITIAL_STOCK,
+    salesCount: INITIAL_STOCK,
+    status: 'SOLD_OUT',
+  })
   for (const baseUrl of baseUrls) {
     const res = await api(baseUrl, 'GET', `/api/v1/products/${productId}`)
-    expect(res.body, res.text).toMatchObject({ stockQuantity: 0, salesCount: INITIAL_STOCK, status: 'SOLD_OUT' })
+    expect(res.body, res.text).toMatchObject({
+      stockQuantity: 0,
+      salesCount: INITIAL_STOCK,
+      status: 'SOLD_OUT',
+    })
   }
   const ordersOfProduct = ledger.count(
     'select count(distinct order_id) as n from order_items where product_id = ?',

@@ -40,7 +40,7 @@ export const products = sqliteTable(
     stockQuantity: integer('stock_quantity').notNull().default(0),
     status: text('status', { enum: PRODUCT_STATUSES }).notNull().default('DRAFT'),
     salesCount: integer('sales_count').notNull().default(0),
-    /** Optimistic-concurrency version, sent as the ETag; bumped by every owner edit. */
+    /** Optimistic-concurrency version, sent as the ETag; bumped by every owner edit and every stock move. */
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -28,7 +28,8 @@ sqlite.run('PRAGMA busy_timeout = 5000')
 // the statement Drizzle generates for takeStock (src/modules/orders/orders.repository.ts), quantity 1
 const takeStock = sqlite.prepare<{ seller_id: number; name: string; price: number }, [number, number, number]>(
   `update products set stock_quantity = stock_quantity - ?1, sales_count = sales_count + ?1,
-     status = case when stock_quantity - ?1 = 0 then 'SOLD_OUT' else status end, updated_at = ?2
+     status = case when stock_quantity - ?1 = 0 then 'SOLD_OUT' else status end, version = version + 1,
+     updated_at = ?2
    where id = ?3 and stock_quantity >= ?1 and status = 'ON_SALE'
    returning seller_id, name, price`,
 )

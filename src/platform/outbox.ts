@@ -5,8 +5,9 @@
  * payload }; consumers deduplicate by eventId.
  */
 import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import { outboxEvents } from '../../db/schema'
-import type { DbOrTx } from './database'
+import type { Db, DbOrTx } from './database'
 
 export const EVENT_VERSION = 1
 
@@ -20,7 +21,37 @@ export type OutboxEvent = {
 export type EventEnvelope = OutboxEvent & { eventId: string; occurredAt: string; version: number }
 
 export function appendOutboxEvent(tx: DbOrTx, event: OutboxEvent, now = new Date()): EventEnvelope {
-  const envelope: EventEnvelope = {
+  const envelope = envelopeOf(event, now)
+  tx.insert(outboxEvents).values(rowOf(envelope, now)).run()
+  return envelope
+}
+
+/**
+ * appendOutboxEvent with its INSERT built and compiled once for `db`'s connection, for hot write paths (order
+ * placement); call the returned function inside a write transaction on that connection.
+ */
+export function outboxAppender(db: Db): (event: OutboxEvent, now?: Date) => EventEnvelope {
+  const p = sql.placeholder
+  const insert = db
+    .insert(outboxEvents)
+    .values({
+      eventId: p('eventId'),
+      aggregateType: p('aggregateType'),
+      aggregateId: p('aggregateId'),
+      eventType: p('eventType'),
+      payload: p('payload'),
+      createdAt: p('createdAt'),
+    })
+    .prepare()
+  return (event, now = new Date()) => {
+    const envelope = envelopeOf(event, now)
+    insert.run(rowOf(envelope, now))
+    return envelope
+  }
+}
+
+function envelopeOf(event: OutboxEvent, now: Date): EventEnvelope {
+  return {
     eventId: randomUUID(),
     eventType: event.eventType,
     aggregateType: event.aggregateType,
@@ -29,15 +60,15 @@ export function appendOutboxEvent(tx: DbOrTx, event: OutboxEvent, now = new Date
     version: EVENT_VERSION,
     payload: event.payload,
   }
-  tx.insert(outboxEvents)
-    .values({
-      eventId: envelope.eventId,
-      aggregateType: envelope.aggregateType,
-      aggregateId: envelope.aggregateId,
-      eventType: envelope.eventType,
-      payload: JSON.stringify(envelope),
-      createdAt: now,
-    })
-    .run()
-  return envelope
+}
+
+function rowOf(envelope: EventEnvelope, now: Date) {
+  return {
+    eventId: envelope.eventId,
+    aggregateType: envelope.aggregateType,
+    aggregateId: envelope.aggregateId,
+    eventType: envelope.eventType,
+    payload: JSON.stringify(envelope),
+    createdAt: now,
+  }
 }

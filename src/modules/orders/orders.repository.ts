@@ -2,10 +2,12 @@
  * Order queries. The stock statements are the heart of the guide's Phase 1: one conditional UPDATE per line,
  * `stock_quantity >= :q AND status = 'ON_SALE'` in its WHERE, so the check and the decrement are one atomic
  * step and no read-then-write race can oversell. Every function runs inside the caller's write transaction.
+ * Moving stock bumps the product's version (its ETag) like an owner edit does: otherwise a seller's PATCH of
+ * stockQuantity with If-Match from a read taken before some sales would pass and silently undo them.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { type OrderStatus, orderItems, orders, products } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { Db, DbOrTx } from '../../platform/database'
 
 export type OrderRow = typeof orders.$inferSelect
 export type OrderItemRow = typeof orderItems.$inferSelect
@@ -17,30 +19,84 @@ export type ReservedLine = {
   quantity: number
 }
 
+const p = sql.placeholder
+
 /**
- * Takes `quantity` from the product's stock if, and only if, that much is there and it is on sale; reaching 0
- * makes it SOLD_OUT. Returns the snapshot the order line keeps, or undefined when nothing was taken.
+ * The statements of a placement, built by Drizzle and compiled by SQLite once per connection, then run with
+ * each order's values inside its write transaction (they belong to `db`'s connection, the one writeTransaction
+ * uses). Building and compiling them for every order cost about twice their execution (`bun run bench`: ≈500
+ * µs of CPU per order before, ≈150 µs after).
  */
-export function takeStock(tx: DbOrTx, productId: number, quantity: number): ReservedLine | undefined {
-  const row = tx
+export function placementStatements(db: Db) {
+  const take = db
     .update(products)
     .set({
-      stockQuantity: sql`${products.stockQuantity} - ${quantity}`,
-      salesCount: sql`${products.salesCount} + ${quantity}`,
-      status: sql`case when ${products.stockQuantity} - ${quantity} = 0 then 'SOLD_OUT' else ${products.status} end`,
-      updatedAt: new Date(),
+      stockQuantity: sql`${products.stockQuantity} - ${p('quantity')}`,
+      salesCount: sql`${products.salesCount} + ${p('quantity')}`,
+      status: sql`case when ${products.stockQuantity} - ${p('quantity')} = 0 then 'SOLD_OUT' else ${products.status} end`,
+      version: sql`${products.version} + 1`,
+      updatedAt: sql`${p('nowMs')}`,
     })
     .where(
       and(
-        eq(products.id, productId),
-        sql`${products.stockQuantity} >= ${quantity}`,
+        eq(products.id, p('productId')),
+        sql`${products.stockQuantity} >= ${p('quantity')}`,
         eq(products.status, 'ON_SALE'),
       ),
     )
     .returning({ sellerId: products.sellerId, name: products.name, price: products.price })
-    .get()
-  return row && { productId, quantity, ...row }
+    .prepare()
+  const order = db
+    .insert(orders)
+    .values({
+      orderNumber: p('orderNumber'),
+      buyerId: p('buyerId'),
+      status: p('status'),
+      totalAmount: p('totalAmount'),
+      zipCode: p('zipCode'),
+      address: p('address'),
+      addressDetail: p('addressDetail'),
+      receiverName: p('receiverName'),
+      receiverPhone: p('receiverPhone'),
+    })
+    .returning()
+    .prepare()
+  const item = db
+    .insert(orderItems)
+    .values({
+      orderId: p('orderId'),
+      productId: p('productId'),
+      sellerId: p('sellerId'),
+      productName: p('productName'),
+      productPrice: p('productPrice'),
+      quantity: p('quantity'),
+      subtotal: p('subtotal'),
+    })
+    .returning()
+    .prepare()
+  return {
+    /**
+     * Takes `quantity` from the product's stock if, and only if, that much is there and it is on sale; reaching
+     * 0 makes it SOLD_OUT. Returns the snapshot the order line keeps, or undefined when nothing was taken.
+     */
+    takeStock(productId: number, quantity: number): ReservedLine | undefined {
+      const row = take.get({ productId, quantity, nowMs: Date.now() })
+      return row && { productId, quantity, ...row }
+    },
+    insertOrder(row: NewOrder): OrderRow {
+      return order.get({ ...row, addressDetail: row.addressDetail ?? null })!
+    },
+    /** One row per line, in the given order. */
+    insertOrderItems(rows: NewOrderItem[]): OrderItemRow[] {
+      return rows.map((row) => item.get(row)!)
+    },
+  }
 }
+export type PlacementStatements = ReturnType<typeof placementStatements>
+type NewOrder = Omit<typeof orders.$inferInsert, 'id' | 'createdAt' | 'updatedAt'> & {
+  status: OrderStatus
+}
+type NewOrderItem = Omit<typeof orderItems.$inferInsert, 'id'>
 
 /** Gives stock back (a cancel); a SOLD_OUT product is on sale again. DRAFT and DELETED keep their status. */
 export function returnStock(tx: DbOrTx, productId: number, quantity: number): void {
@@ -49,6 +105,7 @@ export function returnStock(tx: DbOrTx, productId: number, quantity: number): vo
       stockQuantity: sql`${products.stockQuantity} + ${quantity}`,
       salesCount: sql`max(${products.salesCount} - ${quantity}, 0)`,
       status: sql`case when ${products.status} = 'SOLD_OUT' then 'ON_SALE' else ${products.status} end`,
+      version: sql`${products.version} + 1`,
       updatedAt: new Date(),
     })
     .where(eq(products.id, productId))
@@ -61,14 +118,6 @@ export function findProductStatus(tx: DbOrTx, productId: number) {
     .from(products)
     .where(eq(products.id, productId))
     .get()
-}
-
-export function insertOrder(tx: DbOrTx, row: typeof orders.$inferInsert): OrderRow {
-  return tx.insert(orders).values(row).returning().get()
-}
-
-export function insertOrderItems(tx: DbOrTx, rows: (typeof orderItems.$inferInsert)[]): OrderItemRow[] {
-  return tx.insert(orderItems).values(rows).returning().all()
 }
 
 export function findOrder(db: DbOrTx, id: number): OrderRow | undefined {

@@ -13,24 +13,23 @@ import type { CursorCodec } from '../../platform/cursor-codec'
 import type { DatabaseHandle, DbOrTx } from '../../platform/database'
 import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/idempotency'
 import type { OrderMetrics } from '../../platform/metrics'
-import { appendOutboxEvent } from '../../platform/outbox'
+import { appendOutboxEvent, outboxAppender } from '../../platform/outbox'
 import type { ReadRouter } from '../../platform/read-routing'
 import type { CreateOrder, Order } from './orders.model'
 import {
   findOrder,
   findOrderItems,
   findProductStatus,
-  insertOrder,
-  insertOrderItems,
   isSellerOfOrder,
   listBuyerOrders,
   listSellerOrders,
   moveOrderStatus,
   type OrderItemRow,
   type OrderRow,
+  type PlacementStatements,
+  placementStatements,
   type ReservedLine,
   returnStock,
-  takeStock,
 } from './orders.repository'
 
 /** The allowed moves (SPEC §5). CANCELLED gives the stock back. */
@@ -86,7 +85,14 @@ export class OrdersService {
     private readonly cursors: CursorCodec,
     private readonly metrics: OrderMetrics,
     private readonly reads: ReadRouter,
-  ) {}
+  ) {
+    this.placement = placementStatements(database.db)
+    this.appendOutboxEvent = outboxAppender(database.db)
+  }
+
+  // prepared once: writeTransaction runs on database.db's connection, the one these statements belong to
+  private readonly placement: PlacementStatements
+  private readonly appendOutboxEvent: ReturnType<typeof outboxAppender>
 
   placeOrder(buyer: Principal, input: CreateOrder, claim?: Claim): PlacedOrder {
     const stopTimer = this.metrics.creationSeconds.startTimer()
@@ -183,11 +189,11 @@ export class OrdersService {
 
   private createOrder(tx: DbOrTx, buyerId: number, input: CreateOrder): Order {
     const reserved: ReservedLine[] = mergeLines(input.orderItems).map(
-      (line) => takeStock(tx, line.productId, line.quantity) ?? refuseLine(tx, line),
+      (line) => this.placement.takeStock(line.productId, line.quantity) ?? refuseLine(tx, line),
     )
     const totalAmount = reserved.reduce((sum, line) => sum + line.price * line.quantity, 0)
     const address = input.shippingAddress
-    const order = insertOrder(tx, {
+    const order = this.placement.insertOrder({
       orderNumber: newOrderNumber(),
       buyerId,
       status: 'PENDING',
@@ -198,8 +204,7 @@ export class OrdersService {
       receiverName: address.receiverName,
       receiverPhone: address.receiverPhone,
     })
-    const items = insertOrderItems(
-      tx,
+    const items = this.placement.insertOrderItems(
       reserved.map((line) => ({
         orderId: order.id,
         productId: line.productId,
@@ -210,7 +215,7 @@ export class OrdersService {
         subtotal: line.price * line.quantity,
       })),
     )
-    appendOutboxEvent(tx, {
+    this.appendOutboxEvent({
       eventType: 'order.created',
       aggregateType: 'Order',
       aggregateId: String(order.id),
