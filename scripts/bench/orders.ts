@@ -150,7 +150,8 @@ export function orderScenario(dir: string, bench: OrderBench): Scenario {
         body,
       })
       const text = await response.text()
-      if (response.status !== 201) throw new Error(`${ORDER_NAME}: ${response.status} from ${target}\n${text}`)
+      if (response.status !== 201)
+        throw new Error(`${ORDER_NAME}: ${response.status} from ${target}\n${text}`)
       return `201, ${text.length} bytes, ${bench.buyerEmails.length} buyers logged in`
     },
   }

@@ -26,6 +26,11 @@ const p = sql.placeholder
  * each order's values inside its write transaction (they belong to `db`'s connection, the one writeTransaction
  * uses). Building and compiling them for every order cost about twice their execution (`bun run bench`: ≈500
  * µs of CPU per order before, ≈150 µs after).
+ *
+ * The stock UPDATE leaves `status` out of its SET: the four public partial indexes are `WHERE status in (…)`,
+ * so any assignment to status (even `case … else status end`) makes SQLite rewrite all four entries, 3 more
+ * pages per sale in the WAL (5 → 2 for the UPDATE, 17 → 14 for a whole order). The rare sale that empties
+ * the stock marks the product SOLD_OUT with a second UPDATE in the same transaction.
  */
 export function placementStatements(db: Db) {
   const take = db
@@ -33,7 +38,6 @@ export function placementStatements(db: Db) {
     .set({
       stockQuantity: sql`${products.stockQuantity} - ${p('quantity')}`,
       salesCount: sql`${products.salesCount} + ${p('quantity')}`,
-      status: sql`case when ${products.stockQuantity} - ${p('quantity')} = 0 then 'SOLD_OUT' else ${products.status} end`,
       version: sql`${products.version} + 1`,
       updatedAt: sql`${p('nowMs')}`,
     })
@@ -44,7 +48,17 @@ export function placementStatements(db: Db) {
         eq(products.status, 'ON_SALE'),
       ),
     )
-    .returning({ sellerId: products.sellerId, name: products.name, price: products.price })
+    .returning({
+      sellerId: products.sellerId,
+      name: products.name,
+      price: products.price,
+      stockQuantity: products.stockQuantity,
+    })
+    .prepare()
+  const soldOut = db
+    .update(products)
+    .set({ status: 'SOLD_OUT' })
+    .where(and(eq(products.id, p('productId')), eq(products.stockQuantity, 0)))
     .prepare()
   const order = db
     .insert(orders)
@@ -81,7 +95,9 @@ export function placementStatements(db: Db) {
      */
     takeStock(productId: number, quantity: number): ReservedLine | undefined {
       const row = take.get({ productId, quantity, nowMs: Date.now() })
-      return row && { productId, quantity, ...row }
+      if (!row) return undefined
+      if (row.stockQuantity === 0) soldOut.run({ productId })
+      return { productId, quantity, sellerId: row.sellerId, name: row.name, price: row.price }
     },
     insertOrder(row: NewOrder): OrderRow {
       return order.get({ ...row, addressDetail: row.addressDetail ?? null })!
