@@ -57,6 +57,7 @@ const SCENARIOS: Scenario[] = [
 ]
 
 const RAW_NAME = 'raw conditional UPDATE loop, BEGIN IMMEDIATE … COMMIT each'
+const RAW_ORDER_NAME = 'OrdersService.placeOrder loop, no HTTP'
 
 /** The default check: a GET answering 2xx. */
 function probeGet(scenario: Scenario) {
@@ -197,8 +198,14 @@ async function main(): Promise<number> {
     console.log(`  ${scenario.name}: ${await (scenario.probe ?? probeGet(scenario))(scenario.target)}`)
   }
   const withOrders = resolved.some((s) => s.name === ORDER_NAME)
-  const rawLoop = () =>
-    rawUpdateLoop({ dbFile, productId: orderBench.productId, seconds: settings.seconds, cpu: serverCpu })
+  const rawLoop = (mode: 'update' | 'order' = 'update') =>
+    rawUpdateLoop({
+      dbFile,
+      productId: orderBench.productId,
+      seconds: settings.seconds,
+      cpu: serverCpu,
+      mode,
+    })
 
   const wrk = (target: string, scenario: Scenario, seconds: number) =>
     runWrk({
@@ -220,6 +227,7 @@ async function main(): Promise<number> {
   // Rounds interleave the scenarios, so a slow drift of the machine spreads over all of them.
   const runs = new Map<string, WrkResult[]>(resolved.map((s) => [s.name, []]))
   const rawRuns: number[] = []
+  const rawOrderRuns: number[] = []
   for (let round = 1; round <= settings.runs; round++) {
     for (const s of resolved) {
       const result = await wrk(s.target, s, settings.seconds)
@@ -233,6 +241,10 @@ async function main(): Promise<number> {
       // after wrk has stopped: the server is idle while the loop holds its CPU
       rawRuns.push(await rawLoop())
       console.log(`  [${round}/${settings.runs}] ${RAW_NAME}: ${Math.round(rawRuns.at(-1)!)} updates/s`)
+      rawOrderRuns.push(await rawLoop('order'))
+      console.log(
+        `  [${round}/${settings.runs}] ${RAW_ORDER_NAME}: ${Math.round(rawOrderRuns.at(-1)!)} orders/s`,
+      )
     }
   }
 
@@ -260,6 +272,8 @@ async function main(): Promise<number> {
         `${settings.connections} connections)\n` +
         `${RAW_NAME} (idle server, CPU ${serverCpu ?? '-'}): ${Math.round(raw).toLocaleString('en-US')} ` +
         `updates/s (runs ${rawRuns.map(Math.round).join(' / ')})\n` +
+        `${RAW_ORDER_NAME}: ${Math.round(median(rawOrderRuns)).toLocaleString('en-US')} orders/s ` +
+        `(HTTP orders are ${((orders.requestsPerSecond / median(rawOrderRuns)) * 100).toFixed(1)} % of it)\n` +
         `orders/s ≥ ${ORDER_GOAL_RATIO * 100} % of the raw UPDATE loop and p99 < ${ORDER_GOAL_P99_MS} ms: ` +
         `${pass ? 'PASS' : 'FAIL'} (${(ratio * 100).toFixed(1)} %, p99 ${orders.p99Ms.toFixed(1)} ms)`,
     )

@@ -163,6 +163,8 @@ export async function rawUpdateLoop(options: {
   productId: number
   seconds: number
   cpu: string | undefined
+  /** `update`: the conditional UPDATE alone; `order`: the service's whole order transaction */
+  mode?: 'update' | 'order'
 }): Promise<number> {
   const command = [
     process.execPath,
@@ -170,6 +172,7 @@ export async function rawUpdateLoop(options: {
     options.dbFile,
     String(options.productId),
     String(options.seconds),
+    options.mode ?? 'update',
   ]
   const proc = Bun.spawn(options.cpu === undefined ? command : ['taskset', '-c', options.cpu, ...command], {
     stdout: 'pipe',

@@ -1,6 +1,7 @@
 /**
  * The raw baseline of the order scenario, run as its own process (pinned to the server's CPU by the caller):
- * `bun scripts/bench/raw-update-loop.ts <db file> <product id> <seconds>` prints `{"updates":n,"seconds":s}`.
+ * `bun scripts/bench/raw-update-loop.ts <db file> <product id> <seconds> [update|order]` prints
+ * `{"updates":n,"seconds":s}`.
  *
  * It is the physical limit of the order write path on this machine: the one statement an order cannot do
  * without, through the same client and database file, with the same commit cost. Included: bun:sqlite, the
@@ -9,14 +10,24 @@
  * takeStock's conditional UPDATE with its RETURNING row on the same hot product (its partial index on
  * sales_count included), statements prepared once. Excluded: HTTP, JSON parsing and validation, the JWT
  * check, Drizzle's query building, the INSERTs of the order, its lines and its outbox event, the response.
+ *
+ * `order` mode runs the whole order write instead: OrdersService.placeOrder (one line, quantity 1, demo buyer
+ * 3) in a loop, without HTTP. The gap between it and the HTTP figure is what the web layer costs; the gap between
+ * it and `update` is what the order's other rows cost (an order writes ≈ 14 WAL pages, the UPDATE 2).
  */
 import { Database } from 'bun:sqlite'
 
-const [file, productArg, secondsArg] = Bun.argv.slice(2)
+const [file, productArg, secondsArg, mode = 'update'] = Bun.argv.slice(2)
 const productId = Number(productArg)
 const seconds = Number(secondsArg)
 if (!file || !Number.isInteger(productId) || !(seconds > 0)) {
   throw new Error('usage: raw-update-loop.ts <db file> <product id> <seconds>')
+}
+
+if (mode === 'order') {
+  const { runOrderLoop } = await import('./raw-order-loop')
+  console.log(JSON.stringify(await runOrderLoop(file, productId, seconds)))
+  process.exit(0)
 }
 
 const sqlite = new Database(file, { strict: true })

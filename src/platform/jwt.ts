@@ -60,7 +60,35 @@ export class JwtCodec {
     }
   }
 
+  /**
+   * Access tokens already verified, by their exact text, until they expire: jose's asynchronous WebCrypto check
+   * costs ≈ 25 µs plus promise hops on every authenticated request, and a token's signature and claims never
+   * change. Bounded (oldest evicted first); expiry is re-checked on every hit; revocation is not cached here
+   * (the blacklist is asked on every request, see http/auth.ts).
+   */
+  private readonly verifiedAccess = new Map<string, TokenClaims>()
+  private static readonly MAX_CACHED = 10_000
+
   async verify(use: TokenUse, token: string): Promise<TokenClaims | VerifyFailure> {
+    if (use !== 'access') return this.verifyWithJose(use, token)
+    const cached = this.verifiedAccess.get(token)
+    if (cached) {
+      if (cached.expiresAt > Date.now()) return cached
+      this.verifiedAccess.delete(token)
+      return 'expired'
+    }
+    const claims = await this.verifyWithJose(use, token)
+    if (typeof claims !== 'string') {
+      if (this.verifiedAccess.size >= JwtCodec.MAX_CACHED) {
+        const oldest = this.verifiedAccess.keys().next().value
+        if (oldest !== undefined) this.verifiedAccess.delete(oldest)
+      }
+      this.verifiedAccess.set(token, claims)
+    }
+    return claims
+  }
+
+  private async verifyWithJose(use: TokenUse, token: string): Promise<TokenClaims | VerifyFailure> {
     try {
       const { payload } = await jwtVerify(token, this.keys[use], {
         algorithms: ['HS256'],
