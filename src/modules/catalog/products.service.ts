@@ -8,7 +8,7 @@ import { AppError } from '../../errors'
 import type { Principal } from '../../http/auth'
 import { type Paged, type PageRequest, toPage } from '../../http/common.model'
 import type { CursorCodec } from '../../platform/cursor-codec'
-import type { DatabaseHandle, Db } from '../../platform/database'
+import type { DatabaseHandle, Db, DbOrTx } from '../../platform/database'
 import type { ReadRouter } from '../../platform/read-routing'
 import type { CategoriesService } from './categories.service'
 import type { CreateProduct, Product, ProductFilters, SortField, UpdateProduct } from './products.model'
@@ -157,11 +157,7 @@ export class ProductsService {
   }
 
   /** The live product `id` if `seller` owns it, for a write in progress; anything else is 404. */
-  ownedProduct(
-    tx: Parameters<Parameters<DatabaseHandle['writeTransaction']>[0]>[0],
-    seller: Principal,
-    id: number,
-  ) {
+  ownedProduct(tx: DbOrTx, seller: Principal, id: number) {
     const current = findProductForUpdate(tx, id)
     if (!current || current.status === 'DELETED' || current.sellerId !== seller.memberId) {
       throw new AppError('PRODUCT_NOT_FOUND', `No product ${id} of yours`)
