@@ -32,7 +32,7 @@ export function maxRequestBodyBytes(config: Deps['config']): number {
   return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
 }
 
-function healthChecks({ database, replicas }: Deps): Record<string, HealthCheck> {
+function healthChecks({ database, replicas, redis }: Deps): Record<string, HealthCheck> {
   const checks: Record<string, HealthCheck> = {
     db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
   }
@@ -42,6 +42,7 @@ function healthChecks({ database, replicas }: Deps): Record<string, HealthCheck>
       return { status: up === replicas.length ? 'UP' : 'DOWN', details: { up, total: replicas.length } }
     }
   }
+  if (redis) checks.redis = async () => ({ status: 'UP', details: { latencyMs: await redis.ping() } })
   return checks
 }
 
@@ -88,6 +89,7 @@ export function createApp(deps: Deps) {
     .use(
       actuator({
         checks: healthChecks(deps),
+        notForReadiness: ['redis'],
         lifecycle: deps.lifecycle,
         info: deps.info,
         jwt: deps.jwt,

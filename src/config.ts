@@ -27,6 +27,8 @@ export type Config = Readonly<{
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   login: Readonly<{ maxFailures: number; windowSeconds: number }>
+  /** unset: the in-process blacklist and login throttling (one instance only) */
+  redis: Readonly<{ url: string; keyPrefix: string; commandTimeoutMs: number }> | undefined
   shutdownGraceMs: number
   /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
   shutdownDrainDelayMs: number
@@ -93,6 +95,19 @@ class EnvReader {
 
 const MIB = 1024 * 1024
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function checkRedisUrl(url: string): string | undefined {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+      return 'expected a redis:// or rediss:// URL'
+    if (!parsed.hostname) return 'needs a host (e.g. redis://127.0.0.1:6379)'
+    if (!/^\/?\d*$/.test(parsed.pathname)) return 'the path, when present, must be a database number'
+    return undefined
+  } catch {
+    return 'expected a redis:// URL (e.g. redis://127.0.0.1:6379)'
+  }
+}
 
 function checkDatabaseUrl(url: string): string | undefined {
   // Local files are served by bun:sqlite (see src/platform/database.ts). Remote libSQL primaries need the async
@@ -163,12 +178,21 @@ export function loadConfig(env: Env = process.env): Config {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     },
+    redis: readRedis(read),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
     shutdownDrainDelayMs: read.int('SHUTDOWN_DRAIN_DELAY_MS', 3_000, 0, 60_000),
     gitCommit: read.string('GIT_COMMIT', ''),
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config
+}
+
+function readRedis(read: EnvReader): Config['redis'] {
+  // the URL may carry a password: a rejected one is named, not echoed
+  const url = read.string('REDIS_URL', '', checkRedisUrl, { isSecret: true })
+  const keyPrefix = read.string('REDIS_KEY_PREFIX', 'marketplace:')
+  const commandTimeoutMs = read.int('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000)
+  return url ? { url, keyPrefix, commandTimeoutMs } : undefined
 }
 
 function randomSecret(): string {

@@ -5,14 +5,15 @@
 import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
 import type { Lifecycle } from './http/health'
-import { type AttemptLimiter, InMemoryAttemptLimiter } from './platform/attempt-limiter'
+import { type AttemptLimiter, InMemoryAttemptLimiter, RedisAttemptLimiter } from './platform/attempt-limiter'
 import { CursorCodec } from './platform/cursor-codec'
 import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './platform/database'
 import { JwtCodec } from './platform/jwt'
 import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
 import { ReadRouter } from './platform/read-routing'
-import { InMemoryTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
+import { createRedis, type RedisHandle } from './platform/redis'
+import { InMemoryTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
 
 export type Deps = {
   config: Config
@@ -21,6 +22,8 @@ export type Deps = {
   database: DatabaseHandle
   replicas: ReplicaHandle[]
   reads: ReadRouter
+  /** set when REDIS_URL is: the blacklist and login throttling live there, shared by every instance */
+  redis: RedisHandle | undefined
   jwt: JwtCodec
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
@@ -42,6 +45,11 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
   const database = openDatabase(databaseFilePath(config.databaseUrl))
   const replicas = config.databaseReplicaUrls.map((url) => openReadReplica(databaseFilePath(url)))
   const windowMs = config.login.windowSeconds * 1000
+  const redis = config.redis && createRedis(config.redis, logger)
+  const limiter = (maxFailures: number): AttemptLimiter =>
+    redis
+      ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
+      : new InMemoryAttemptLimiter(maxFailures, windowMs)
   return {
     config,
     logger,
@@ -55,10 +63,11 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     ),
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),
-    tokenBlacklist: new InMemoryTokenBlacklist(),
+    redis,
+    tokenBlacklist: redis ? new RedisTokenBlacklist(redis, logger) : new InMemoryTokenBlacklist(),
     loginLimiters: {
-      account: new InMemoryAttemptLimiter(config.login.maxFailures, windowMs),
-      ip: new InMemoryAttemptLimiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER, windowMs),
+      account: limiter(config.login.maxFailures),
+      ip: limiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER),
     },
     lifecycle: { isReady: false, isDraining: false },
     info: {
@@ -70,7 +79,16 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
   }
 }
 
+/**
+ * Opens the connections createDeps made lazily. An unreachable Redis rejects here; main.ts starts anyway (the
+ * client reconnects by itself and every Redis user fails open, see platform/), tests let it fail.
+ */
+export async function connectDeps(deps: Deps): Promise<void> {
+  await deps.redis?.connect()
+}
+
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.redis?.close()
   for (const replica of deps.replicas) replica.close()
   deps.database.close()
 }

@@ -6,7 +6,7 @@
 import { seedDemoData } from '../db/demo-data'
 import { createApp, maxRequestBodyBytes } from './app'
 import { ConfigError, loadConfig } from './config'
-import { closeDeps, createDeps } from './deps'
+import { closeDeps, connectDeps, createDeps } from './deps'
 import { hashPassword } from './modules/auth/auth.service'
 
 function loadConfigOrExit() {
@@ -27,6 +27,12 @@ const { logger } = deps
 if (!config.jwt.isSecretConfigured) {
   logger.warn('JWT_SECRET is not set: using a random secret, so tokens and cursors end with this process')
 }
+await connectDeps(deps).catch((error: Error) => {
+  logger.warn(
+    { err: error.message },
+    'redis unreachable at start: serving without it, reconnecting in the background',
+  )
+})
 if (config.seedDemoData) {
   const { membersCreated } = await seedDemoData(deps.database, hashPassword)
   logger.info({ membersCreated }, 'demo data ready')

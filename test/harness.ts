@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { seedDemoData } from '../db/demo-data'
 import { type App, createApp, maxRequestBodyBytes } from '../src/app'
 import { loadConfig } from '../src/config'
-import { closeDeps, createDeps, type Deps } from '../src/deps'
+import { closeDeps, connectDeps, createDeps, type Deps } from '../src/deps'
 import { hashPassword } from '../src/modules/auth/auth.service'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
@@ -37,6 +37,8 @@ export type TestApp = {
    * as a process restart would; tokens already issued stay valid (same secret). Use the returned app from then on.
    */
   restart(): Promise<TestApp>
+  /** A second app on the same database file and env (same secret, same Redis), as a second process would be. */
+  openSecondInstance(): Promise<TestApp>
   close(): Promise<void>
 }
 
@@ -52,11 +54,24 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   return openTestApp(mkdtempSync(join(tmpdir(), 'marketplace-test-')), env)
 }
 
+/**
+ * The env of a test file that needs the real Redis: REDIS_URL from `bun run test` (scripts/services.ts) and a
+ * key prefix of its own, so files never see each other's keys. Throws (the test fails, never skips) without it.
+ */
+export function redisTestEnv(fileTag: string): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
+  const url = process.env.REDIS_URL
+  if (!url) {
+    throw new Error('REDIS_URL is not set: this test needs Redis; run bun run test, or bun run services:up')
+  }
+  return { REDIS_URL: url, REDIS_KEY_PREFIX: `test:${fileTag}:${crypto.randomUUID().slice(0, 8)}:` }
+}
+
 /** The app on the database file in `dir`: a fresh one, or the same file again after `restart()`. */
 async function openTestApp(
   dir: string,
   env: Record<string, string>,
   signedInTokens?: Record<Persona, string>,
+  ownsDir = true,
 ): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: `file:${join(dir, 'test.db')}`,
@@ -67,6 +82,7 @@ async function openTestApp(
     ...env,
   })
   const deps = createDeps(config)
+  await connectDeps(deps)
   await seedDemoData(deps.database, hashPassword)
   deps.lifecycle.isReady = true
   const app = createApp(deps)
@@ -143,11 +159,14 @@ async function openTestApp(
     },
     async restart() {
       await closeDeps(deps)
-      return openTestApp(dir, env, cachedTokens)
+      return openTestApp(dir, env, cachedTokens, ownsDir)
+    },
+    openSecondInstance() {
+      return openTestApp(dir, env, cachedTokens, false)
     },
     async close() {
       await closeDeps(deps)
-      rmSync(dir, { recursive: true, force: true })
+      if (ownsDir) rmSync(dir, { recursive: true, force: true })
     },
   }
 }

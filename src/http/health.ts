@@ -1,7 +1,9 @@
 /**
  * Actuator-style endpoints. `/actuator/health` answers `{status}` to everyone and adds `components` for admins
  * and loopback callers (operators on the box); readiness is DOWN while starting or draining, so a load balancer
- * stops sending traffic before shutdown. DOWN answers 503.
+ * stops sending traffic before shutdown. DOWN answers 503. Readiness ignores the components the app serves without
+ * (`notForReadiness`, e.g. redis, whose users fail open): an outage shared by every instance must not take them
+ * all out of the load balancer.
  */
 import { Elysia, t } from 'elysia'
 import type { JwtCodec } from '../platform/jwt'
@@ -51,11 +53,16 @@ async function runChecks(checks: Record<string, HealthCheck>) {
 
 export function actuator(deps: {
   checks: Record<string, HealthCheck>
+  /** components shown by /health but not required for readiness */
+  notForReadiness?: readonly string[]
   lifecycle: Lifecycle
   info: typeof Info.static
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
 }) {
+  const readinessChecks = Object.fromEntries(
+    Object.entries(deps.checks).filter(([name]) => !deps.notForReadiness?.includes(name)),
+  )
   const mayShowDetails = async (request: Request, ip: string | undefined) => {
     if (ip && LOOPBACK.has(ip)) return true
     const authorization = request.headers.get('authorization')
@@ -87,7 +94,7 @@ export function actuator(deps: {
       async ({ set }) => {
         const { lifecycle } = deps
         const isDbUp =
-          lifecycle.isReady && !lifecycle.isDraining && (await runChecks(deps.checks)).status === 'UP'
+          lifecycle.isReady && !lifecycle.isDraining && (await runChecks(readinessChecks)).status === 'UP'
         set.status = isDbUp ? 200 : 503
         return { status: isDbUp ? ('UP' as const) : ('DOWN' as const) }
       },

@@ -1,8 +1,16 @@
 /**
- * Counts failures per key in a fixed window (login throttling per account and per IP). In-process here; the
- * Redis-backed limiter that holds across instances implements the same interface. Bounded: a full table evicts
- * its oldest windows first.
+ * Counts failures per key in a fixed window (login throttling per account and per IP). In process for the
+ * embedded default (bounded: a full table evicts its oldest windows first), or in Redis when REDIS_URL is set, so
+ * the count holds across instances: one counter per key, `<prefix>login:failures:<key>`, whose window starts at
+ * its first failure (`INCR` + `PEXPIRE … NX` in one MULTI, Redis ≥ 7.0) and whose `PTTL` is the Retry-After.
+ *
+ * Failure policy with Redis: fail OPEN (not blocked, failure not counted) with a throttled warning. Throttling
+ * guards against password guessing; a Redis outage must not lock every member out of signing in. Guesses are
+ * still slowed by argon2id (tens of ms each) while Redis is away.
  */
+import type { Logger } from './logger'
+import { createFailureLog, type RedisHandle } from './redis'
+
 export interface AttemptLimiter {
   /** true when `key` has used up its failures in the current window */
   isBlocked(key: string): Promise<boolean>
@@ -57,5 +65,64 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
       return undefined
     }
     return window
+  }
+}
+
+export class RedisAttemptLimiter implements AttemptLimiter {
+  private readonly logFailure: (error: unknown) => void
+
+  constructor(
+    private readonly redis: RedisHandle,
+    private readonly maxFailures: number,
+    private readonly windowMs: number,
+    logger: Logger,
+  ) {
+    this.logFailure = createFailureLog(logger, 'login throttling unavailable: failures are not counted')
+  }
+
+  keyOf(key: string): string {
+    return `${this.redis.keyPrefix}login:failures:${key}`
+  }
+
+  async isBlocked(key: string): Promise<boolean> {
+    try {
+      return Number((await this.redis.client.get(this.keyOf(key))) ?? 0) >= this.maxFailures
+    } catch (error) {
+      this.logFailure(error)
+      return false
+    }
+  }
+
+  async recordFailure(key: string): Promise<void> {
+    const redisKey = this.keyOf(key)
+    try {
+      const results = await this.redis.client
+        .multi()
+        .incr(redisKey)
+        .pexpire(redisKey, this.windowMs, 'NX')
+        .exec()
+      const failed = results?.find(([error]) => error)
+      if (!results || failed) throw failed?.[0] ?? new Error('MULTI was discarded')
+    } catch (error) {
+      this.logFailure(error)
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    try {
+      await this.redis.client.del(this.keyOf(key))
+    } catch (error) {
+      this.logFailure(error)
+    }
+  }
+
+  async retryAfterSeconds(key: string): Promise<number> {
+    try {
+      const ttlMs = await this.redis.client.pttl(this.keyOf(key))
+      return ttlMs > 0 ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0
+    } catch (error) {
+      this.logFailure(error)
+      return Math.ceil(this.windowMs / 1000)
+    }
   }
 }

@@ -49,7 +49,7 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
         auth: 'any',
         body: t.Optional(LogoutBody),
         parse: 'json',
-        response: { 204: NoContent, ...problems(400, 401, 413, 415) },
+        response: { 204: NoContent, ...problems(400, 401, 413, 415, 503) },
         detail: {
           tags: ['Auth'],
           summary: 'Sign out: revoke the refresh token and this access token',

@@ -112,17 +112,24 @@ export class AuthService {
     return this.pairWith(claims.memberId, role, next.token)
   }
 
-  /** Ends the session: the access token is refused from now on, the refresh family is revoked. */
+  /**
+   * Ends the session: the refresh family is revoked, the access token is refused from now on. The family goes
+   * first (the database), so a blacklist that cannot be written (Redis down → 503) leaves at most the short-lived
+   * access token usable.
+   */
   async logout(
     principal: { memberId: number; jti: string; expiresAt: number },
     refreshToken?: string,
   ): Promise<void> {
+    if (refreshToken) await this.revokeFamilyOf(principal.memberId, refreshToken)
     await this.deps.tokenBlacklist.add(principal.jti, principal.expiresAt)
-    if (!refreshToken) return
+  }
+
+  private async revokeFamilyOf(memberId: number, refreshToken: string): Promise<void> {
     const claims = await this.deps.jwt.verify('refresh', refreshToken)
-    if (typeof claims === 'string' || claims.memberId !== principal.memberId) return
+    if (typeof claims === 'string' || claims.memberId !== memberId) return
     const stored = findRefreshToken(this.deps.database.db, claims.jti)
-    if (!stored || stored.memberId !== principal.memberId) return
+    if (!stored || stored.memberId !== memberId) return
     this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, stored.familyId, new Date()))
   }
 

@@ -1,0 +1,190 @@
+/**
+ * The token blacklist and login throttling on the real Redis (`bun run test` starts one, scripts/services.ts):
+ * shared by two app instances on one database file, readable with redis-cli, expiring with the token, and
+ * failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { loadConfig } from '../src/config'
+import { createTestApp, DEMO, redisTestEnv, type TestApp } from './harness'
+
+const COMMAND_TIMEOUT_MS = 300
+
+function jtiOf(token: string): { jti: string; exp: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+}
+
+function redisCli(url: string, ...args: string[]): string {
+  const result = Bun.spawnSync(['redis-cli', '-u', url, ...args], { stderr: 'pipe' })
+  return result.stdout.toString().trim() + result.stderr.toString().trim()
+}
+
+async function startThrowawayRedis(): Promise<{ url: string; process: Bun.Subprocess }> {
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const port = probe.port
+  probe.stop(true)
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']
+  const process = Bun.spawn(['redis-server', ...args], { stdout: 'ignore', stderr: 'ignore' })
+  const url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 200 && redisCli(url, 'ping') !== 'PONG'; i++) await Bun.sleep(25)
+  expect(redisCli(url, 'ping')).toBe('PONG')
+  return { url, process }
+}
+
+describe('Redis configuration', () => {
+  test('a REDIS_URL that is not a redis:// URL stops the start, named but not echoed', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).toThrow(
+      /REDIS_URL=\(redacted\)/,
+    )
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).not.toThrow(/hunter2/)
+    expect(() => loadConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/)
+  })
+
+  test('defaults: prefix marketplace:, 500 ms command timeout; no REDIS_URL means no Redis', () => {
+    expect(loadConfig({}).redis).toBeUndefined()
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'marketplace:',
+      commandTimeoutMs: 500,
+    })
+  })
+})
+
+describe('token blacklist and login throttling shared through Redis', () => {
+  let env: ReturnType<typeof redisTestEnv>
+  let first: TestApp
+  let second: TestApp
+
+  beforeAll(async () => {
+    env = redisTestEnv('redis')
+    first = await createTestApp(env)
+    second = await first.openSecondInstance()
+  })
+  afterAll(async () => {
+    await second?.close()
+    await first?.close()
+  })
+
+  test('logout writes <prefix>token:blacklist:<jti>, which Redis drops when the token expires', async () => {
+    const token = await first.login(DEMO.seller.email, DEMO.seller.password)
+    const res = await first.request('POST', '/api/v1/auth/logout', { token })
+    expect(res.status, res.text).toBe(204)
+
+    const { jti, exp } = jtiOf(token)
+    const key = `${env.REDIS_KEY_PREFIX}token:blacklist:${jti}`
+    expect(redisCli(env.REDIS_URL, '--scan', '--pattern', `${env.REDIS_KEY_PREFIX}token:*`)).toBe(key)
+    expect(redisCli(env.REDIS_URL, 'get', key)).toBe('1')
+    const pttl = Number(redisCli(env.REDIS_URL, 'pttl', key))
+    const msUntilExp = exp * 1000 - Date.now()
+    expect(pttl).toBeLessThanOrEqual(msUntilExp + 50)
+    expect(pttl).toBeGreaterThan(msUntilExp - 2_000)
+  })
+
+  test('an access token logged out on one instance is refused by the second one', async () => {
+    const token = await first.login(DEMO.buyer.email, DEMO.buyer.password)
+    const before = await second.request('GET', '/api/v1/members/me', { token })
+    expect(before.status, before.text).toBe(200)
+
+    const logout = await first.request('POST', '/api/v1/auth/logout', { token })
+    expect(logout.status, logout.text).toBe(204)
+
+    const after = await second.request('GET', '/api/v1/members/me', { token })
+    expect(after.status, after.text).toBe(401)
+    expect(after.body.detail, after.text).toContain('revoked')
+  })
+
+  test('five failed logins spread over both instances block the account on either (429, Retry-After)', async () => {
+    const member = { email: 'throttled@example.com', password: 'password123' }
+    const signup = await first.request('POST', '/api/v1/auth/signup', {
+      body: { ...member, name: 'Throttled', role: 'BUYER' },
+    })
+    expect(signup.status, signup.text).toBe(201)
+    const wrong = { email: member.email, password: 'wrong-password' }
+    for (const [i, app] of [first, second, first, second, first].entries()) {
+      const res = await app.request('POST', '/api/v1/auth/login', { body: wrong })
+      expect(res.status, `attempt ${i + 1}: ${res.text}`).toBe(401)
+    }
+    const key = `${env.REDIS_KEY_PREFIX}login:failures:account:${member.email}`
+    expect(redisCli(env.REDIS_URL, 'get', key)).toBe('5')
+
+    for (const app of [first, second]) {
+      const res = await app.request('POST', '/api/v1/auth/login', { body: member })
+      expect(res.status, res.text).toBe(429)
+      const retryAfter = Number(res.headers.get('retry-after'))
+      expect(retryAfter, res.text).toBeGreaterThan(290)
+      expect(retryAfter, res.text).toBeLessThanOrEqual(300)
+    }
+  })
+
+  test('health shows redis UP with the PING latency', async () => {
+    const admin = await second.login(DEMO.admin.email, DEMO.admin.password)
+    const res = await second.request('GET', '/actuator/health', { token: admin })
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.components.redis.status, res.text).toBe('UP')
+    expect(typeof res.body.components.redis.details.latencyMs, res.text).toBe('number')
+  })
+})
+
+describe('when Redis goes away', () => {
+  let redis: { url: string; process: Bun.Subprocess }
+  let app: TestApp
+  let tokens: Awaited<ReturnType<TestApp['tokens']>>
+
+  beforeAll(async () => {
+    const { REDIS_KEY_PREFIX } = redisTestEnv('redis-outage')
+    redis = await startThrowawayRedis()
+    app = await createTestApp({
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    })
+    tokens = await app.tokens()
+  })
+  afterAll(async () => {
+    redis?.process.kill('SIGCONT')
+    redis?.process.kill('SIGKILL')
+    await app?.close()
+  })
+
+  test('a Redis that stops answering costs a request at most the command timeout, and no 5xx', async () => {
+    redis.process.kill('SIGSTOP')
+    try {
+      const startedAt = performance.now()
+      const res = await app.request('GET', '/api/v1/members/me', { token: tokens.buyer })
+      const elapsedMs = performance.now() - startedAt
+      expect(res.status, res.text).toBe(200)
+      expect(elapsedMs).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 20)
+      expect(elapsedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 700)
+    } finally {
+      redis.process.kill('SIGCONT')
+    }
+  })
+
+  test('with Redis stopped: valid tokens work at once, logins answer, health shows redis DOWN', async () => {
+    redis.process.kill('SIGKILL')
+    await redis.process.exited
+    await Bun.sleep(50)
+
+    const startedAt = performance.now()
+    const me = await app.request('GET', '/api/v1/members/me', { token: tokens.buyer })
+    expect(me.status, me.text).toBe(200)
+    expect(performance.now() - startedAt).toBeLessThan(COMMAND_TIMEOUT_MS)
+
+    const badLogin = await app.request('POST', '/api/v1/auth/login', {
+      body: { email: DEMO.buyer.email, password: 'wrong-password' },
+    })
+    expect(badLogin.status, badLogin.text).toBe(401)
+    const goodLogin = await app.request('POST', '/api/v1/auth/login', { body: DEMO.buyer })
+    expect(goodLogin.status, goodLogin.text).toBe(200)
+
+    const logout = await app.request('POST', '/api/v1/auth/logout', { token: tokens.seller })
+    expect(logout.status, logout.text).toBe(503)
+    expect(logout.body.code, logout.text).toBe('SERVICE_UNAVAILABLE')
+
+    const health = await app.request('GET', '/actuator/health', { token: tokens.admin })
+    expect(health.status, health.text).toBe(503)
+    expect(health.body.components.redis.status, health.text).toBe('DOWN')
+    expect(health.body.components.db.status, health.text).toBe('UP')
+    const readiness = await app.request('GET', '/actuator/health/readiness')
+    expect(readiness.status, readiness.text).toBe(200)
+  })
+})
