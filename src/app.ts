@@ -10,6 +10,7 @@ import { actuator, type HealthCheck } from './http/health'
 import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
 import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
+import { ipRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
 import { authRoutes } from './modules/auth/auth.routes'
 import { AuthService } from './modules/auth/auth.service'
@@ -72,6 +73,7 @@ export function createApp(deps: Deps) {
     .use(requestContext(logger, httpRequestObserver(deps.metrics)))
     .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
+    .use(ipRateLimit(deps.rateLimiters.ip, deps.metrics.rateLimitRejections))
     .use(
       bodyParsing({
         jsonBytes: config.http.bodyLimitBytes,
@@ -100,7 +102,13 @@ export function createApp(deps: Deps) {
     .use(membersRoutes(guard, members))
     .use(categoriesRoutes(guard, categories))
     .use(productsRoutes(guard, products, images))
-    .use(ordersRoutes(guard, orders))
+    .use(
+      ordersRoutes(
+        guard,
+        orders,
+        memberRateLimit(deps.rateLimiters.orders, 'orders', deps.metrics.rateLimitRejections),
+      ),
+    )
     .use(uploadedFiles(config.uploadDir))
 }
 

@@ -27,6 +27,11 @@ export type Config = Readonly<{
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   login: Readonly<{ maxFailures: number; windowSeconds: number }>
+  /**
+   * SPEC §7 request limits, per fixed window of `windowMs` (1 s; tests lengthen it to keep the window edge out of
+   * a burst). 0 turns a limit off. Counted in Redis when REDIS_URL is set, in process otherwise.
+   */
+  rateLimit: Readonly<{ ordersPerMember: number; perIp: number; windowMs: number }>
   /** unset: the in-process blacklist and login throttling (one instance only) */
   redis: Readonly<{ url: string; keyPrefix: string; commandTimeoutMs: number }> | undefined
   shutdownGraceMs: number
@@ -177,6 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
     login: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    },
+    rateLimit: {
+      ordersPerMember: read.int('RATE_LIMIT_ORDERS_PER_SECOND', 10, 0, 1_000_000),
+      perIp: read.int('RATE_LIMIT_IP_PER_SECOND', 100, 0, 10_000_000),
+      windowMs: read.int('RATE_LIMIT_WINDOW_MS', 1_000, 100, 60_000),
     },
     redis: readRedis(read),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),

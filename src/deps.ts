@@ -11,6 +11,7 @@ import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle 
 import { JwtCodec } from './platform/jwt'
 import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
+import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
 import { InMemoryTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
@@ -28,6 +29,8 @@ export type Deps = {
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
   loginLimiters: { account: AttemptLimiter; ip: AttemptLimiter }
+  /** SPEC §7 request limits; undefined when configured off (0) */
+  rateLimiters: { orders: RateLimiter | undefined; ip: RateLimiter | undefined }
   lifecycle: Lifecycle
   info: {
     name: string
@@ -50,6 +53,11 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     redis
       ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
       : new InMemoryAttemptLimiter(maxFailures, windowMs)
+  const rateLimiter = (scope: string, limit: number): RateLimiter | undefined => {
+    if (limit === 0) return undefined
+    const settings = { limit, windowMs: config.rateLimit.windowMs }
+    return redis ? new RedisRateLimiter(redis, scope, settings, logger) : new InMemoryRateLimiter(settings)
+  }
   return {
     config,
     logger,
@@ -68,6 +76,10 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     loginLimiters: {
       account: limiter(config.login.maxFailures),
       ip: limiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER),
+    },
+    rateLimiters: {
+      orders: rateLimiter('orders', config.rateLimit.ordersPerMember),
+      ip: rateLimiter('ip', config.rateLimit.perIp),
     },
     lifecycle: { isReady: false, isDraining: false },
     info: {

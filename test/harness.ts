@@ -79,6 +79,9 @@ async function openTestApp(
     SEED_DEMO_DATA: 'true',
     LOG_LEVEL: 'silent',
     UPLOAD_DIR: join(dir, 'uploads'),
+    // Tests send bursts far beyond SPEC §7's limits; only test/rate-limit.test.ts turns them on.
+    RATE_LIMIT_ORDERS_PER_SECOND: '0',
+    RATE_LIMIT_IP_PER_SECOND: '0',
     ...env,
   })
   const deps = createDeps(config)

@@ -6,28 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { loadConfig } from '../src/config'
 import { createTestApp, DEMO, redisTestEnv, type TestApp } from './harness'
+import { redisCli, startThrowawayRedis } from './throwaway-redis'
 
 const COMMAND_TIMEOUT_MS = 300
 
 function jtiOf(token: string): { jti: string; exp: number } {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
-}
-
-function redisCli(url: string, ...args: string[]): string {
-  const result = Bun.spawnSync(['redis-cli', '-u', url, ...args], { stderr: 'pipe' })
-  return result.stdout.toString().trim() + result.stderr.toString().trim()
-}
-
-async function startThrowawayRedis(): Promise<{ url: string; process: Bun.Subprocess }> {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const port = probe.port
-  probe.stop(true)
-  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']
-  const process = Bun.spawn(['redis-server', ...args], { stdout: 'ignore', stderr: 'ignore' })
-  const url = `redis://127.0.0.1:${port}`
-  for (let i = 0; i < 200 && redisCli(url, 'ping') !== 'PONG'; i++) await Bun.sleep(25)
-  expect(redisCli(url, 'ping')).toBe('PONG')
-  return { url, process }
 }
 
 describe('Redis configuration', () => {

@@ -12,6 +12,7 @@ import { type AnyElysia, Elysia } from 'elysia'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { AppError } from '../errors'
+import { Problem } from './common.model'
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   'swagger-ui-bundle.js': { path: swaggerBundle, type: 'text/javascript; charset=utf-8' },
@@ -38,7 +39,10 @@ const SWAGGER_HTML = `<!doctype html>
 </html>`
 
 type Operation = {
-  responses?: Record<string, { description?: string; content?: Record<string, unknown> }>
+  responses?: Record<
+    string,
+    { description?: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }
+  >
 }
 type OperationWithBody = Operation & { requestBody?: { required?: boolean } }
 
@@ -101,6 +105,29 @@ function correctOperation(operation: Operation): void {
   }
 }
 
+/**
+ * The per-IP limit (src/http/rate-limit.ts) can refuse any /api/v1 operation with 429, whichever route it is:
+ * documented here once rather than on every route. The document is the contract whatever the configured limits.
+ */
+function documentRateLimit(paths: Record<string, Record<string, Operation>>): void {
+  const header = (description: string) => ({ description, schema: { type: 'string' } })
+  for (const [path, operations] of Object.entries(paths)) {
+    if (!path.startsWith('/api/v1/')) continue
+    for (const operation of Object.values(operations)) {
+      operation.responses ??= {}
+      operation.responses['429'] = {
+        description: 'Problem details (429): a rate limit (SPEC §7) refused the request',
+        content: { 'application/problem+json': { schema: JSON.parse(JSON.stringify(Problem)) } },
+        headers: {
+          'Retry-After': header('Seconds until the window ends'),
+          RateLimit: header('limit=<n>, remaining=0, reset=<seconds>'),
+          'RateLimit-Policy': header('<limit>;w=<window seconds>'),
+        },
+      }
+    }
+  }
+}
+
 export function openApiDocs(options: {
   version: string
   root: () => AnyElysia
@@ -117,6 +144,7 @@ export function openApiDocs(options: {
         correctOperation(operation)
     }
     markOptionalBodies(root, (paths ?? {}) as Record<string, Record<string, OperationWithBody>>)
+    documentRateLimit((paths ?? {}) as Record<string, Record<string, Operation>>)
     const document = {
       openapi: '3.1.0',
       ...options.documentation,

@@ -18,6 +18,8 @@ export type Metrics = {
   registry: Registry
   httpRequests: Histogram<'method' | 'uri' | 'status'>
   orders: OrderMetrics
+  /** requests refused with 429 by a rate limit, by scope (`orders`, `ip`) */
+  rateLimitRejections: Counter<'scope'>
 }
 
 export function createMetrics(): Metrics {
@@ -56,5 +58,11 @@ export function createMetrics(): Metrics {
       registers,
     }),
   }
-  return { registry, httpRequests, orders }
+  const rateLimitRejections = new Counter({
+    name: 'marketplace_rate_limit_rejections_total',
+    help: 'Requests refused with 429 by a rate limit, by scope',
+    labelNames: ['scope'] as const,
+    registers,
+  })
+  return { registry, httpRequests, orders, rateLimitRejections }
 }

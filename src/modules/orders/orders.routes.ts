@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { DEFAULT_PAGE_SIZE, IdParams, problems } from '../../http/common.model'
+import type { MemberRateLimit } from '../../http/rate-limit'
 import { fingerprintOf } from '../../platform/idempotency'
 import {
   ChangeOrderStatusBody,
@@ -12,12 +13,18 @@ import {
 } from './orders.model'
 import type { OrdersService } from './orders.service'
 
-export function ordersRoutes(guard: ReturnType<typeof authGuard>, orders: OrdersService) {
+export function ordersRoutes(
+  guard: ReturnType<typeof authGuard>,
+  orders: OrdersService,
+  limitOrdersOf: MemberRateLimit,
+) {
   return new Elysia({ name: 'orders-routes', prefix: '/api/v1' })
     .use(guard)
     .post(
       '/orders',
-      ({ principal, body, headers, set }) => {
+      async ({ principal, body, headers, set }) => {
+        // after authentication and validation: the allowance is per member, spent only on real attempts
+        await limitOrdersOf(principal.memberId, set.headers as Record<string, string>)
         const key = headers['idempotency-key']
         const claim = key
           ? { memberId: principal.memberId, key, fingerprint: fingerprintOf('POST', '/api/v1/orders', body) }
@@ -33,7 +40,7 @@ export function ordersRoutes(guard: ReturnType<typeof authGuard>, orders: Orders
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
         parse: 'json',
-        response: { 201: Order, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        response: { 201: Order, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
         detail: {
           tags: ['Orders'],
           summary: 'Place an order: all lines or none, stock taken atomically; Idempotency-Key replays',
