@@ -84,7 +84,3 @@ export class AppError extends Error {
     this.title = TITLES[code]
   }
 }
-
-export function titleOf(code: ErrorCode): string {
-  return TITLES[code]
-}

@@ -5,8 +5,6 @@ import { members } from './members'
 
 export const PRODUCT_STATUSES = ['DRAFT', 'ON_SALE', 'SOLD_OUT', 'DELETED'] as const
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number]
-/** The statuses anyone may see in public lists (SPEC §4: never DRAFT or DELETED). */
-export const PUBLIC_PRODUCT_STATUSES = ['ON_SALE', 'SOLD_OUT'] as const
 export const MAX_PRICE = 1_000_000_000
 
 export const categories = sqliteTable(

@@ -3,8 +3,8 @@
  * they survive restarts and hold across processes: scoped per member, kept 24 h, bound to a fingerprint of the
  * request. `claim` and `complete` run inside the caller's write transaction: for an order the claim, the order
  * and the stored response commit together, so two requests with one key can never both create an order (writes
- * are serialized, see database.ts). A failed request leaves no key behind (its transaction rolled back, or
- * `release` removes the claim), so the client may retry with the same key.
+ * are serialized, see database.ts). A failed request leaves no key behind (its transaction rolled back), so the
+ * client may retry with the same key.
  */
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
@@ -67,18 +67,5 @@ export function completeIdempotencyKey(tx: DbOrTx, claim: Claim, response: Store
   tx.update(idempotencyKeys)
     .set({ state: 'COMPLETED', responseStatus: response.status, responseBody: JSON.stringify(response.body) })
     .where(and(eq(idempotencyKeys.memberId, claim.memberId), eq(idempotencyKeys.key, claim.key)))
-    .run()
-}
-
-/** Gives the key back after a failure outside the claiming transaction (async work such as a payment). */
-export function releaseIdempotencyKey(tx: DbOrTx, claim: Claim): void {
-  tx.delete(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.memberId, claim.memberId),
-        eq(idempotencyKeys.key, claim.key),
-        eq(idempotencyKeys.state, 'IN_PROGRESS'),
-      ),
-    )
     .run()
 }

@@ -18,10 +18,6 @@ export class ReadRouter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get hasReplicas(): boolean {
-    return this.replicas.length > 0
-  }
-
   /** Call after a member's write committed. */
   recordWrite(memberId: number): void {
     if (this.replicas.length === 0) return
