@@ -5,6 +5,7 @@
  * Layout (41 bytes): version(1) | createdAtMs(8) | id(8) | filterFingerprint(8) | mac(16).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { canonicalJson } from './canonical-json'
 
 const VERSION = 1
 const BODY_BYTES = 25
@@ -47,10 +48,5 @@ export class CursorCodec {
 
 /** Order-independent digest of the filters a cursor belongs to. */
 function fingerprint(filters: unknown): Buffer {
-  const canonical = JSON.stringify(filters, (_key, value) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
-      : value,
-  )
-  return createHash('sha256').update(canonical).digest().subarray(0, 8)
+  return createHash('sha256').update(canonicalJson(filters)).digest().subarray(0, 8)
 }

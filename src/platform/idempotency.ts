@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { idempotencyKeys } from '../../db/schema'
 import { AppError } from '../errors'
+import { canonicalJson } from './canonical-json'
 import type { DbOrTx } from './database'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
@@ -19,12 +20,9 @@ export type Claim = { memberId: number; key: string; fingerprint: string }
 
 /** A digest of what makes two requests "the same": method, path and the (validated) body, key order ignored. */
 export function fingerprintOf(method: string, path: string, body: unknown): string {
-  const canonical = JSON.stringify(body ?? null, (_key, value) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
-  )
-  return createHash('sha256').update(`${method} ${path}\n${canonical}`).digest('hex')
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body)}`)
+    .digest('hex')
 }
 
 /**
