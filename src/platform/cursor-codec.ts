@@ -5,6 +5,7 @@
  * Layout (41 bytes): version(1) | createdAtMs(8) | id(8) | filterFingerprint(8) | mac(16).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { AppError } from '../errors'
 import { canonicalJson } from './canonical-json'
 
 const VERSION = 1
@@ -39,6 +40,27 @@ export class CursorCodec {
     const createdAtMs = Number(body.readBigInt64BE(1))
     const id = Number(body.readBigInt64BE(9))
     return { createdAtMs, id }
+  }
+
+  /** Where a page starts: undefined for the first page; 400 INVALID_CURSOR for a cursor not issued for `scope`. */
+  startOf(cursor: string | undefined, scope: unknown): CursorPosition | undefined {
+    if (cursor === undefined) return undefined
+    const position = this.decode(cursor, scope)
+    if (!position) {
+      throw new AppError(
+        'INVALID_CURSOR',
+        'The cursor is malformed, tampered with, or belongs to another query',
+      )
+    }
+    return position
+  }
+
+  /** Keeps `limit` of the `limit + 1` rows fetched; `hasNext` and the cursor after the last kept row follow. */
+  pageOf<T>(rows: T[], limit: number, scope: unknown, positionOf: (row: T) => CursorPosition) {
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    const hasNext = rows.length > limit
+    return { items, hasNext, nextCursor: hasNext && last ? this.encode(positionOf(last), scope) : null }
   }
 
   private mac(body: Buffer): Buffer {

@@ -14,6 +14,7 @@
  */
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import { type ProductStatus, productImages, products } from '../../../db/schema'
+import type { CursorPosition } from '../../platform/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/database'
 import { type Bindings, SqlReader } from '../../platform/sql-reader'
 import type { ProductFilters, SortField } from './products.model'
@@ -87,7 +88,6 @@ function toProductRow(v: unknown[]): ProductRow {
 }
 
 export type Sort = { field: SortField; direction: 'asc' | 'desc' }
-export type CursorPosition = { createdAtMs: number; id: number }
 
 const SORT_COLUMNS = { createdAt: products.createdAt, price: products.price, salesCount: products.salesCount }
 const FILTER_KEYS = ['status', 'categoryId', 'sellerId', 'minPrice', 'maxPrice', 'keyword'] as const

@@ -123,23 +123,13 @@ export class ProductsService {
 
   productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number, viewer?: Viewer) {
     assertPriceRange(filters)
-    const after = cursor === undefined ? undefined : this.cursors.decode(cursor, filters)
-    if (cursor !== undefined && !after) {
-      throw new AppError(
-        'INVALID_CURSOR',
-        'The cursor is malformed, tampered with, or belongs to other filters',
-      )
-    }
+    const after = this.cursors.startOf(cursor, filters)
     const rows = this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
-    const hasNext = rows.length > limit
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    return {
-      items: this.toProducts(page),
-      nextCursor:
-        hasNext && last ? this.cursors.encode({ createdAtMs: last.createdAt, id: last.id }, filters) : null,
-      hasNext,
-    }
+    const page = this.cursors.pageOf(rows, limit, filters, (row) => ({
+      createdAtMs: row.createdAt,
+      id: row.id,
+    }))
+    return { ...page, items: this.toProducts(page.items) }
   }
 
   popularProducts(viewer?: Viewer): Product[] {

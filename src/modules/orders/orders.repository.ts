@@ -7,6 +7,7 @@
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { type OrderStatus, orderItems, orders, products } from '../../../db/schema'
+import type { CursorPosition } from '../../platform/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/database'
 
 export type OrderRow = typeof orders.$inferSelect
@@ -165,7 +166,7 @@ export function moveOrderStatus(
     .get()
 }
 
-type After = { createdAtMs: number; id: number } | undefined
+type After = CursorPosition | undefined
 
 const afterPosition = (after: After) =>
   after ? sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAtMs}, ${after.id})` : undefined

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { Principal } from '../../http/auth'
-import type { CursorCodec } from '../../platform/cursor-codec'
+import type { CursorCodec, CursorPosition } from '../../platform/cursor-codec'
 import type { DatabaseHandle, DbOrTx } from '../../platform/database'
 import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/idempotency'
 import type { OrderMetrics } from '../../platform/metrics'
@@ -239,27 +239,19 @@ export class OrdersService {
     scope: Record<string, unknown>,
     cursor: string | undefined,
     limit: number,
-    fetch: (after: { createdAtMs: number; id: number } | undefined) => OrderRow[],
+    fetch: (after: CursorPosition | undefined) => OrderRow[],
   ): CursorPage<Order> {
-    const after = cursor === undefined ? undefined : this.cursors.decode(cursor, scope)
-    if (cursor !== undefined && !after) throw new AppError('INVALID_CURSOR', 'The cursor is not valid here')
-    const rows = fetch(after)
-    const page = rows.slice(0, limit)
-    const items = findOrderItems(
+    const rows = fetch(this.cursors.startOf(cursor, scope))
+    const page = this.cursors.pageOf(rows, limit, scope, (row) => ({
+      createdAtMs: row.createdAt.getTime(),
+      id: row.id,
+    }))
+    const lines = findOrderItems(
       this.database.db,
-      page.map((r) => r.id),
+      page.items.map((row) => row.id),
     )
-    const byOrder = Map.groupBy(items, (i) => i.orderId)
-    const last = page.at(-1)
-    const hasNext = rows.length > limit
-    return {
-      items: page.map((row) => toOrder(row, byOrder.get(row.id) ?? [])),
-      nextCursor:
-        hasNext && last
-          ? this.cursors.encode({ createdAtMs: last.createdAt.getTime(), id: last.id }, scope)
-          : null,
-      hasNext,
-    }
+    const byOrder = Map.groupBy(lines, (line) => line.orderId)
+    return { ...page, items: page.items.map((row) => toOrder(row, byOrder.get(row.id) ?? [])) }
   }
 }
 
