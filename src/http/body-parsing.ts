@@ -5,6 +5,7 @@
  */
 import { Elysia } from 'elysia'
 import { AppError } from '../errors'
+import { pathOf } from './url-path'
 
 export type BodyLimits = { jsonBytes: number; multipartBytes: number; multipartPaths: RegExp }
 
@@ -68,13 +69,6 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array> 
     chunks.push(value)
   }
   return Buffer.concat(chunks)
-}
-
-/** The path of an absolute URL, without building a URL object. */
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  const query = url.indexOf('?', start)
-  return url.slice(start, query === -1 ? undefined : query)
 }
 
 function hasBody(request: Request): boolean {

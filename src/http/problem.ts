@@ -7,6 +7,7 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError, type ErrorCode, type FieldProblem } from '../errors'
 import type { Logger } from '../platform/logger'
 import { requestIdOf } from './request-context'
+import { pathOf } from './url-path'
 
 type RouteLike = { method: string; path: string }
 
@@ -27,7 +28,7 @@ export function problemResponse(request: Request, error: AppError, requestId: st
     title: error.title,
     status: error.status,
     detail: error.message,
-    instance: new URL(request.url).pathname,
+    instance: pathOf(request.url),
     code: error.code,
     requestId,
     ...(error.options.errors ? { errors: error.options.errors } : {}),
@@ -110,7 +111,7 @@ function toAppError(
     case 'INVALID_FILE_TYPE':
       return new AppError('INVALID_FILE_TYPE')
     case 'NOT_FOUND': {
-      const allowed = allowedMethods(new URL(request.url).pathname).filter((m) => m !== request.method)
+      const allowed = allowedMethods(pathOf(request.url)).filter((m) => m !== request.method)
       if (allowed.length > 0) {
         return new AppError('METHOD_NOT_ALLOWED', `Use ${allowed.join(', ')}`, {
           headers: { allow: allowed.join(', ') },

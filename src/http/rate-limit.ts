@@ -21,6 +21,7 @@ import { Elysia } from 'elysia'
 import type { Counter } from 'prom-client'
 import { AppError } from '../errors'
 import type { RateLimitDecision, RateLimiter } from '../platform/rate-limiter'
+import { pathOf } from './url-path'
 
 type Headers = Record<string, string | number>
 type RejectionCounter = ReturnType<Counter<'scope'>['labels']>
@@ -55,10 +56,8 @@ function enforce(
   })
 }
 
-/** The path of an absolute request URL starts after the authority: no URL object on the hot path. */
 function isLimitedUrl(url: string): boolean {
-  const pathStart = url.indexOf('/', url.indexOf('//') + 2)
-  return pathStart !== -1 && url.startsWith(LIMITED_PREFIX, pathStart)
+  return pathOf(url).startsWith(LIMITED_PREFIX)
 }
 
 /** The per-IP limit over /api/v1; a no-op plugin when the limit is off. */
