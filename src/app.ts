@@ -14,6 +14,7 @@ import { ipRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
 import { authRoutes } from './modules/auth/auth.routes'
 import { AuthService } from './modules/auth/auth.service'
+import { CatalogCache } from './modules/catalog/catalog-cache'
 import { categoriesRoutes } from './modules/catalog/categories.routes'
 import { CategoriesService } from './modules/catalog/categories.service'
 import { ProductImagesService } from './modules/catalog/product-images.service'
@@ -33,7 +34,7 @@ export function maxRequestBodyBytes(config: Deps['config']): number {
   return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
 }
 
-function healthChecks({ database, replicas, redis }: Deps): Record<string, HealthCheck> {
+function healthChecks({ database, replicas, redis, breakers }: Deps): Record<string, HealthCheck> {
   const checks: Record<string, HealthCheck> = {
     db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
   }
@@ -43,13 +44,22 @@ function healthChecks({ database, replicas, redis }: Deps): Record<string, Healt
       return { status: up === replicas.length ? 'UP' : 'DOWN', details: { up, total: replicas.length } }
     }
   }
+  // a real PING, past the breaker: health reports Redis itself, the breaker's state is shown next to it
   if (redis) checks.redis = async () => ({ status: 'UP', details: { latencyMs: await redis.ping() } })
+  if (!breakers.isEmpty) {
+    checks.circuitBreakers = () => {
+      const states = breakers.states()
+      const isAnyOpen = Object.values(states).some((state) => state === 'OPEN')
+      return { status: isAnyOpen ? 'DOWN' : 'UP', details: states }
+    }
+  }
   return checks
 }
 
 export function createApp(deps: Deps) {
   const { config, database, logger } = deps
-  const members = new MembersService(database)
+  const catalogCache = new CatalogCache(deps.cache)
+  const members = new MembersService(database, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
     database,
     members,
@@ -59,13 +69,13 @@ export function createApp(deps: Deps) {
     ipLimiter: deps.loginLimiters.ip,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
   })
-  const categories = new CategoriesService(database, deps.reads)
-  const products = new ProductsService(database, categories, deps.cursors, deps.reads)
+  const categories = new CategoriesService(database, deps.reads, catalogCache)
+  const products = new ProductsService(database, categories, deps.cursors, deps.reads, catalogCache)
   const images = new ProductImagesService(database, products, config.uploadDir, {
     maxBytes: config.http.imageMaxBytes,
     maxPerProduct: config.http.maxImagesPerProduct,
   })
-  const orders = new OrdersService(database, deps.cursors, deps.metrics.orders, deps.reads)
+  const orders = new OrdersService(database, deps.cursors, deps.metrics.orders, deps.reads, catalogCache)
   const guard = authGuard(deps)
 
   const app = new Elysia({ name: 'marketplace' })
@@ -91,7 +101,7 @@ export function createApp(deps: Deps) {
     .use(
       actuator({
         checks: healthChecks(deps),
-        notForReadiness: ['redis'],
+        notForReadiness: ['redis', 'circuitBreakers'],
         lifecycle: deps.lifecycle,
         info: deps.info,
         jwt: deps.jwt,

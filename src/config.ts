@@ -33,7 +33,21 @@ export type Config = Readonly<{
    */
   rateLimit: Readonly<{ ordersPerMember: number; perIp: number; windowMs: number }>
   /** unset: the in-process blacklist and login throttling (one instance only) */
-  redis: Readonly<{ url: string; keyPrefix: string; commandTimeoutMs: number }> | undefined
+  redis:
+    | Readonly<{
+        url: string
+        keyPrefix: string
+        commandTimeoutMs: number
+        /** the circuit breaker: opens after this many failed commands in a row, probes again after `openMs` */
+        breaker: Readonly<{ failureThreshold: number; openMs: number }>
+      }>
+    | undefined
+  /**
+   * The read cache (src/platform/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an entry
+   * from its own memory when another instance's invalidation did not reach it (Redis down); without Redis the
+   * in-process level keeps entries for the cache's full TTL, since every write is seen locally.
+   */
+  cache: Readonly<{ isEnabled: boolean; l1TtlMs: number; l1MaxEntries: number }>
   shutdownGraceMs: number
   /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
   shutdownDrainDelayMs: number
@@ -189,6 +203,11 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: read.int('RATE_LIMIT_WINDOW_MS', 1_000, 100, 60_000),
     },
     redis: readRedis(read),
+    cache: {
+      isEnabled: read.bool('CACHE_ENABLED', true),
+      l1TtlMs: read.int('CACHE_L1_TTL_MS', 5_000, 10, 3_600_000),
+      l1MaxEntries: read.int('CACHE_L1_MAX_ENTRIES', 10_000, 1, 1_000_000),
+    },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
     shutdownDrainDelayMs: read.int('SHUTDOWN_DRAIN_DELAY_MS', 3_000, 0, 60_000),
     gitCommit: read.string('GIT_COMMIT', ''),
@@ -202,7 +221,11 @@ function readRedis(read: EnvReader): Config['redis'] {
   const url = read.string('REDIS_URL', '', checkRedisUrl, { isSecret: true })
   const keyPrefix = read.string('REDIS_KEY_PREFIX', 'marketplace:')
   const commandTimeoutMs = read.int('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000)
-  return url ? { url, keyPrefix, commandTimeoutMs } : undefined
+  const breaker = {
+    failureThreshold: read.int('REDIS_BREAKER_FAILURES', 5, 1, 1000),
+    openMs: read.int('REDIS_BREAKER_OPEN_MS', 5_000, 50, 600_000),
+  }
+  return url ? { url, keyPrefix, commandTimeoutMs, breaker } : undefined
 }
 
 function randomSecret(): string {

@@ -6,15 +6,19 @@ import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
 import type { Lifecycle } from './http/health'
 import { type AttemptLimiter, InMemoryAttemptLimiter, RedisAttemptLimiter } from './platform/attempt-limiter'
+import { CacheInvalidation } from './platform/cache-invalidation'
+import { CircuitBreakers } from './platform/circuit-breaker'
 import { CursorCodec } from './platform/cursor-codec'
 import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './platform/database'
 import { JwtCodec } from './platform/jwt'
+import { LocalCache } from './platform/local-cache'
 import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
 import { InMemoryTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
+import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/two-level-cache'
 
 export type Deps = {
   config: Config
@@ -25,6 +29,11 @@ export type Deps = {
   reads: ReadRouter
   /** set when REDIS_URL is: the blacklist and login throttling live there, shared by every instance */
   redis: RedisHandle | undefined
+  /** every circuit breaker, for health and metrics */
+  breakers: CircuitBreakers
+  /** product detail, popular products, categories (L1 + Redis L2 when REDIS_URL is set) */
+  cache: ReadCache
+  cacheInvalidation: CacheInvalidation | undefined
   jwt: JwtCodec
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
@@ -45,10 +54,13 @@ const IP_FAILURE_MULTIPLIER = 4
 
 export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger'>> = {}): Deps {
   const logger = overrides.logger ?? createLogger(config.logLevel)
+  const metrics = createMetrics()
+  const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger)
   const database = openDatabase(databaseFilePath(config.databaseUrl))
   const replicas = config.databaseReplicaUrls.map((url) => openReadReplica(databaseFilePath(url)))
   const windowMs = config.login.windowSeconds * 1000
-  const redis = config.redis && createRedis(config.redis, logger)
+  const redis = config.redis && createRedis(config.redis, breakers, logger)
+  const cacheInvalidation = redis && config.cache.isEnabled ? new CacheInvalidation(redis, logger) : undefined
   const limiter = (maxFailures: number): AttemptLimiter =>
     redis
       ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
@@ -61,7 +73,7 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
   return {
     config,
     logger,
-    metrics: createMetrics(),
+    metrics,
     database,
     replicas,
     reads: new ReadRouter(
@@ -72,6 +84,18 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),
     redis,
+    breakers,
+    cache: config.cache.isEnabled
+      ? new TwoLevelCache({
+          l1: new LocalCache(config.cache.l1MaxEntries),
+          l1TtlMs: config.cache.l1TtlMs,
+          metrics: metrics.cache,
+          logger,
+          redis,
+          invalidation: cacheInvalidation,
+        })
+      : new UncachedReads(),
+    cacheInvalidation,
     tokenBlacklist: redis ? new RedisTokenBlacklist(redis, logger) : new InMemoryTokenBlacklist(),
     loginLimiters: {
       account: limiter(config.login.maxFailures),
@@ -96,10 +120,14 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
  * client reconnects by itself and every Redis user fails open, see platform/), tests let it fail.
  */
 export async function connectDeps(deps: Deps): Promise<void> {
-  await deps.redis?.connect()
+  // both started even if one fails: each keeps reconnecting by itself
+  const started = await Promise.allSettled([deps.redis?.connect(), deps.cacheInvalidation?.start()])
+  const failure = started.find((result) => result.status === 'rejected')
+  if (failure) throw failure.reason
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.cacheInvalidation?.close()
   await deps.redis?.close()
   for (const replica of deps.replicas) replica.close()
   deps.database.close()

@@ -10,14 +10,20 @@
  * flight when it ended; once the run is over every response is in and the equality is exact. Exact at every read
  * of the file too: salesCount == sold, stock >= 0, SOLD_OUT exactly at stock 0. After the run, sold per product
  * also equals what the 201 and cancel responses told the clients.
+ *
+ * The two processes share Redis, as instances must (the product cache invalidates across instances by pub/sub): an
+ * API read is held to every restock confirmed CACHE_PROPAGATION_MS before it began, the documented bound on how
+ * long one instance may serve a copy another instance's write has made stale (src/platform/two-level-cache.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { redisTestEnv } from './harness'
 import {
   type ApiResponse,
   api,
+  CACHE_PROPAGATION_MS,
   countServerErrors,
   createBuyers,
   createProduct,
@@ -45,8 +51,9 @@ let sellerToken: string
 let buyerTokens: string[]
 
 beforeAll(async () => {
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: true }))
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: false }))
+  const env = redisTestEnv('orders-bank')
+  servers.push(await startServer({ dir, databaseFile, seedDemoData: true, env }))
+  servers.push(await startServer({ dir, databaseFile, seedDemoData: false, env }))
   sellerToken = await loginDemoSeller(servers[0]!.baseUrl)
   buyerTokens = await createBuyers(servers[1]!.baseUrl, BUYERS, 'bank')
   ledger = openLedgerReader(databaseFile)
@@ -59,7 +66,18 @@ afterAll(async () => {
   expect(exitCodes.every((code) => code === 0)).toBe(true)
 })
 
-type Account = { initial: number; restockConfirmed: number; restockInFlight: number; expectedSold: number }
+type Account = {
+  initial: number
+  restockConfirmed: number
+  restockInFlight: number
+  expectedSold: number
+  /** when each confirmed restock's 200 arrived */
+  restockLog: { confirmedAt: number; delta: number }[]
+}
+
+/** The restocks of `account` confirmed at or before `time`. */
+const restockedBy = (account: Account, time: number) =>
+  account.restockLog.filter((r) => r.confirmedAt <= time).reduce((sum, r) => sum + r.delta, 0)
 type PlacedOrder = { id: number; token: string; lines: { productId: number; quantity: number }[] }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
@@ -75,7 +93,13 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
         price: 1_000 * (i + 1),
         stockQuantity: initial,
       })
-      accounts.set(product.id, { initial, restockConfirmed: 0, restockInFlight: 0, expectedSold: 0 })
+      accounts.set(product.id, {
+        initial,
+        restockConfirmed: 0,
+        restockInFlight: 0,
+        expectedSold: 0,
+        restockLog: [],
+      })
     }
     const productIds = [...accounts.keys()]
     const cancellable: PlacedOrder[] = []
@@ -116,7 +140,7 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
     const pollApi = async () => {
       while (isLoadRunning) {
         const id = pick(productIds)
-        const lower = accounts.get(id)!.restockConfirmed
+        const lower = restockedBy(accounts.get(id)!, performance.now() - CACHE_PROPAGATION_MS)
         const res = await api(anyServer(), 'GET', `/api/v1/products/${id}`)
         reads.api++
         if (res.status !== 200) violations.push(`api read of ${id}: ${res.status} ${res.text}`)
@@ -169,7 +193,10 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
           headers: { 'if-match': `"${current.body.version}"` },
           body: { stockQuantity: current.body.stockQuantity + delta },
         })
-        if (res.status === 200) account.restockConfirmed += delta
+        if (res.status === 200) {
+          account.restockConfirmed += delta
+          account.restockLog.push({ confirmedAt: performance.now(), delta })
+        }
         account.restockInFlight -= delta
         results.restock.push(res)
         if (res.status !== 412) return
@@ -211,6 +238,7 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
     expect(violations.slice(0, 5)).toEqual([])
 
     // After the run: the equality is exact, and the file agrees with what the clients were told.
+    await Bun.sleep(CACHE_PROPAGATION_MS)
     for (const row of ledger.read(productIds)) {
       const account = accounts.get(row.id)!
       expect(row.remaining).toBeGreaterThanOrEqual(0)

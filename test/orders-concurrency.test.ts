@@ -2,15 +2,18 @@
  * Flash sale against real server processes (src/main.ts) on a real SQLite file: 1,000 concurrent order requests
  * for a product with stock 100, first through one process, then spread over two processes sharing the file.
  * While the load runs, the product is polled through the API and the ledger is read from the file through a
- * separate read-only connection; `sold + remaining == initial` must hold at every one of those reads.
+ * separate read-only connection; `sold + remaining == initial` must hold at every one of those reads. The
+ * processes share Redis as instances must (the product cache invalidates across instances through it).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { redisTestEnv } from './harness'
 import {
   type ApiResponse,
   api,
+  CACHE_PROPAGATION_MS,
   countServerErrors,
   createBuyers,
   createProduct,
@@ -36,9 +39,10 @@ const servers: ServerProcess[] = []
 let ledger: ReturnType<typeof openLedgerReader>
 let sellerToken: string
 let buyerTokens: string[]
+const redisEnv = redisTestEnv('orders-concurrency')
 
 beforeAll(async () => {
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: true }))
+  servers.push(await startServer({ dir, databaseFile, seedDemoData: true, env: redisEnv }))
   sellerToken = await loginDemoSeller(servers[0]!.baseUrl)
   buyerTokens = await createBuyers(servers[0]!.baseUrl, BUYERS, 'flash')
   ledger = openLedgerReader(databaseFile)
@@ -80,6 +84,7 @@ async function runFlashSale(baseUrls: string[], label: string): Promise<FlashSal
   let isLoadRunning = true
   const pollDatabase = async () => {
     while (isLoadRunning) {
+      await Bun.sleep(CACHE_PROPAGATION_MS)
       const [row] = ledger.read([productId])
       reads.db++
       checkRead('db', row!.remaining, row!.sold)
@@ -133,6 +138,7 @@ async function expectNoOversell(result: FlashSaleResult, baseUrls: string[], lab
   expect(soldByResponses).toBe(INITIAL_STOCK)
   expect(result.violations.slice(0, 5)).toEqual([])
 
+  await Bun.sleep(CACHE_PROPAGATION_MS)
   const [row] = ledger.read([productId])
   expect(row).toMatchObject({
     remaining: 0,
@@ -169,7 +175,7 @@ describe('POST /api/v1/orders under a flash sale (real processes, one SQLite fil
   }, 60_000)
 
   test('1,000 concurrent buyers spread over two processes on the same file: same guarantees, no SQLITE_BUSY', async () => {
-    servers.push(await startServer({ dir, databaseFile, seedDemoData: false }))
+    servers.push(await startServer({ dir, databaseFile, seedDemoData: false, env: redisEnv }))
     const baseUrls = servers.map((server) => server.baseUrl)
     const result = await runFlashSale(baseUrls, 'two processes')
     await expectNoOversell(result, baseUrls, 'two processes')

@@ -4,6 +4,10 @@
  * (VACUUM INTO) that lags until the test "replicates" it with sync(); the app reads it through a read-only
  * connection. A stale read proves a route used the replica; a fresh one right after the reader's own write
  * proves read-your-writes; every write succeeding proves none was routed to the read-only replica.
+ *
+ * Routing is tested with the read cache off (CACHE_ENABLED=false): with it on, product detail, popular and
+ * categories are filled from the primary (a lagging replica must not be frozen into the cache), which the last
+ * block shows.
  */
 import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
@@ -14,7 +18,7 @@ import { seedDemoData } from '../db/demo-data'
 import { loadConfig } from '../src/config'
 import { hashPassword } from '../src/modules/auth/auth.service'
 import { openDatabase, openReadReplica } from '../src/platform/database'
-import { createTestApp, type Persona, type TestApp } from './harness'
+import { createTestApp, DEMO, type Persona, type TestApp } from './harness'
 
 const READ_YOUR_WRITES_MS = 1_500
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-replicas-'))
@@ -49,6 +53,7 @@ beforeAll(async () => {
     DATABASE_URL: `file:${primaryFile}`,
     DATABASE_REPLICA_URLS: `file:${replicaFile}`,
     DATABASE_READ_YOUR_WRITES_MS: String(READ_YOUR_WRITES_MS),
+    CACHE_ENABLED: 'false',
   })
   tokens = await t.tokens()
   syncReplica() // the personas signed up: start from a replica that has caught up
@@ -172,5 +177,36 @@ describe('routing', () => {
   test('health reports the replicas component', async () => {
     const health = await t.request('GET', '/actuator/health', { token: tokens.admin })
     expect(health.body.components.replicas).toEqual({ status: 'UP', details: { up: 1, total: 1 } })
+  })
+})
+
+describe('with the read cache on', () => {
+  test('cached reads fill from the primary: fresh for everyone at once, however far the replica lags', async () => {
+    const cached = await createTestApp({
+      DATABASE_URL: `file:${primaryFile}`,
+      DATABASE_REPLICA_URLS: `file:${replicaFile}`,
+    })
+    try {
+      const sellerToken = await cached.login(DEMO.seller.email, DEMO.seller.password)
+      const read = async (path: string) => (await cached.request('GET', path)).body
+      expect((await read('/api/v1/products/1')).name).toBeString() // now cached
+      const renamed = await cached.request('PATCH', '/api/v1/products/1', {
+        token: sellerToken,
+        body: { name: 'Laptop, cached' },
+      })
+      expect(renamed.status, renamed.text).toBe(200)
+      expect((await read('/api/v1/products/1')).name).toBe('Laptop, cached')
+      expect((await read('/api/v1/products/popular')).map((p: { name: string }) => p.name)).toContain(
+        'Laptop, cached',
+      )
+      // the replica still has the old name: only the primary could have answered
+      const replica = openReadReplica(replicaFile)
+      expect(replica.sqlite.query('select name from products where id = 1').get()).not.toEqual({
+        name: 'Laptop, cached',
+      })
+      replica.close()
+    } finally {
+      await cached.close()
+    }
   })
 })

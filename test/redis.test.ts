@@ -23,12 +23,13 @@ describe('Redis configuration', () => {
     expect(() => loadConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/)
   })
 
-  test('defaults: prefix marketplace:, 500 ms command timeout; no REDIS_URL means no Redis', () => {
+  test('defaults: prefix marketplace:, 500 ms command timeout, breaker 5 failures / 5 s; no REDIS_URL means no Redis', () => {
     expect(loadConfig({}).redis).toBeUndefined()
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
       url: 'redis://127.0.0.1:6379',
       keyPrefix: 'marketplace:',
       commandTimeoutMs: 500,
+      breaker: { failureThreshold: 5, openMs: 5_000 },
     })
   })
 })

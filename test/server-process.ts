@@ -25,10 +25,18 @@ export type ServerProcess = {
  * (PORT=0) is only known from the "listening" line, and requests are logged at debug, so info prints just the
  * lifecycle lines while errors still show.
  */
+/**
+ * How long a test waits before holding one instance's reads to another instance's writes: cache invalidations
+ * travel by Redis pub/sub (sub-millisecond when idle; generous because load tests saturate both event loops).
+ */
+export const CACHE_PROPAGATION_MS = 250
+
 export async function startServer(options: {
   dir: string
   databaseFile: string
   seedDemoData: boolean
+  /** extra variables (e.g. REDIS_URL for several instances that share a cache) */
+  env?: Record<string, string>
 }): Promise<ServerProcess> {
   const child = Bun.spawn(['bun', MAIN], {
     cwd: options.dir,
@@ -45,6 +53,7 @@ export async function startServer(options: {
       // load tests place hundreds of orders per second per buyer from one IP: the limits would refuse them
       RATE_LIMIT_ORDERS_PER_SECOND: '0',
       RATE_LIMIT_IP_PER_SECOND: '0',
+      ...options.env,
     },
     stdout: 'pipe',
     stderr: 'pipe',

@@ -4,6 +4,7 @@
  */
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
+import { CatalogCache } from '../../src/modules/catalog/catalog-cache'
 import { OrdersService } from '../../src/modules/orders/orders.service'
 
 const ADDRESS = { zipCode: '06236', address: 'Seoul', receiverName: 'Kim', receiverPhone: '010-1234-5678' }
@@ -16,21 +17,22 @@ export async function runOrderLoop(file: string, productId: number, seconds: num
       LOG_LEVEL: 'warn',
     }),
   )
-  const orders = new OrdersService(deps.database, deps.cursors, deps.metrics.orders, deps.reads)
+  const catalogCache = new CatalogCache(deps.cache)
+  const orders = new OrdersService(deps.database, deps.cursors, deps.metrics.orders, deps.reads, catalogCache)
   const buyer = { memberId: 3, role: 'BUYER' as const, jti: 'raw-loop', expiresAt: Number.MAX_SAFE_INTEGER }
   const input = { orderItems: [{ productId, quantity: 1 }], shippingAddress: ADDRESS }
-  const loop = (durationMs: number) => {
+  const loop = async (durationMs: number) => {
     const end = performance.now() + durationMs
     let placed = 0
     while (performance.now() < end) {
-      for (let i = 0; i < 16; i++) orders.placeOrder(buyer, input)
+      for (let i = 0; i < 16; i++) await orders.placeOrder(buyer, input)
       placed += 16
     }
     return placed
   }
-  loop(Math.min(1000, seconds * 200))
+  await loop(Math.min(1000, seconds * 200))
   const started = performance.now()
-  const updates = loop(seconds * 1000)
+  const updates = await loop(seconds * 1000)
   const elapsed = (performance.now() - started) / 1000
   await closeDeps(deps)
   return { updates, seconds: elapsed }

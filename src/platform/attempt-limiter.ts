@@ -86,7 +86,7 @@ export class RedisAttemptLimiter implements AttemptLimiter {
 
   async isBlocked(key: string): Promise<boolean> {
     try {
-      return Number((await this.redis.client.get(this.keyOf(key))) ?? 0) >= this.maxFailures
+      return Number((await this.redis.run((c) => c.get(this.keyOf(key)))) ?? 0) >= this.maxFailures
     } catch (error) {
       this.logFailure(error)
       return false
@@ -96,11 +96,9 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   async recordFailure(key: string): Promise<void> {
     const redisKey = this.keyOf(key)
     try {
-      const results = await this.redis.client
-        .multi()
-        .incr(redisKey)
-        .pexpire(redisKey, this.windowMs, 'NX')
-        .exec()
+      const results = await this.redis.run((c) =>
+        c.multi().incr(redisKey).pexpire(redisKey, this.windowMs, 'NX').exec(),
+      )
       const failed = results?.find(([error]) => error)
       if (!results || failed) throw failed?.[0] ?? new Error('MULTI was discarded')
     } catch (error) {
@@ -110,7 +108,7 @@ export class RedisAttemptLimiter implements AttemptLimiter {
 
   async reset(key: string): Promise<void> {
     try {
-      await this.redis.client.del(this.keyOf(key))
+      await this.redis.run((c) => c.del(this.keyOf(key)))
     } catch (error) {
       this.logFailure(error)
     }
@@ -118,7 +116,7 @@ export class RedisAttemptLimiter implements AttemptLimiter {
 
   async retryAfterSeconds(key: string): Promise<number> {
     try {
-      const ttlMs = await this.redis.client.pttl(this.keyOf(key))
+      const ttlMs = await this.redis.run((c) => c.pttl(this.keyOf(key)))
       return ttlMs > 0 ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0
     } catch (error) {
       this.logFailure(error)

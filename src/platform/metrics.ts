@@ -3,7 +3,7 @@
  * are templates (`/api/v1/products/:id`), never raw paths or ids. Hot-path label children are bound once and
  * reused (INFRA.md measured a label object per request at ≈3× the cost).
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** The business metrics of SPEC §10 for orders. */
 export type OrderMetrics = {
@@ -14,12 +14,24 @@ export type OrderMetrics = {
   stockInsufficient: Counter
 }
 
+/** Per named cache (`product-detail`, `products-popular`, `categories`): see src/platform/two-level-cache.ts. */
+export type CacheMetrics = {
+  /** answered from memory (`level="l1"`) or Redis (`level="l2"`) */
+  hits: Counter<'cache' | 'level'>
+  misses: Counter<'cache'>
+  /** how often the loader (the database) ran: what a stampede would multiply */
+  loads: Counter<'cache'>
+}
+
 export type Metrics = {
   registry: Registry
   httpRequests: Histogram<'method' | 'uri' | 'status'>
   orders: OrderMetrics
   /** requests refused with 429 by a rate limit, by scope (`orders`, `ip`) */
   rateLimitRejections: Counter<'scope'>
+  cache: CacheMetrics
+  /** 0 closed, 1 open, 2 half-open */
+  circuitBreakerState: Gauge<'breaker'>
 }
 
 export function createMetrics(): Metrics {
@@ -64,5 +76,31 @@ export function createMetrics(): Metrics {
     labelNames: ['scope'] as const,
     registers,
   })
-  return { registry, httpRequests, orders, rateLimitRejections }
+  const cache: CacheMetrics = {
+    hits: new Counter({
+      name: 'marketplace_cache_hits_total',
+      help: 'Cache reads answered from memory (l1) or Redis (l2), by cache',
+      labelNames: ['cache', 'level'] as const,
+      registers,
+    }),
+    misses: new Counter({
+      name: 'marketplace_cache_misses_total',
+      help: 'Cache reads that found nothing in either level, by cache',
+      labelNames: ['cache'] as const,
+      registers,
+    }),
+    loads: new Counter({
+      name: 'marketplace_cache_loads_total',
+      help: 'Cache fills that queried the database, by cache',
+      labelNames: ['cache'] as const,
+      registers,
+    }),
+  }
+  const circuitBreakerState = new Gauge({
+    name: 'marketplace_circuit_breaker_state',
+    help: 'Circuit breaker state by breaker: 0 closed, 1 open, 2 half-open',
+    labelNames: ['breaker'] as const,
+    registers,
+  })
+  return { registry, httpRequests, orders, rateLimitRejections, cache, circuitBreakerState }
 }

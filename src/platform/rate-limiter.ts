@@ -94,7 +94,6 @@ export class RedisRateLimiter implements RateLimiter {
   readonly limit: number
   readonly isSynchronous = false
   private readonly logFailure: (error: unknown) => void
-  private readonly client: ScriptedRedis
 
   constructor(
     private readonly redis: RedisHandle,
@@ -107,7 +106,6 @@ export class RedisRateLimiter implements RateLimiter {
     if (!('rateLimitHit' in redis.client)) {
       redis.client.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
     }
-    this.client = redis.client as ScriptedRedis
     this.logFailure = createFailureLog(logger, `rate limit ${scope} unavailable: requests are admitted`)
   }
 
@@ -119,7 +117,10 @@ export class RedisRateLimiter implements RateLimiter {
     const now = Date.now()
     const window = Math.floor(now / this.settings.windowMs)
     try {
-      const count = await this.client.rateLimitHit(this.keyOf(id, window), this.settings.windowMs * 2)
+      const key = this.keyOf(id, window)
+      const count = await this.redis.run((c) =>
+        (c as ScriptedRedis).rateLimitHit(key, this.settings.windowMs * 2),
+      )
       return decide(this.settings, count, now)
     } catch (error) {
       this.logFailure(error)

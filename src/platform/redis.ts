@@ -3,18 +3,30 @@
  * connected by `connect()` at start; after any loss ioredis reconnects by itself with backoff. There is no
  * offline queue (`enableOfflineQueue: false`), so while disconnected a command fails at once instead of waiting
  * for a reconnect (INFRA.md measured 73.6 s with the defaults), and a command on a stuck connection fails after
- * `commandTimeoutMs`. Guarantee: no request ever waits on Redis longer than the command timeout; what a failure
- * means is decided by each caller (token-blacklist.ts, attempt-limiter.ts). Keys are prefixed by the callers
+ * `commandTimeoutMs`. Every command goes through `run`, i.e. through the `redis` circuit breaker
+ * (circuit-breaker.ts): after a run of failures it stops calling Redis at all and probes it back later, so a hung
+ * Redis costs the command timeout a few times, not once per request. Guarantee: no request ever waits on Redis
+ * longer than the command timeout; what a failure means is decided by each caller (token-blacklist.ts,
+ * attempt-limiter.ts, two-level-cache.ts). Keys are prefixed by the callers
  * (`<keyPrefix><what>:<id>`), never by ioredis, so what the code writes is what `redis-cli` shows.
  */
 import Redis from 'ioredis'
+import type { BreakerSettings, CircuitBreakers } from './circuit-breaker'
 import type { Logger } from './logger'
 
-export type RedisSettings = { url: string; keyPrefix: string; commandTimeoutMs: number }
+export type RedisSettings = {
+  url: string
+  keyPrefix: string
+  commandTimeoutMs: number
+  breaker: BreakerSettings
+}
 
 export type RedisHandle = {
+  /** Commands go through `run`; the client itself is for setup (`defineCommand`, `duplicate`). */
   client: Redis
   keyPrefix: string
+  /** Runs commands through the circuit breaker: rejects at once (BrokenCircuitError) while it is open. */
+  run<T>(commands: (client: Redis) => Promise<T>): Promise<T>
   /** Opens the connection; rejects when Redis cannot be reached now (the client keeps retrying anyway). */
   connect(): Promise<void>
   /** PING round trip in milliseconds; rejects when Redis is unreachable. */
@@ -25,7 +37,7 @@ export type RedisHandle = {
 /** How often one kind of Redis failure may be logged: an outage must not turn into one log line per request. */
 const FAILURE_LOG_INTERVAL_MS = 10_000
 
-export function createRedis(settings: RedisSettings, logger: Logger): RedisHandle {
+export function createRedis(settings: RedisSettings, breakers: CircuitBreakers, logger: Logger): RedisHandle {
   const client = new Redis(settings.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -40,9 +52,11 @@ export function createRedis(settings: RedisSettings, logger: Logger): RedisHandl
     if (wasReady) logger.info('redis reconnected')
     wasReady = true
   })
+  const breaker = breakers.create('redis', settings.breaker)
   return {
     client,
     keyPrefix: settings.keyPrefix,
+    run: (commands) => breaker.execute(() => commands(client)),
     async connect() {
       if (client.status === 'wait') await client.connect()
     },

@@ -74,7 +74,7 @@ export class RedisTokenBlacklist implements TokenBlacklist {
     const ttlMs = Math.ceil(expiresAtMs - this.now())
     if (ttlMs <= 0) return
     try {
-      await this.redis.client.set(this.keyOf(jti), '1', 'PX', ttlMs)
+      await this.redis.run((c) => c.set(this.keyOf(jti), '1', 'PX', ttlMs))
     } catch (error) {
       this.logFailure(error)
       throw new AppError('SERVICE_UNAVAILABLE', 'The access token could not be revoked right now; try again')
@@ -83,7 +83,7 @@ export class RedisTokenBlacklist implements TokenBlacklist {
 
   async has(jti: string): Promise<boolean> {
     try {
-      return (await this.redis.client.exists(this.keyOf(jti))) === 1
+      return (await this.redis.run((c) => c.exists(this.keyOf(jti)))) === 1
     } catch (error) {
       this.logFailure(error)
       return false

@@ -20,8 +20,8 @@ export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories
     })
     .post(
       '/admin/categories',
-      ({ principal, body, set }) => {
-        const category = categories.createCategory(principal, body)
+      async ({ principal, body, set }) => {
+        const category = await categories.createCategory(principal, body)
         set.status = 201
         set.headers.location = `/api/v1/categories/${category.id}`
         return category

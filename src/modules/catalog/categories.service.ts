@@ -1,6 +1,7 @@
 import { AppError } from '../../errors'
 import type { DatabaseHandle } from '../../platform/database'
 import type { ReadRouter } from '../../platform/read-routing'
+import type { CatalogCache } from './catalog-cache'
 import type { Category, CreateCategory } from './categories.model'
 import { type CategoryRow, findCategory, insertCategory, listCategories } from './categories.repository'
 
@@ -15,16 +16,20 @@ export class CategoriesService {
   constructor(
     private readonly database: DatabaseHandle,
     private readonly reads: ReadRouter,
+    private readonly cache: CatalogCache,
   ) {}
 
-  listCategories(viewerId?: number): Category[] {
-    return listCategories(this.reads.readerFor(viewerId)).map(toCategory)
+  /** Cached (1 h): the list is small and changes only when an admin adds a category. */
+  listCategories(viewerId?: number): Promise<Category[]> {
+    // cache fills read the primary: a lagging replica must not be frozen into the cache for an hour
+    const db = this.cache.isEnabled ? this.reads.primary : this.reads.readerFor(viewerId)
+    return this.cache.categories(() => listCategories(db).map(toCategory))
   }
 
-  getCategory(id: number, viewerId?: number): Category {
-    const row = findCategory(this.reads.readerFor(viewerId), id)
-    if (!row) throw new AppError('CATEGORY_NOT_FOUND')
-    return toCategory(row)
+  async getCategory(id: number, viewerId?: number): Promise<Category> {
+    const category = (await this.listCategories(viewerId)).find((c) => c.id === id)
+    if (!category) throw new AppError('CATEGORY_NOT_FOUND')
+    return category
   }
 
   /** Throws CATEGORY_NOT_FOUND unless the category exists (products and child categories point at it). */
@@ -32,7 +37,7 @@ export class CategoriesService {
     if (!findCategory(this.database.db, id)) throw new AppError('CATEGORY_NOT_FOUND', `No category ${id}`)
   }
 
-  createCategory(admin: { memberId: number }, input: CreateCategory): Category {
+  async createCategory(admin: { memberId: number }, input: CreateCategory): Promise<Category> {
     const row = this.database.writeTransaction((tx) => {
       if (input.parentId !== undefined && !findCategory(tx, input.parentId)) {
         throw new AppError('CATEGORY_NOT_FOUND', `Parent category ${input.parentId} does not exist`)
@@ -44,6 +49,7 @@ export class CategoriesService {
       })
     })
     this.reads.recordWrite(admin.memberId)
+    await this.cache.categoriesChanged()
     return toCategory(row)
   }
 }

@@ -200,6 +200,16 @@ export class ProductsRepository {
     return { rows, total: (this.countBySeller.firstRow({ sellerId })?.[0] as number | undefined) ?? 0 }
   }
 
+  /** Every product id of a seller, any status (what a change of the seller's name touches). */
+  productIdsOfSeller(sellerId: number): number[] {
+    return this.db
+      .select({ id: products.id })
+      .from(products)
+      .where(eq(products.sellerId, sellerId))
+      .all()
+      .map((row) => row.id)
+  }
+
   private selectProducts() {
     return this.db.select(productColumns).from(products)
   }

@@ -75,8 +75,8 @@ export function productsRoutes(
     })
     .get(
       '/products/:id',
-      ({ params, viewer, set }) => {
-        const product = products.getProduct(params.id, viewer)
+      async ({ params, viewer, set }) => {
+        const product = await products.getProduct(params.id, viewer)
         set.headers.etag = etagOf(product.version)
         return product
       },
@@ -93,8 +93,8 @@ export function productsRoutes(
     )
     .post(
       '/products',
-      ({ principal, body, set }) => {
-        const product = products.createProduct(principal, body)
+      async ({ principal, body, set }) => {
+        const product = await products.createProduct(principal, body)
         set.status = 201
         set.headers.location = `/api/v1/products/${product.id}`
         set.headers.etag = etagOf(product.version)
@@ -110,8 +110,8 @@ export function productsRoutes(
     )
     .patch(
       '/products/:id',
-      ({ principal, params, body, headers, set }) => {
-        const product = products.updateProduct(principal, params.id, body, headers['if-match'])
+      async ({ principal, params, body, headers, set }) => {
+        const product = await products.updateProduct(principal, params.id, body, headers['if-match'])
         set.headers.etag = etagOf(product.version)
         return product
       },
@@ -127,8 +127,8 @@ export function productsRoutes(
     )
     .delete(
       '/products/:id',
-      ({ principal, params, set }) => {
-        products.deleteProduct(principal, params.id)
+      async ({ principal, params, set }) => {
+        await products.deleteProduct(principal, params.id)
         set.status = 204
       },
       {

@@ -1,7 +1,8 @@
 /**
  * Catalog domain verbs: create, read (with DRAFT/DELETED visibility), owner edits with optimistic concurrency,
  * soft delete, public search (offset and keyset), popular, the seller's own list. Ownership failures answer 404
- * (BOLA: never reveal another seller's product); a stale If-Match answers 412.
+ * (BOLA: never reveal another seller's product); a stale If-Match answers 412. Detail and popular reads are
+ * cached (catalog-cache.ts); every write here invalidates after its commit, before it answers.
  */
 import type { ProductStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
@@ -10,6 +11,7 @@ import { type Paged, type PageRequest, toPage } from '../../http/common.model'
 import type { CursorCodec } from '../../platform/cursor-codec'
 import type { DatabaseHandle, Db, DbOrTx } from '../../platform/database'
 import type { ReadRouter } from '../../platform/read-routing'
+import type { CatalogCache } from './catalog-cache'
 import type { CategoriesService } from './categories.service'
 import type { CreateProduct, Product, ProductFilters, SortField, UpdateProduct } from './products.model'
 import {
@@ -46,9 +48,10 @@ export class ProductsService {
     private readonly categories: CategoriesService,
     private readonly cursors: CursorCodec,
     private readonly reads: ReadRouter,
+    private readonly cache: CatalogCache,
   ) {}
 
-  createProduct(seller: Principal, input: CreateProduct): Product {
+  async createProduct(seller: Principal, input: CreateProduct): Promise<Product> {
     if (input.categoryId !== undefined) this.categories.assertCategoryExists(input.categoryId)
     const id = this.database.writeTransaction((tx) =>
       insertProduct(tx, {
@@ -64,14 +67,22 @@ export class ProductsService {
     return this.productAfterWrite(id, seller)
   }
 
-  /** Public read; DRAFT only for its seller and admins, DELETED for nobody. */
-  getProduct(id: number, viewer: Viewer): Product {
-    const row = this.repositoryFor(viewer?.memberId).findProduct(id)
-    if (!row || !canSee(row, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
-    return toProduct(row)
+  /** Public read, cached for every viewer alike; DRAFT only for its seller and admins, DELETED for nobody. */
+  async getProduct(id: number, viewer: Viewer): Promise<Product> {
+    const product = await this.cache.product(id, () => {
+      const row = this.loaderRepository(viewer).findProduct(id)
+      return row ? toProduct(row) : null
+    })
+    if (!product || !canSee(product, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
+    return product
   }
 
-  updateProduct(seller: Principal, id: number, changes: UpdateProduct, ifMatch: string | undefined): Product {
+  async updateProduct(
+    seller: Principal,
+    id: number,
+    changes: UpdateProduct,
+    ifMatch: string | undefined,
+  ): Promise<Product> {
     if (changes.categoryId != null) this.categories.assertCategoryExists(changes.categoryId)
     this.database.writeTransaction((tx) => {
       const current = this.ownedProduct(tx, seller, id)
@@ -97,12 +108,18 @@ export class ProductsService {
     return this.productAfterWrite(id, seller)
   }
 
-  deleteProduct(seller: Principal, id: number): void {
+  async deleteProduct(seller: Principal, id: number): Promise<void> {
     this.database.writeTransaction((tx) => {
       const current = this.ownedProduct(tx, seller, id)
       updateProductAtVersion(tx, id, current.version, { status: 'DELETED' })
     })
     this.reads.recordWrite(seller.memberId)
+    await this.cache.productsChanged([id])
+  }
+
+  /** A seller's name is part of each of their products (`sellerName`): drop every one of them from the cache. */
+  async sellerRenamed(sellerId: number): Promise<void> {
+    await this.cache.productsChanged(this.repositoryOn(this.reads.primary).productIdsOfSeller(sellerId))
   }
 
   searchProducts(
@@ -132,8 +149,8 @@ export class ProductsService {
     return { ...page, items: this.toProducts(page.items) }
   }
 
-  popularProducts(viewer?: Viewer): Product[] {
-    return this.toProducts(this.repositoryFor(viewer?.memberId).popular(POPULAR_LIMIT))
+  popularProducts(viewer?: Viewer): Promise<Product[]> {
+    return this.cache.popular(() => this.toProducts(this.loaderRepository(viewer).popular(POPULAR_LIMIT)))
   }
 
   sellerProducts(seller: Principal, page: PageRequest): Paged<Product> {
@@ -155,10 +172,24 @@ export class ProductsService {
     return current
   }
 
-  /** The product as `seller` just wrote it: records the write (read-your-writes) and reads the primary. */
-  productAfterWrite(id: number, seller: Principal): Product {
+  /**
+   * After `seller` wrote product `id`: records the write (read-your-writes), invalidates the cache, and answers
+   * the product as the primary has it now.
+   */
+  async productAfterWrite(id: number, seller: Principal): Promise<Product> {
     this.reads.recordWrite(seller.memberId)
-    return this.getProduct(id, seller)
+    await this.cache.productsChanged([id])
+    const row = this.repositoryOn(this.reads.primary).findProduct(id)
+    if (!row || !canSee(row, seller)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
+    return toProduct(row)
+  }
+
+  /**
+   * Where a cached read loads from: the primary, since a fill from a lagging replica would be served to everyone
+   * for the cache's whole TTL. With the cache off, where the read router sends the viewer.
+   */
+  private loaderRepository(viewer: Viewer): ProductsRepository {
+    return this.cache.isEnabled ? this.repositoryOn(this.reads.primary) : this.repositoryFor(viewer?.memberId)
   }
 
   /** Catalog reads by `memberId` (anonymous: undefined) go where the read router sends them. */
@@ -181,7 +212,7 @@ export class ProductsService {
   }
 }
 
-function canSee(row: ProductRow, viewer: Viewer): boolean {
+function canSee(row: Pick<ProductRow, 'status' | 'sellerId'>, viewer: Viewer): boolean {
   if (row.status === 'DELETED') return false
   if (row.status !== 'DRAFT') return true
   return viewer !== undefined && (viewer.role === 'ADMIN' || viewer.memberId === row.sellerId)

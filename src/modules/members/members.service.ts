@@ -28,8 +28,14 @@ export function toMember(row: MemberRow): Member {
 
 export type Credentials = { id: number; role: Role; passwordHash: string }
 
+/** Told after a member's name changed (the catalog shows sellers' names and caches them). */
+export type NameChangeListener = (memberId: number) => Promise<void>
+
 export class MembersService {
-  constructor(private readonly database: DatabaseHandle) {}
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly onNameChanged: NameChangeListener = async () => {},
+  ) {}
 
   /** Creates a member; a taken email → 409. The password must already be hashed. */
   registerMember(input: {
@@ -70,12 +76,13 @@ export class MembersService {
     return toMember(row)
   }
 
-  updateMyProfile(memberId: number, changes: UpdateMyProfile): Member {
+  async updateMyProfile(memberId: number, changes: UpdateMyProfile): Promise<Member> {
     const patch: { name?: string; phone?: string | null } = {}
     if (changes.name !== undefined) patch.name = changes.name.trim()
     if (changes.phone !== undefined) patch.phone = changes.phone
     const row = this.database.writeTransaction((tx) => updateMemberProfile(tx, memberId, patch))
     if (!row) throw new AppError('MEMBER_NOT_FOUND')
+    if (patch.name !== undefined) await this.onNameChanged(memberId)
     return toMember(row)
   }
 

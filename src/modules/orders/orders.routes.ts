@@ -29,7 +29,7 @@ export function ordersRoutes(
         const claim = key
           ? { memberId: principal.memberId, key, fingerprint: fingerprintOf('POST', '/api/v1/orders', body) }
           : undefined
-        const { order, isReplay } = orders.placeOrder(principal, body, claim)
+        const { order, isReplay } = await orders.placeOrder(principal, body, claim)
         set.status = 201
         set.headers.location = `/api/v1/orders/${order.id}`
         if (isReplay) set.headers['idempotent-replayed'] = 'true'

@@ -15,6 +15,7 @@ import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../p
 import type { OrderMetrics } from '../../platform/metrics'
 import { appendOutboxEvent, outboxAppender } from '../../platform/outbox'
 import type { ReadRouter } from '../../platform/read-routing'
+import type { CatalogCache } from '../catalog/catalog-cache'
 import type { CreateOrder, Order } from './orders.model'
 import {
   findOrder,
@@ -85,6 +86,7 @@ export class OrdersService {
     private readonly cursors: CursorCodec,
     private readonly metrics: OrderMetrics,
     private readonly reads: ReadRouter,
+    private readonly catalogCache: CatalogCache,
   ) {
     this.placement = placementStatements(database.db)
     this.appendOutboxEvent = outboxAppender(database.db)
@@ -94,7 +96,7 @@ export class OrdersService {
   private readonly placement: PlacementStatements
   private readonly appendOutboxEvent: ReturnType<typeof outboxAppender>
 
-  placeOrder(buyer: Principal, input: CreateOrder, claim?: Claim): PlacedOrder {
+  async placeOrder(buyer: Principal, input: CreateOrder, claim?: Claim): Promise<PlacedOrder> {
     const stopTimer = this.metrics.creationSeconds.startTimer()
     try {
       const placed = this.database.writeTransaction((tx): PlacedOrder => {
@@ -104,8 +106,11 @@ export class OrdersService {
         if (claim) completeIdempotencyKey(tx, claim, { status: 201, body: order })
         return { order, isReplay: false }
       })
-      if (!placed.isReplay) this.metrics.created.inc()
       this.reads.recordWrite(buyer.memberId) // the buyer's next catalog read must show the stock just taken
+      if (!placed.isReplay) {
+        this.metrics.created.inc()
+        await this.catalogCache.productsChanged(placed.order.orderItems.map((item) => item.productId))
+      }
       return placed
     } catch (error) {
       const reason = error instanceof AppError ? error.code : 'INTERNAL_ERROR'
@@ -136,12 +141,12 @@ export class OrdersService {
   }
 
   /** The buyer cancels: from PENDING or CONFIRMED only; the stock comes back exactly once. */
-  cancelOrder(buyer: Principal, id: number): Order {
+  cancelOrder(buyer: Principal, id: number): Promise<Order> {
     return this.moveOrder(buyer, id, 'CANCELLED', (order) => order.buyerId === buyer.memberId)
   }
 
   /** A seller of one of the order's lines (or an admin, acting as any seller) moves it forward. */
-  changeOrderStatus(actor: Principal, id: number, to: OrderStatus): Order {
+  changeOrderStatus(actor: Principal, id: number, to: OrderStatus): Promise<Order> {
     return this.moveOrder(
       actor,
       id,
@@ -150,12 +155,12 @@ export class OrdersService {
     )
   }
 
-  private moveOrder(
+  private async moveOrder(
     actor: Principal,
     id: number,
     to: OrderStatus,
     mayAct: (order: OrderRow, tx: DbOrTx) => boolean,
-  ): Order {
+  ): Promise<Order> {
     const order = this.database.writeTransaction((tx) => {
       const current = findOrder(tx, id)
       if (!current || !mayAct(current, tx)) throw new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
@@ -182,8 +187,11 @@ export class OrdersService {
       })
       return toOrder(moved, items)
     })
-    if (to === 'CANCELLED') this.metrics.cancelled.inc()
     this.reads.recordWrite(actor.memberId)
+    if (to === 'CANCELLED') {
+      this.metrics.cancelled.inc()
+      await this.catalogCache.productsChanged(order.orderItems.map((item) => item.productId))
+    }
     return order
   }
 

@@ -1,0 +1,64 @@
+/**
+ * Circuit breakers (cockatiel) with one registry, so health and metrics show every breaker's state (SPEC §7).
+ * Mechanism: a breaker counts consecutive failures of what it guards; at the threshold it OPENs and refuses calls
+ * at once (BrokenCircuitError, no I/O) for `openMs`; then it is HALF_OPEN and lets one call through as a probe:
+ * success closes it, failure opens it again. Callers treat a refusal like any failure of the dependency, so a dead
+ * dependency costs nothing per request and recovery needs no restart.
+ */
+import {
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+} from 'cockatiel'
+import type { Gauge } from 'prom-client'
+import type { Logger } from './logger'
+
+export type BreakerSettings = { failureThreshold: number; openMs: number }
+export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN'
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'CLOSED',
+  [CircuitState.Open]: 'OPEN',
+  [CircuitState.HalfOpen]: 'HALF_OPEN',
+  [CircuitState.Isolated]: 'OPEN',
+}
+
+/** The gauge's value per state: 0 closed, 1 open, 2 half-open (as resilience4j exports it). */
+const STATE_VALUES: Record<BreakerState, number> = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 }
+
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>()
+
+  constructor(
+    private readonly stateGauge: Gauge<'breaker'>,
+    private readonly logger: Logger,
+  ) {}
+
+  create(name: string, settings: BreakerSettings): CircuitBreakerPolicy {
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: settings.openMs,
+      breaker: new ConsecutiveBreaker(settings.failureThreshold),
+    })
+    const gauge = this.stateGauge.labels(name)
+    gauge.set(STATE_VALUES.CLOSED)
+    breaker.onStateChange((state) => {
+      const shown = STATE_NAMES[state]
+      gauge.set(STATE_VALUES[shown])
+      const log = shown === 'OPEN' ? this.logger.warn : this.logger.info
+      log.call(this.logger, { breaker: name, state: shown }, 'circuit breaker state changed')
+    })
+    this.breakers.set(name, breaker)
+    return breaker
+  }
+
+  /** Every breaker's state by name, for the health endpoint. */
+  states(): Record<string, BreakerState> {
+    return Object.fromEntries([...this.breakers].map(([name, b]) => [name, STATE_NAMES[b.state]]))
+  }
+
+  get isEmpty(): boolean {
+    return this.breakers.size === 0
+  }
+}
