@@ -1,13 +1,15 @@
 /**
- * `bun run services:up` / `services:down`: the real services the tests need, throwaway and local. Today: one
- * Redis on a free port on 127.0.0.1, no persistence, installed from Debian (`redis-server`) when missing.
- * `up` waits until it answers PING, writes `.services/env` and prints its lines; run again, it reuses a live
- * instance. `down` stops what `up` started (by pid file) and is idempotent.
+ * `bun run services:up` / `services:down`: the real services the tests need, throwaway and local. One Redis on a
+ * free port on 127.0.0.1, no persistence, installed from Debian (`redis-server`) when missing; one Kafka broker
+ * (scripts/kafka-broker.ts: Apache Kafka from Maven Central jars, KRaft, no Docker). `up` waits until each
+ * answers (Redis PING, Kafka describeCluster), writes `.services/env` (REDIS_URL, KAFKA_BROKERS) and prints its
+ * lines; run again, it reuses live instances. `down` stops what `up` started (by pid file) and is idempotent.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { kafkaDown, kafkaUp } from './kafka-broker'
+import { freePort, livePid, SERVICES_DIR, stopPid } from './service-processes'
 
-export const SERVICES_DIR = join(import.meta.dir, '..', '.services')
 const PID_FILE = join(SERVICES_DIR, 'redis.pid')
 const ENV_FILE = join(SERVICES_DIR, 'env')
 const READY_TIMEOUT_MS = 10_000
@@ -31,21 +33,6 @@ function installRedisWhenMissing(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function runningPid(): number | undefined {
-  if (!existsSync(PID_FILE)) return undefined
-  const pid = Number(readFileSync(PID_FILE, 'utf8').trim())
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined
-}
-
 function readEnvFile(): Record<string, string> {
   if (!existsSync(ENV_FILE)) return {}
   const lines = readFileSync(ENV_FILE, 'utf8').split('\n').filter(Boolean)
@@ -61,21 +48,13 @@ function isAnsweringPing(port: number): boolean {
   return result.success && result.stdout.toString().trim() === 'PONG'
 }
 
-function freePort(): number {
-  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const { port } = server
-  server.stop(true)
-  return port
-}
-
-/** Starts a throwaway redis-server (or reuses the live one) and returns the env that points at it. */
-export async function servicesUp(): Promise<ServicesUp> {
+/** A throwaway redis-server (or the live one, reused) and its URL. */
+async function redisUp(): Promise<{ url: string; isStarted: boolean }> {
   const existing = readEnvFile().REDIS_URL
-  if (runningPid() && existing && isAnsweringPing(Number(new URL(existing).port))) {
-    return { env: { REDIS_URL: existing }, isStarted: false }
+  if (livePid(PID_FILE) && existing && isAnsweringPing(Number(new URL(existing).port))) {
+    return { url: existing, isStarted: false }
   }
   installRedisWhenMissing()
-  mkdirSync(SERVICES_DIR, { recursive: true })
   const port = freePort()
   // no RDB snapshots, no AOF: nothing on disk but the pid and log files
   const args = ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '']
@@ -86,26 +65,31 @@ export async function servicesUp(): Promise<ServicesUp> {
     if (Date.now() > deadline) throw new Error(`redis on port ${port} did not answer PING within 10 s`)
     await Bun.sleep(50)
   }
-  const env = { REDIS_URL: `redis://127.0.0.1:${port}` }
+  return { url: `redis://127.0.0.1:${port}`, isStarted: true }
+}
+
+/**
+ * Starts Redis and Kafka (or reuses the live ones) and returns the env that points at them; `isStarted` when
+ * either was started here, so that the caller's `servicesDown()` stops what it brought up.
+ */
+export async function servicesUp(): Promise<ServicesUp> {
+  mkdirSync(SERVICES_DIR, { recursive: true })
+  const redis = await redisUp()
+  const kafka = await kafkaUp()
+  const env = { REDIS_URL: redis.url, KAFKA_BROKERS: kafka.address }
   writeFileSync(
     ENV_FILE,
     Object.entries(env)
       .map(([k, v]) => `${k}=${v}\n`)
       .join(''),
   )
-  return { env, isStarted: true }
+  return { env, isStarted: redis.isStarted || kafka.isStarted }
 }
 
-/** Stops the Redis that `servicesUp` started, if any; safe to call any number of times. */
+/** Stops the Redis and the Kafka that `servicesUp` started, if any; safe to call any number of times. */
 export async function servicesDown(): Promise<void> {
-  const pid = runningPid()
-  if (pid) {
-    process.kill(pid, 'SIGTERM')
-    const deadline = Date.now() + 5_000
-    while (isAlive(pid) && Date.now() < deadline) await Bun.sleep(50)
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-  }
-  rmSync(PID_FILE, { force: true })
+  await stopPid(PID_FILE, 5_000)
+  await kafkaDown()
   rmSync(ENV_FILE, { force: true })
 }
 

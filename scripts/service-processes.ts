@@ -1,0 +1,57 @@
+/**
+ * What the throwaway services (scripts/services.ts: Redis; scripts/kafka-broker.ts: Kafka) share: the folder
+ * they live in, their pid files, a graceful stop, and free ports.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const SERVICES_DIR = join(import.meta.dir, '..', '.services')
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The pid in `pidFile` when that process is still running. */
+export function livePid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined
+}
+
+/** SIGTERM the process in `pidFile`, SIGKILL it if it is still there after `graceMs`, then drop the pid file. */
+export async function stopPid(pidFile: string, graceMs: number): Promise<void> {
+  const pid = livePid(pidFile)
+  if (pid) {
+    process.kill(pid, 'SIGTERM')
+    const deadline = Date.now() + graceMs
+    while (isAlive(pid) && Date.now() < deadline) await Bun.sleep(50)
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+    for (let i = 0; i < 100 && isAlive(pid); i++) await Bun.sleep(10)
+  }
+  rmSync(pidFile, { force: true })
+}
+
+/**
+ * A free port on 127.0.0.1 below the kernel's ephemeral range: a server that is stopped and started again on it
+ * (a test taking Kafka down) cannot find it taken by some client's outgoing connection, or connect to itself.
+ */
+export function freePort(): number {
+  const rangeFile = '/proc/sys/net/ipv4/ip_local_port_range'
+  const ephemeralLow = existsSync(rangeFile)
+    ? Number(readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0])
+    : 32768
+  const [low, high] = ephemeralLow > 11_000 ? [10_000, ephemeralLow] : [ephemeralLow, 65_536]
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low))
+    try {
+      Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } }).stop(true)
+      return port
+    } catch {}
+  }
+  throw new Error(`no free port found on 127.0.0.1 between ${low} and ${high}`)
+}
