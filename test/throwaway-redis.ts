@@ -9,14 +9,21 @@ export function redisCli(url: string, ...args: string[]): string {
   return result.stdout.toString().trim() + result.stderr.toString().trim()
 }
 
-export async function startThrowawayRedis(): Promise<{ url: string; process: Bun.Subprocess }> {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const port = probe.port
-  probe.stop(true)
+/** On a free port, or on `port` (to bring a killed one back at the same address). */
+export async function startThrowawayRedis(
+  port = freePort(),
+): Promise<{ url: string; process: Bun.Subprocess }> {
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']
   const process = Bun.spawn(['redis-server', ...args], { stdout: 'ignore', stderr: 'ignore' })
   const url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 200 && redisCli(url, 'ping') !== 'PONG'; i++) await Bun.sleep(25)
   expect(redisCli(url, 'ping')).toBe('PONG')
   return { url, process }
+}
+
+function freePort(): number {
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const port = probe.port
+  probe.stop(true)
+  return port
 }
