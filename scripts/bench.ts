@@ -7,6 +7,10 @@
  * 2xx → warm up → BENCH_RUNS rounds of every scenario → table + the goal lines → stop servers, delete temp files
  * (also on failure or Ctrl-C).
  *
+ * The cache scenarios (scripts/bench/cache.ts): the product detail against three more configurations of the
+ * server (L1 + Redis, Redis-only hits, cache off), each its own process on the same database, and a redis-server
+ * of the run's own.
+ *
  * The order scenario (scripts/bench/orders.ts): BENCH_BUYERS buyers place orders of quantity 1 for one hot
  * product; every answer must be 201. Each round then runs, with the server idle, the raw loop of the same
  * conditional stock UPDATE (bun:sqlite, same PRAGMAs and file, one BEGIN IMMEDIATE … COMMIT per UPDATE, on the
@@ -26,6 +30,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import {
+  CACHE_SCENARIOS,
+  CACHE_VARIANTS,
+  type CacheVariant,
+  EMBEDDED_DETAIL,
+  reportCache,
+  startBenchRedis,
+} from './bench/cache'
 import { seedBenchCatalog } from './bench/catalog-data'
 import { ORDER_NAME, orderScenario, rawUpdateLoop, seedOrderBench } from './bench/orders'
 import { median, renderTable, type ScenarioSummary, summarize } from './bench/report'
@@ -35,11 +47,12 @@ import { ensureWrk, killRunningWrk, runWrk, type WrkResult } from './bench/wrk'
 
 const CURSOR_PAGE = '/api/v1/products/cursor?limit=20'
 const BARE_NAME = 'bare Elysia, constant JSON'
-const DETAIL_NAME = 'GET /api/v1/products/1'
+const DETAIL_NAME = EMBEDDED_DETAIL
 
 const SCENARIOS: Scenario[] = [
   { name: BARE_NAME, url: ({ bare }) => `${bare}/product/1` },
   { name: DETAIL_NAME, url: ({ app }) => `${app}/api/v1/products/1` },
+  ...CACHE_SCENARIOS,
   {
     name: 'search: keyword+category+minPrice, price asc',
     url: ({ app }) =>
@@ -148,32 +161,38 @@ async function main(): Promise<number> {
     for (const s of servers) console.error(`--- ${s.name} log (tail) ---\n${logTail(s.logFile)}`)
     throw error
   }
+  const redis = await startBenchRedis(dir, loadCpu)
+  cleanups.push(() => redis.stop())
+  const appEnv = {
+    DATABASE_URL: `file:${dbFile}`,
+    SEED_DEMO_DATA: 'true',
+    JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(36))).toString('base64url'),
+    JWT_ACCESS_TTL_SECONDS: '86400', // the buyers' tokens outlive any run
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    UPLOAD_DIR: join(dir, 'uploads'),
+    SHUTDOWN_GRACE_MS: '2000',
+    // Limits stay ON so their check is part of what is measured, but far above what wrk's one IP and the
+    // order scenario's buyers ever send (≈ 30k req/s): nothing is refused.
+    RATE_LIMIT_IP_PER_SECOND: '10000000',
+    RATE_LIMIT_ORDERS_PER_SECOND: '1000000',
+  }
+  const appServer = (name: string, env: Record<string, string>) =>
+    startServer({
+      name,
+      args: ['src/main.ts'],
+      env: { ...appEnv, ...env },
+      readyPath: '/actuator/health/readiness',
+      cpu: serverCpu,
+      logFile: join(dir, `${name}.log`),
+      cwd: ROOT,
+    })
   started = performance.now()
   try {
-    servers.push(
-      await startServer({
-        name: 'marketplace',
-        args: ['src/main.ts'],
-        env: {
-          DATABASE_URL: `file:${dbFile}`,
-          SEED_DEMO_DATA: 'true',
-          JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(36))).toString('base64url'),
-          JWT_ACCESS_TTL_SECONDS: '86400', // the buyers' tokens outlive any run
-          LOG_LEVEL: 'warn',
-          HOST: '127.0.0.1',
-          UPLOAD_DIR: join(dir, 'uploads'),
-          SHUTDOWN_GRACE_MS: '2000',
-          // Limits stay ON so their check is part of what is measured, but far above what wrk's one IP and the
-          // order scenario's buyers ever send (≈ 30k req/s): nothing is refused.
-          RATE_LIMIT_IP_PER_SECOND: '10000000',
-          RATE_LIMIT_ORDERS_PER_SECOND: '1000000',
-        },
-        readyPath: '/actuator/health/readiness',
-        cpu: serverCpu,
-        logFile: join(dir, 'marketplace.log'),
-        cwd: ROOT,
-      }),
-    )
+    servers.push(await appServer('marketplace', {}))
+    for (const variant of CACHE_VARIANTS) {
+      servers.push(await appServer(`marketplace-${variant.key}`, { REDIS_URL: redis.url, ...variant.env }))
+    }
     servers.push(
       await startServer({
         name: 'bare',
@@ -188,12 +207,20 @@ async function main(): Promise<number> {
   } catch (error) {
     onFailure(error)
   }
-  const [app, bare] = servers as [RunningServer, RunningServer]
+  const [app, ...rest] = servers as [RunningServer, ...RunningServer[]]
+  const bare = rest.at(-1)!
+  const variantUrl = (key: CacheVariant) => servers.find((s) => s.name === `marketplace-${key}`)!.baseUrl
   console.log(
     `servers ready in ${Math.round(performance.now() - started)} ms (pinned to CPU ${serverCpu ?? '-'})`,
   )
 
-  const targets: Targets = { bare: bare.baseUrl, app: app.baseUrl }
+  const targets: Targets = {
+    bare: bare.baseUrl,
+    app: app.baseUrl,
+    redis: variantUrl('redis'),
+    l2: variantUrl('l2'),
+    uncached: variantUrl('uncached'),
+  }
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
   const all = [...SCENARIOS, orderScenario(dir, orderBench)]
   const selected = all.filter((s) => !only || s.name === BARE_NAME || only.test(s.name))
@@ -264,6 +291,9 @@ async function main(): Promise<number> {
         `${ratio >= GOAL_RATIO ? 'PASS' : 'FAIL'} (${(ratio * 100).toFixed(1)} %)`,
     )
   }
+
+  const cacheLines = reportCache(summaries, baseline.requestsPerSecond)
+  if (cacheLines.length > 0) console.log(`\n${cacheLines.join('\n')}`)
 
   const orders = summaries.find((s) => s.name === ORDER_NAME)
   if (orders) {

@@ -6,6 +6,7 @@ import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
 import type { Lifecycle } from './http/health'
 import { type AttemptLimiter, InMemoryAttemptLimiter, RedisAttemptLimiter } from './platform/attempt-limiter'
+import { BatchedRedisRateLimiter } from './platform/batched-rate-limiter'
 import { CacheInvalidation } from './platform/cache-invalidation'
 import { CircuitBreakers } from './platform/circuit-breaker'
 import { CursorCodec } from './platform/cursor-codec'
@@ -65,10 +66,14 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     redis
       ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
       : new InMemoryAttemptLimiter(maxFailures, windowMs)
-  const rateLimiter = (scope: string, limit: number): RateLimiter | undefined => {
+  const rateLimiter = (scope: 'orders' | 'ip', limit: number): RateLimiter | undefined => {
     if (limit === 0) return undefined
     const settings = { limit, windowMs: config.rateLimit.windowMs }
-    return redis ? new RedisRateLimiter(redis, scope, settings, logger) : new InMemoryRateLimiter(settings)
+    if (!redis) return new InMemoryRateLimiter(settings)
+    // per order, one exact round trip; per request (the IP scope), batched counts (batched-rate-limiter.ts)
+    return scope === 'orders'
+      ? new RedisRateLimiter(redis, scope, settings, logger)
+      : new BatchedRedisRateLimiter(redis, scope, settings, logger)
   }
   return {
     config,

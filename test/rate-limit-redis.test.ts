@@ -60,11 +60,62 @@ describe('per-member order limit shared through Redis', () => {
     const pttl = Number(redisCli(env.REDIS_URL, 'pttl', key))
     expect(pttl).toBeGreaterThan(0)
     expect(pttl).toBeLessThanOrEqual(2 * WINDOW_MS)
-    // the per-IP limit counted the same burst in Redis too (app.handle has no socket: the IP is "unknown")
+    // the per-IP limit counted the same burst in Redis too (app.handle has no socket: the IP is "unknown"),
+    // in batches sent within tens of milliseconds (src/platform/batched-rate-limiter.ts)
+    await Bun.sleep(100)
     const ipCount = Number(
       redisCli(env.REDIS_URL, 'get', `${env.REDIS_KEY_PREFIX}ratelimit:ip:unknown:${window}`),
     )
     expect(ipCount).toBeGreaterThanOrEqual(100)
+  })
+})
+
+describe('per-IP limit shared through Redis, counted in batches', () => {
+  let env: ReturnType<typeof redisTestEnv>
+  let first: TestApp
+  let second: TestApp
+  const read = (t: TestApp) => t.request('GET', '/api/v1/categories')
+  const ipKey = (window: number) => `${env.REDIS_KEY_PREFIX}ratelimit:ip:unknown:${window}`
+
+  beforeAll(async () => {
+    env = redisTestEnv('rate-limit-ip')
+    first = await createTestApp({ ...env, ...rateLimitEnv({ orders: 0, ip: 20 }) })
+    second = await first.openSecondInstance()
+  })
+  afterAll(async () => {
+    await second?.close()
+    await first?.close()
+  })
+
+  test('one instance: exactly the limit is admitted; every hit reaches the shared counter', async () => {
+    await waitForWindowStart()
+    const window = Math.floor(Date.now() / WINDOW_MS)
+    const responses = []
+    for (let i = 0; i < 30; i++) responses.push(await read(first))
+    expect(statusTally(responses)).toEqual({ 200: 20, 429: 10 })
+    for (const res of responses.slice(20)) expectRateLimited(res, 20)
+    await Bun.sleep(100)
+    expect(redisCli(env.REDIS_URL, 'get', ipKey(window))).toBe('30')
+  })
+
+  test("two instances: one learns of the other's hits within a flush and refuses what is over the limit", async () => {
+    await waitForWindowStart()
+    const window = Math.floor(Date.now() / WINDOW_MS)
+    const onFirst = []
+    for (let i = 0; i < 15; i++) onFirst.push(await read(first))
+    await Bun.sleep(100) // the first instance's counts are in Redis now
+    // The second instance decides from what it knows: its own hits, plus the total Redis answered at its last
+    // flush (20 ms after its first unsent hit). Its first hit is admitted before it knows of the 15;
+    // its flush then brings the total (16) back.
+    const firstOnSecond = await read(second)
+    await Bun.sleep(100)
+    const onSecond = []
+    for (let i = 0; i < 14; i++) onSecond.push(await read(second))
+    expect(statusTally(onFirst)).toEqual({ 200: 15 })
+    expect(firstOnSecond.status).toBe(200)
+    expect(statusTally(onSecond)).toEqual({ 200: 4, 429: 10 })
+    await Bun.sleep(100)
+    expect(redisCli(env.REDIS_URL, 'get', ipKey(window))).toBe('30')
   })
 })
 

@@ -1,6 +1,7 @@
 /** What `bun run bench` measures: one wrk target per scenario. */
 
-export type Targets = { bare: string; app: string }
+/** Base URLs: the bare baseline, the main server, and the cache variants of scripts/bench/cache.ts. */
+export type Targets = { bare: string; app: string; redis: string; l2: string; uncached: string }
 
 export type Scenario = {
   name: string

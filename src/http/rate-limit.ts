@@ -12,8 +12,9 @@
  * (the per-member allowance is what a client paces itself by); admitted requests under the IP limit alone carry
  * none, because adding response headers to every read is most of what the IP check cost (below).
  *
- * Hooks destructure exactly what they read (see request-context.ts): the IP hook costs the hot read one Map op
- * in process; with Redis its hook is async and costs one scripted round trip. Measured (`bun run bench`, limit on
+ * Hooks destructure exactly what they read (see request-context.ts): the IP hook costs the hot read one Map op,
+ * with or without Redis (with Redis the counts are shared in batches, src/platform/batched-rate-limiter.ts; one
+ * round trip per request halved the cached read's throughput). Measured (`bun run bench`, limit on
  * but never reached): with admitted-response headers GET /products/:id was ≈ 15–20 % slower than with no IP
  * limit; without them the difference is within the bench's noise (see the README's figures).
  */

@@ -4,6 +4,7 @@
  * reused (INFRA.md measured a label object per request at ≈3× the cost).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { HotHistogram } from './hot-histogram'
 
 /** The business metrics of SPEC §10 for orders. */
 export type OrderMetrics = {
@@ -14,18 +15,52 @@ export type OrderMetrics = {
   stockInsufficient: Counter
 }
 
+/**
+ * A counter child for the hottest paths: `inc()` adds to a plain number, which joins the prom-client counter when
+ * it is scraped. prom-client hashes the label set on every `inc`, even on a bound child (≈ 5 % of a cached
+ * read's CPU time, measured with `bun --cpu-prof`).
+ */
+export type HotCounter = { inc(): void }
+
+class HotCounters<L extends string> {
+  private readonly children: { labels: Partial<Record<L, string>>; pending: number; inc(): void }[] = []
+
+  constructor(readonly counter: Counter<L>) {}
+
+  child(labels: Partial<Record<L, string>>): HotCounter {
+    const child = {
+      labels,
+      pending: 0,
+      inc() {
+        child.pending += 1
+      },
+    }
+    this.children.push(child)
+    return child
+  }
+
+  /** Called by prom-client before it reads the counter (its `collect` hook). */
+  flush(): void {
+    for (const child of this.children) {
+      if (child.pending === 0) continue
+      this.counter.inc(child.labels, child.pending)
+      child.pending = 0
+    }
+  }
+}
+
 /** Per named cache (`product-detail`, `products-popular`, `categories`): see src/platform/two-level-cache.ts. */
 export type CacheMetrics = {
   /** answered from memory (`level="l1"`) or Redis (`level="l2"`) */
-  hits: Counter<'cache' | 'level'>
-  misses: Counter<'cache'>
+  hit(cache: string, level: 'l1' | 'l2'): HotCounter
+  miss(cache: string): HotCounter
   /** how often the loader (the database) ran: what a stampede would multiply */
-  loads: Counter<'cache'>
+  load(cache: string): HotCounter
 }
 
 export type Metrics = {
   registry: Registry
-  httpRequests: Histogram<'method' | 'uri' | 'status'>
+  httpRequests: HotHistogram<'method' | 'uri' | 'status'>
   orders: OrderMetrics
   /** requests refused with 429 by a rate limit, by scope (`orders`, `ip`) */
   rateLimitRejections: Counter<'scope'>
@@ -37,13 +72,13 @@ export type Metrics = {
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const httpRequests = new Histogram({
-    name: 'http_server_requests_seconds',
-    help: 'HTTP server requests by method, route template and status',
-    labelNames: ['method', 'uri', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  })
+  const httpRequests = new HotHistogram(
+    'http_server_requests_seconds',
+    'HTTP server requests by method, route template and status',
+    ['method', 'uri', 'status'] as const,
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    [registry],
+  )
   const registers = [registry]
   const orders: OrderMetrics = {
     created: new Counter({ name: 'marketplace_orders_created_total', help: 'Orders placed', registers }),
@@ -76,25 +111,31 @@ export function createMetrics(): Metrics {
     labelNames: ['scope'] as const,
     registers,
   })
+  const hotCounter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => {
+    const hot: HotCounters<L> = new HotCounters(
+      new Counter({ name, help, labelNames, registers, collect: () => hot.flush() }),
+    )
+    return hot
+  }
+  const hits = hotCounter(
+    'marketplace_cache_hits_total',
+    'Cache reads answered from memory (l1) or Redis (l2), by cache',
+    ['cache', 'level'],
+  )
+  const misses = hotCounter(
+    'marketplace_cache_misses_total',
+    'Cache reads that found nothing in either level, by cache',
+    ['cache'],
+  )
+  const loads = hotCounter(
+    'marketplace_cache_loads_total',
+    'Cache fills that queried the database, by cache',
+    ['cache'],
+  )
   const cache: CacheMetrics = {
-    hits: new Counter({
-      name: 'marketplace_cache_hits_total',
-      help: 'Cache reads answered from memory (l1) or Redis (l2), by cache',
-      labelNames: ['cache', 'level'] as const,
-      registers,
-    }),
-    misses: new Counter({
-      name: 'marketplace_cache_misses_total',
-      help: 'Cache reads that found nothing in either level, by cache',
-      labelNames: ['cache'] as const,
-      registers,
-    }),
-    loads: new Counter({
-      name: 'marketplace_cache_loads_total',
-      help: 'Cache fills that queried the database, by cache',
-      labelNames: ['cache'] as const,
-      registers,
-    }),
+    hit: (name, level) => hits.child({ cache: name, level }),
+    miss: (name) => misses.child({ cache: name }),
+    load: (name) => loads.child({ cache: name }),
   }
   const circuitBreakerState = new Gauge({
     name: 'marketplace_circuit_breaker_state',

@@ -4,7 +4,9 @@
  * the embedded default (one Map op per request; the table is cleared when a window ends, so it only ever holds
  * the keys seen in the current window, and at most `maxKeys` of them), or in Redis when REDIS_URL is set, so a
  * limit holds across instances: one counter per key and window, `<prefix>ratelimit:<scope>:<id>:<window>`,
- * INCR'd and given its expiry in one Lua script (one round trip, atomic). Instances use their own clocks: NTP
+ * INCR'd and given its expiry in one Lua script (one round trip, atomic). That exact form serves the per-member
+ * order limit; the per-IP limit, checked on every request, shares its counts in batches
+ * (batched-rate-limiter.ts). Instances use their own clocks: NTP
  * skew of a few ms only moves which window a request near the edge lands in.
  *
  * Failure policy with Redis: fail OPEN (admitted, not counted, no headers) with a throttled warning. A limit
@@ -35,9 +37,9 @@ export interface RateLimiter {
   hit(id: string): RateLimitDecision | undefined | Promise<RateLimitDecision | undefined>
 }
 
-type Settings = { limit: number; windowMs: number }
+export type Settings = { limit: number; windowMs: number }
 
-function decide({ limit, windowMs }: Settings, count: number, now: number): RateLimitDecision {
+export function decide({ limit, windowMs }: Settings, count: number, now: number): RateLimitDecision {
   const windowEndsAt = (Math.floor(now / windowMs) + 1) * windowMs
   return {
     isAllowed: count <= limit,
@@ -80,14 +82,29 @@ export class InMemoryRateLimiter implements RateLimiter {
   }
 }
 
-/** INCR, and on the window's first hit its expiry (one window past its end: clocks may differ a little). */
-const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+/**
+ * INCRBY, and on the window's first hits its expiry (one window past its end: clocks may differ a little). One
+ * script for both Redis limiters: the exact one adds 1 per request, the batched one a batch.
+ */
+const ADD_SCRIPT = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`
 
-type ScriptedRedis = RedisHandle['client'] & {
-  rateLimitHit(key: string, expiryMs: number): Promise<number>
+export type CountingRedis = RedisHandle['client'] & {
+  rateLimitAdd(key: string, expiryMs: number, amount: number): Promise<number>
+}
+
+/** Registers the script on the client once; defineCommand sends EVALSHA, and EVAL once after a Redis restart. */
+export function withCountingScript(redis: RedisHandle): void {
+  if (!('rateLimitAdd' in redis.client)) {
+    redis.client.defineCommand('rateLimitAdd', { numberOfKeys: 1, lua: ADD_SCRIPT })
+  }
+}
+
+/** The shared counter of one key and window: `<prefix>ratelimit:<scope>:<id>:<window>`. */
+export function counterKey(redis: RedisHandle, scope: string, id: string, window: number): string {
+  return `${redis.keyPrefix}ratelimit:${scope}:${id}:${window}`
 }
 
 export class RedisRateLimiter implements RateLimiter {
@@ -102,24 +119,17 @@ export class RedisRateLimiter implements RateLimiter {
     logger: Logger,
   ) {
     this.limit = settings.limit
-    // defineCommand sends EVALSHA and falls back to EVAL once when Redis lacks the script (after a restart)
-    if (!('rateLimitHit' in redis.client)) {
-      redis.client.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
-    }
+    withCountingScript(redis)
     this.logFailure = createFailureLog(logger, `rate limit ${scope} unavailable: requests are admitted`)
-  }
-
-  keyOf(id: string, window: number): string {
-    return `${this.redis.keyPrefix}ratelimit:${this.scope}:${id}:${window}`
   }
 
   async hit(id: string): Promise<RateLimitDecision | undefined> {
     const now = Date.now()
     const window = Math.floor(now / this.settings.windowMs)
     try {
-      const key = this.keyOf(id, window)
+      const key = counterKey(this.redis, this.scope, id, window)
       const count = await this.redis.run((c) =>
-        (c as ScriptedRedis).rateLimitHit(key, this.settings.windowMs * 2),
+        (c as CountingRedis).rateLimitAdd(key, this.settings.windowMs * 2, 1),
       )
       return decide(this.settings, count, now)
     } catch (error) {

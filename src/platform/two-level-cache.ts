@@ -24,7 +24,7 @@
 import type { CacheInvalidation } from './cache-invalidation'
 import type { LocalCache } from './local-cache'
 import type { Logger } from './logger'
-import type { CacheMetrics } from './metrics'
+import type { CacheMetrics, HotCounter } from './metrics'
 import { createFailureLog, type RedisHandle } from './redis'
 
 /** A named cache: its values' type, the key schema version (bump it when the value's shape changes), TTLs. */
@@ -67,12 +67,7 @@ const TTL_JITTER = 0.1
 
 type Flight<T> = { promise: Promise<Filled<T>>; isStale: boolean }
 type Filled<T> = { value: T | null; source: 'l2' | 'db' }
-type SpecCounters = {
-  l1Hit: { inc(): void }
-  l2Hit: { inc(): void }
-  miss: { inc(): void }
-  load: { inc(): void }
-}
+type SpecCounters = { l1Hit: HotCounter; l2Hit: HotCounter; miss: HotCounter; load: HotCounter }
 
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
@@ -234,16 +229,16 @@ export class TwoLevelCache implements ReadCache {
     return `${this.options.redis?.keyPrefix ?? ''}cache:${key}`
   }
 
-  /** Label children bound once per cache: the hit path must not build label objects. */
+  /** Counters made once per cache: the hit path must not build label objects. */
   private countersOf(spec: CacheSpec<unknown>): SpecCounters {
     let counters = this.counters.get(spec.name)
     if (counters === undefined) {
-      const { hits, misses, loads } = this.options.metrics
+      const { metrics } = this.options
       counters = {
-        l1Hit: hits.labels(spec.name, 'l1'),
-        l2Hit: hits.labels(spec.name, 'l2'),
-        miss: misses.labels(spec.name),
-        load: loads.labels(spec.name),
+        l1Hit: metrics.hit(spec.name, 'l1'),
+        l2Hit: metrics.hit(spec.name, 'l2'),
+        miss: metrics.miss(spec.name),
+        load: metrics.load(spec.name),
       }
       this.counters.set(spec.name, counters)
     }

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { authGuard } from '../../http/auth'
+import { cachedJsonResponder } from '../../http/cached-json'
 import { DEFAULT_PAGE_SIZE, IdParams, NoContent, problems } from '../../http/common.model'
 import type { ProductImagesService } from './product-images.service'
 import {
@@ -33,6 +34,8 @@ function sortOf(sort: string | undefined): { field: SortField; direction: 'asc' 
   const [field, direction] = (sort ?? 'createdAt,desc').split(',')
   return { field: field as SortField, direction: direction === 'asc' ? 'asc' : 'desc' }
 }
+
+const productJson = cachedJsonResponder(Product)
 
 export function productsRoutes(
   guard: ReturnType<typeof authGuard>,
@@ -77,8 +80,8 @@ export function productsRoutes(
       '/products/:id',
       async ({ params, viewer, set }) => {
         const product = await products.getProduct(params.id, viewer)
-        set.headers.etag = etagOf(product.version)
-        return product
+        // the cached copy's JSON, built once (src/http/cached-json.ts)
+        return productJson(product, set, { etag: etagOf(product.version) })
       },
       {
         optionalAuth: true,
