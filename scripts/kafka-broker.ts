@@ -147,6 +147,16 @@ export async function stopKafka(): Promise<void> {
   await stopPid(PID_FILE, STOP_GRACE_MS)
 }
 
+/**
+ * SIGSTOP (`isFrozen`) or SIGCONT the running broker: frozen, it keeps its sockets open and answers nothing, a hung
+ * broker rather than a dead one (tests of timeouts). Thawing a broker that does not run does nothing.
+ */
+export function freezeKafka(isFrozen: boolean): void {
+  const pid = livePid(PID_FILE)
+  if (!pid && isFrozen) throw new Error('the Kafka broker is not running')
+  if (pid) process.kill(pid, isFrozen ? 'SIGSTOP' : 'SIGCONT')
+}
+
 /** The live broker, reused, or a new one on fresh ports with empty storage; returns its address. */
 export async function kafkaUp(): Promise<{ address: string; isStarted: boolean }> {
   const address = kafkaAddress()

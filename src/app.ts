@@ -25,6 +25,8 @@ import { membersRoutes } from './modules/members/members.routes'
 import { MembersService } from './modules/members/members.service'
 import { ordersRoutes } from './modules/orders/orders.routes'
 import { OrdersService } from './modules/orders/orders.service'
+import { outboxRoutes } from './modules/outbox/outbox.routes'
+import { OutboxService } from './modules/outbox/outbox.service'
 
 /** Multipart bodies are accepted on these paths only; everything else is JSON. */
 export const MULTIPART_PATHS = /^\/api\/v1\/products\/[^/]+\/images\/?$/
@@ -34,7 +36,14 @@ export function maxRequestBodyBytes(config: Deps['config']): number {
   return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
 }
 
-function healthChecks({ database, replicas, redis, breakers }: Deps): Record<string, HealthCheck> {
+function healthChecks({
+  config,
+  database,
+  replicas,
+  redis,
+  breakers,
+  events,
+}: Deps): Record<string, HealthCheck> {
   const checks: Record<string, HealthCheck> = {
     db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
   }
@@ -46,6 +55,13 @@ function healthChecks({ database, replicas, redis, breakers }: Deps): Record<str
   }
   // a real PING, past the breaker: health reports Redis itself, the breaker's state is shown next to it
   if (redis) checks.redis = async () => ({ status: 'UP', details: { latencyMs: await redis.ping() } })
+  // a real probe of the broker (describeCluster), or UP with mode in-process for the embedded bus
+  checks.kafka = () => events.publisher.probe()
+  checks.outbox = () => {
+    const backlog = events.relay.backlog()
+    const isStuck = backlog.oldestPendingAgeSeconds > config.outbox.maxPendingAgeSeconds
+    return { status: isStuck ? 'DOWN' : 'UP', details: { ...backlog, relay: events.relay.state } }
+  }
   if (!breakers.isEmpty) {
     checks.circuitBreakers = () => {
       const states = breakers.states()
@@ -101,7 +117,8 @@ export function createApp(deps: Deps) {
     .use(
       actuator({
         checks: healthChecks(deps),
-        notForReadiness: ['redis', 'circuitBreakers'],
+        // a broker outage or a backlog is shared by every instance: none may leave the load balancer for it
+        notForReadiness: ['redis', 'circuitBreakers', 'kafka', 'outbox'],
         lifecycle: deps.lifecycle,
         info: deps.info,
         jwt: deps.jwt,
@@ -119,6 +136,7 @@ export function createApp(deps: Deps) {
         memberRateLimit(deps.rateLimiters.orders, 'orders', deps.metrics.rateLimitRejections),
       ),
     )
+    .use(outboxRoutes(guard, new OutboxService(database)))
     .use(uploadedFiles(config.uploadDir))
 }
 

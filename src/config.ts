@@ -48,6 +48,32 @@ export type Config = Readonly<{
    * in-process level keeps entries for the cache's full TTL, since every write is seen locally.
    */
   cache: Readonly<{ isEnabled: boolean; l1TtlMs: number; l1MaxEntries: number }>
+  /** unset: outbox events go to the in-process bus (SPEC §2 embedded default); consumers still run */
+  kafka:
+    | Readonly<{
+        brokers: readonly string[]
+        clientId: string
+        /** prepended to every topic and consumer group name (tests give each file its own) */
+        topicPrefix: string
+        topicPartitions: number
+        /** the deadline of one send (kafkajs's idempotent producer would otherwise retry for ever) */
+        sendTimeoutMs: number
+      }>
+    | undefined
+  /** The outbox relay (src/platform/outbox-relay.ts) and its health thresholds. */
+  outbox: Readonly<{
+    isRelayEnabled: boolean
+    pollIntervalMs: number
+    batchSize: number
+    leaseMs: number
+    /** a row failing this many times for a reason of its own becomes DEAD */
+    maxAttempts: number
+    /** first retry delay of a failed row; doubles per attempt up to 5 minutes */
+    retryBaseMs: number
+    retentionHours: number
+    /** health `outbox` is DOWN when the oldest pending event is older than this */
+    maxPendingAgeSeconds: number
+  }>
   shutdownGraceMs: number
   /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
   shutdownDrainDelayMs: number
@@ -208,9 +234,26 @@ export function loadConfig(env: Env = process.env): Config {
       l1TtlMs: read.int('CACHE_L1_TTL_MS', 5_000, 10, 3_600_000),
       l1MaxEntries: read.int('CACHE_L1_MAX_ENTRIES', 10_000, 1, 1_000_000),
     },
+    kafka: readKafka(read),
+    outbox: {
+      isRelayEnabled: read.bool('OUTBOX_RELAY_ENABLED', true),
+      // 100 ms: an idle poll is one UPDATE matching nothing (tens of µs), an event waits 50 ms on average, and a
+      // full batch is followed by the next at once
+      pollIntervalMs: read.int('OUTBOX_POLL_INTERVAL_MS', 100, 10, 60_000),
+      batchSize: read.int('OUTBOX_BATCH_SIZE', 500, 1, 10_000),
+      leaseMs: read.int('OUTBOX_LEASE_MS', 30_000, 1_000, 3_600_000),
+      maxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
+      retryBaseMs: read.int('OUTBOX_RETRY_BASE_MS', 1_000, 10, 3_600_000),
+      retentionHours: read.int('OUTBOX_RETENTION_HOURS', 168, 1, 24 * 365),
+      maxPendingAgeSeconds: read.int('OUTBOX_MAX_PENDING_AGE_SECONDS', 60, 1, 86_400),
+    },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
     shutdownDrainDelayMs: read.int('SHUTDOWN_DRAIN_DELAY_MS', 3_000, 0, 60_000),
     gitCommit: read.string('GIT_COMMIT', ''),
+  }
+  // a lease that ends before the send does lets another instance claim and send the same rows again
+  if (config.kafka && config.outbox.leaseMs <= config.kafka.sendTimeoutMs) {
+    read.problems.push(`OUTBOX_LEASE_MS=${config.outbox.leaseMs}: must exceed KAFKA_SEND_TIMEOUT_MS`)
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config
@@ -226,6 +269,30 @@ function readRedis(read: EnvReader): Config['redis'] {
     openMs: read.int('REDIS_BREAKER_OPEN_MS', 5_000, 50, 600_000),
   }
   return url ? { url, keyPrefix, commandTimeoutMs, breaker } : undefined
+}
+
+/** `host:port[,host:port…]`; bracketed IPv6 hosts allowed. */
+function checkKafkaBrokers(list: string): string | undefined {
+  const brokers = list.split(',').map((broker) => broker.trim())
+  const isBroker = (broker: string) => {
+    const match = broker.match(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/)
+    return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65_535
+  }
+  return brokers.every(isBroker) ? undefined : 'expected host:port[,host:port…] (e.g. 127.0.0.1:9092)'
+}
+
+function readKafka(read: EnvReader): Config['kafka'] {
+  const brokers = read.string('KAFKA_BROKERS', '', checkKafkaBrokers)
+  const settings = {
+    brokers: brokers.split(',').map((broker) => broker.trim()),
+    clientId: read.string('KAFKA_CLIENT_ID', 'marketplace'),
+    topicPrefix: read.string('KAFKA_TOPIC_PREFIX', '', (v) =>
+      /^[A-Za-z0-9._-]{1,100}$/.test(v) ? undefined : 'letters, digits, . _ - only (at most 100)',
+    ),
+    topicPartitions: read.int('KAFKA_TOPIC_PARTITIONS', 3, 1, 1_000),
+    sendTimeoutMs: read.int('KAFKA_SEND_TIMEOUT_MS', 5_000, 100, 120_000),
+  }
+  return brokers ? settings : undefined
 }
 
 function randomSecret(): string {

@@ -2,6 +2,8 @@
  * createDeps builds every client the app uses, by hand and in one place; closeDeps releases them. Tests build
  * the same deps against a temporary database file, so what they exercise is what runs.
  */
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
 import type { Lifecycle } from './http/health'
@@ -11,10 +13,22 @@ import { CacheInvalidation } from './platform/cache-invalidation'
 import { CircuitBreakers } from './platform/circuit-breaker'
 import { CursorCodec } from './platform/cursor-codec'
 import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './platform/database'
+import {
+  createEventMetrics,
+  type EventMetrics,
+  registerBacklogGauges,
+  registerConsumerLagGauge,
+} from './platform/event-metrics'
+import type { EventPublisher, EventSubscriber } from './platform/event-publisher'
+import { InProcessEventBus } from './platform/in-process-event-bus'
 import { JwtCodec } from './platform/jwt'
+import { KafkaEventPublisher } from './platform/kafka-event-publisher'
+import { KafkaEventSubscriber } from './platform/kafka-event-subscriber'
 import { LocalCache } from './platform/local-cache'
 import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
+import { OutboxRelay } from './platform/outbox-relay'
+import { OutboxStore } from './platform/outbox-store'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
@@ -41,6 +55,13 @@ export type Deps = {
   loginLimiters: { account: AttemptLimiter; ip: AttemptLimiter }
   /** SPEC §7 request limits; undefined when configured off (0) */
   rateLimiters: { orders: RateLimiter | undefined; ip: RateLimiter | undefined }
+  /** outbox → Kafka (KAFKA_BROKERS) or the in-process bus; started by src/event-flow.ts after listen */
+  events: {
+    publisher: EventPublisher
+    subscriber: EventSubscriber
+    relay: OutboxRelay
+    metrics: EventMetrics
+  }
   lifecycle: Lifecycle
   info: {
     name: string
@@ -110,6 +131,7 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
       orders: rateLimiter('orders', config.rateLimit.ordersPerMember),
       ip: rateLimiter('ip', config.rateLimit.perIp),
     },
+    events: createEvents(config, database, metrics, logger),
     lifecycle: { isReady: false, isDraining: false },
     info: {
       name: packageJson.name,
@@ -131,7 +153,49 @@ export async function connectDeps(deps: Deps): Promise<void> {
   if (failure) throw failure.reason
 }
 
+/**
+ * Kafka when KAFKA_BROKERS is set, else the in-process bus (SPEC §2); the relay is built either way (a bench can
+ * `drain()` it) and runs only once started. The relay's owner id is unique per process, for its leases.
+ */
+function createEvents(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
+  const eventMetrics = createEventMetrics(metrics.registry)
+  const { publisher, subscriber } = eventTransport(config, logger)
+  const relay = new OutboxRelay(
+    new OutboxStore(database),
+    publisher,
+    {
+      ...config.outbox,
+      isEnabled: config.outbox.isRelayEnabled,
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      topicPrefix: config.kafka?.topicPrefix ?? '',
+    },
+    eventMetrics.outbox,
+    logger,
+  )
+  registerBacklogGauges(metrics.registry, () => relay.backlog())
+  if (config.kafka) registerConsumerLagGauge(metrics.registry, () => subscriber.consumerLag())
+  return { publisher, subscriber, relay, metrics: eventMetrics }
+}
+
+function eventTransport(
+  config: Config,
+  logger: Logger,
+): { publisher: EventPublisher; subscriber: EventSubscriber } {
+  if (!config.kafka) {
+    const bus = new InProcessEventBus()
+    return { publisher: bus, subscriber: bus }
+  }
+  return {
+    publisher: new KafkaEventPublisher(config.kafka, logger),
+    subscriber: new KafkaEventSubscriber(config.kafka, logger),
+  }
+}
+
 export async function closeDeps(deps: Deps): Promise<void> {
+  // the relay first: it finishes its batch (and records it) while the database and the broker are still there
+  await deps.events.relay.stop()
+  await deps.events.subscriber.close()
+  await deps.events.publisher.close()
   await deps.cacheInvalidation?.close()
   await deps.redis?.close()
   for (const replica of deps.replicas) replica.close()

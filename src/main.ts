@@ -1,12 +1,13 @@
 /**
- * Composition root: loadConfig → createDeps → seed (embedded default) → createApp → listen.
- * SIGTERM/SIGINT: graceful shutdown (see `shutdown`).
+ * Composition root: loadConfig → createDeps → seed (embedded default) → createApp → listen → the event flow
+ * (outbox relay and consumers). SIGTERM/SIGINT: graceful shutdown (see `shutdown`).
  */
 
 import { seedDemoData } from '../db/demo-data'
 import { createApp, maxRequestBodyBytes } from './app'
 import { ConfigError, loadConfig } from './config'
 import { closeDeps, connectDeps, createDeps } from './deps'
+import { startEventFlow } from './event-flow'
 import { hashPassword } from './modules/auth/auth.service'
 
 function loadConfigOrExit() {
@@ -45,12 +46,14 @@ const app = createApp(deps).listen({
 })
 deps.lifecycle.isReady = true
 logger.info({ port: app.server?.port, database: config.databaseUrl }, 'marketplace listening')
+await startEventFlow(deps)
 
 let isShuttingDown = false
 /**
  * SIGTERM (an orchestrator): readiness DOWN, keep serving for SHUTDOWN_DRAIN_DELAY_MS so load balancers stop
- * routing here, then stop accepting and wait for in-flight requests (at most SHUTDOWN_GRACE_MS), close, exit 0.
- * SIGINT (Ctrl-C at a terminal) skips the drain delay.
+ * routing here, then stop accepting and wait for in-flight requests (at most SHUTDOWN_GRACE_MS), close (the
+ * outbox relay after its current batch, see closeDeps), exit 0. SIGINT (Ctrl-C at a terminal) skips the drain
+ * delay.
  */
 async function shutdown(signal: 'SIGTERM' | 'SIGINT') {
   if (isShuttingDown) return

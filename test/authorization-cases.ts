@@ -3,10 +3,12 @@
  * One row per (route, scenario); `arrange` builds a fresh request per caller, so mutating rows (edit, delete,
  * upload, logout) act on their own product or token and never disturb each other. The same table tells
  * test/openapi.test.ts which operations must document bearer security, 401 and 403. The vocabulary (callers,
- * outcomes, helpers) is in test/authorization-outcomes.ts; the order rows in test/authorization-order-cases.ts.
+ * outcomes, helpers) is in test/authorization-outcomes.ts; the order rows in test/authorization-order-cases.ts,
+ * the outbox rows in test/authorization-outbox-cases.ts.
  */
 import { expect } from 'bun:test'
 import { ORDER_AUTHORIZATION_CASES } from './authorization-order-cases'
+import { OUTBOX_AUTHORIZATION_CASES } from './authorization-outbox-cases'
 import {
   type AuthorizationCase,
   CALLERS,
@@ -207,4 +209,5 @@ export const AUTHORIZATION_CASES: AuthorizationCase[] = [
     arrange: () => ({ path: '/api/v1/sellers/me/products' }),
   },
   ...ORDER_AUTHORIZATION_CASES,
+  ...OUTBOX_AUTHORIZATION_CASES,
 ]

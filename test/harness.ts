@@ -11,6 +11,7 @@ import { seedDemoData } from '../db/demo-data'
 import { type App, createApp, maxRequestBodyBytes } from '../src/app'
 import { loadConfig } from '../src/config'
 import { closeDeps, connectDeps, createDeps, type Deps } from '../src/deps'
+import { startEventFlow } from '../src/event-flow'
 import { hashPassword } from '../src/modules/auth/auth.service'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
@@ -32,6 +33,8 @@ export type TestApp = {
   /** Access tokens of the demo users plus a second buyer and a second seller. */
   tokens(): Promise<Record<Persona, string>>
   listen(): { baseUrl: string; stop(): Promise<void> }
+  /** Starts the outbox relay and the event consumers, as main.ts does after listen (off unless a test asks). */
+  startEventFlow(): Promise<void>
   /**
    * Stops this app (its deps closed, its in-memory state gone) and starts a new one on the same database file,
    * as a process restart would; tokens already issued stay valid (same secret). Use the returned app from then on.
@@ -64,6 +67,20 @@ export function redisTestEnv(fileTag: string): { REDIS_URL: string; REDIS_KEY_PR
     throw new Error('REDIS_URL is not set: this test needs Redis; run bun run test, or bun run services:up')
   }
   return { REDIS_URL: url, REDIS_KEY_PREFIX: `test:${fileTag}:${crypto.randomUUID().slice(0, 8)}:` }
+}
+
+/**
+ * The env of a test file that needs the real Kafka: KAFKA_BROKERS from `bun run test` and a topic (and consumer
+ * group) prefix of its own, so files never see each other's events. Throws (the test fails, never skips) without it.
+ */
+export function kafkaTestEnv(fileTag: string): { KAFKA_BROKERS: string; KAFKA_TOPIC_PREFIX: string } {
+  const brokers = process.env.KAFKA_BROKERS
+  if (!brokers) {
+    throw new Error(
+      'KAFKA_BROKERS is not set: this test needs Kafka; run bun run test, or bun run services:up',
+    )
+  }
+  return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: `test.${fileTag}.${crypto.randomUUID().slice(0, 8)}.` }
 }
 
 /** The app on the database file in `dir`: a fresh one, or the same file again after `restart()`. */
@@ -160,6 +177,7 @@ async function openTestApp(
         },
       }
     },
+    startEventFlow: () => startEventFlow(deps),
     async restart() {
       await closeDeps(deps)
       return openTestApp(dir, env, cachedTokens, ownsDir)

@@ -18,6 +18,8 @@ export type ServerProcess = {
   output(): string
   /** SIGTERM, then the exit code (-1: it had to be killed). */
   stop(): Promise<number>
+  /** SIGKILL, a crash: no drain, no cleanup; resolves once the process is gone. */
+  kill(): Promise<void>
 }
 
 /**
@@ -81,6 +83,11 @@ export async function startServer(options: {
       const code = await Promise.race([child.exited, Bun.sleep(10_000).then(() => -1)])
       if (code === -1) child.kill('SIGKILL')
       return code
+    },
+    async kill() {
+      isStopping = true
+      child.kill('SIGKILL')
+      await child.exited
     },
   }
 }

@@ -4,8 +4,8 @@ import { integer } from 'drizzle-orm/sqlite-core'
 /** Timestamps are stored as integer epoch milliseconds: compact, index-friendly and exact for keyset cursors. */
 export const timestampMs = (name: string) => integer(name, { mode: 'timestamp_ms' })
 
-export const createdAt = () =>
-  timestampMs('created_at').notNull().default(sql`(cast(unixepoch('subsec') * 1000 as integer))`)
+export const createdAt = (name = 'created_at') =>
+  timestampMs(name).notNull().default(sql`(cast(unixepoch('subsec') * 1000 as integer))`)
 
 export const updatedAt = () =>
   timestampMs('updated_at').notNull().default(sql`(cast(unixepoch('subsec') * 1000 as integer))`)

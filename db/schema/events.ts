@@ -31,7 +31,29 @@ export const outboxEvents = sqliteTable(
   (t) => [
     check('outbox_status_check', sql`${t.status} in (${sqlList(OUTBOX_STATUSES)})`),
     index('idx_outbox_pending').on(t.status, t.id),
+    // The rows that can hold back a later event of their aggregate: pending and leased or waiting to retry. A new
+    // row has neither, so placing an order never writes this index; the relay's claim probes it per candidate.
+    index('idx_outbox_held')
+      .on(t.aggregateType, t.aggregateId, t.id)
+      .where(
+        sql`${t.status} = 'PENDING' and (${t.leaseUntil} is not null or ${t.nextAttemptAt} is not null)`,
+      ),
   ],
+)
+
+/**
+ * What each consumer has already processed, by event id: delivery is at-least-once (a relay killed mid-batch
+ * sends again, Kafka redelivers after a rebalance), so a consumer records the id in the same transaction as its
+ * effect and skips ids it has seen.
+ */
+export const inboxEvents = sqliteTable(
+  'inbox_events',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: text('event_id').notNull(),
+    receivedAt: createdAt('received_at'),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
 )
 
 export const IDEMPOTENCY_STATES = ['IN_PROGRESS', 'COMPLETED'] as const

@@ -1,4 +1,5 @@
 export * from './catalog'
 export * from './events'
 export * from './members'
+export * from './notifications'
 export * from './orders'

@@ -193,6 +193,7 @@ export const API_DOCUMENTATION = {
     { name: 'Categories', description: 'Product categories' },
     { name: 'Products', description: 'Catalog: search, cursor pages, popular, seller edits, images' },
     { name: 'Orders', description: 'Placement with atomic stock and idempotency keys; lifecycle' },
+    { name: 'Outbox', description: 'Dead-lettered events of the outbox relay: list and re-drive (admin)' },
     { name: 'Actuator', description: 'Health, info' },
   ],
   components: {

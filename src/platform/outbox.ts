@@ -1,18 +1,20 @@
 /**
  * The transactional outbox's write side: an event is a row written by the same transaction as the state change
- * it announces, so it exists if and only if that change committed. A relay (a later issue) publishes rows in
- * id order. The envelope is SPEC §10's: { eventId, eventType, aggregateType, aggregateId, occurredAt, version,
+ * it announces, so it exists if and only if that change committed. The relay (outbox-relay.ts) publishes rows
+ * in id order. The envelope is SPEC §10's: { eventId, eventType, aggregateType, aggregateId, occurredAt, version,
  * payload }; consumers deduplicate by eventId.
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { outboxEvents } from '../../db/schema'
 import type { Db, DbOrTx } from './database'
+import type { EventType } from './event-publisher'
 
 export const EVENT_VERSION = 1
 
 export type OutboxEvent = {
-  eventType: string
+  /** only event types that have a topic can be written (see EVENT_TOPICS) */
+  eventType: EventType
   aggregateType: string
   aggregateId: string
   payload: Record<string, unknown>

@@ -1,0 +1,42 @@
+/**
+ * The outbox's dead letters, for admins: rows the relay gave up on after OUTBOX_MAX_ATTEMPTS (see
+ * src/platform/outbox-relay.ts) are listed and can be re-driven once whatever refused them is fixed. A re-driven
+ * event is published after any later event of its order that already went out: consumers must not assume an
+ * order's events arrive complete after a dead letter.
+ */
+import { AppError } from '../../errors'
+import { type Paged, type PageRequest, toPage } from '../../http/common.model'
+import type { DatabaseHandle } from '../../platform/database'
+import type { OutboxEvent } from './outbox.model'
+import { listDeadEvents, type OutboxEventRow, redriveDeadEvent } from './outbox.repository'
+
+function toOutboxEvent(row: OutboxEventRow): OutboxEvent {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    aggregateType: row.aggregateType,
+    aggregateId: row.aggregateId,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    payload: row.payload,
+    createdAt: row.createdAt.toISOString(),
+  }
+}
+
+export class OutboxService {
+  constructor(private readonly database: DatabaseHandle) {}
+
+  listDeadEvents(request: PageRequest): Paged<OutboxEvent> {
+    const { rows, total } = listDeadEvents(this.database.db, request.page * request.size, request.size)
+    return toPage(rows.map(toOutboxEvent), request, total)
+  }
+
+  /** DEAD → PENDING, attempts 0; a row that is unknown or not DEAD is a 404. */
+  redriveDeadEvent(id: number): OutboxEvent {
+    const row = this.database.writeTransaction((tx) => redriveDeadEvent(tx, id))
+    if (!row) throw new AppError('NOT_FOUND', `No dead-lettered outbox event ${id}`)
+    return toOutboxEvent(row)
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Where outbox events go, behind two small interfaces so the transport can be replaced (kafkajs is unmaintained,
+ * see INFRA.md): an EventPublisher takes a batch and resolves only once every event is acknowledged (a broker's
+ * acks=all, or the in-process subscribers having stored them); an EventSubscriber hands delivered events to a
+ * consumer group. Delivery is at-least-once: consumers deduplicate by eventId. Topics are SPEC §10's, one per
+ * event type, keyed by aggregate id: an order's events of one type stay in order on one partition; across the two
+ * topics, the relay sends an order's next event only after its previous one is stored (outbox-batch.ts).
+ */
+
+/** What a transport's probe reports; /actuator/health shows it as the `kafka` component. */
+export type TransportHealth = { status: 'UP' | 'DOWN'; details: Record<string, unknown> }
+
+/** Event type → topic (SPEC §10). An event type missing here cannot be routed: its rows fail and end DEAD. */
+export const EVENT_TOPICS = {
+  'order.created': 'marketplace.order.created',
+  'order.status-changed': 'marketplace.order.status-changed',
+} as const
+
+export type EventType = keyof typeof EVENT_TOPICS
+
+/** The topic of `eventType` (with the configured prefix), or undefined for an event type nobody routes. */
+export function topicOf(eventType: string, prefix = ''): string | undefined {
+  // own keys only: a stored event type such as "constructor" must not find Object's prototype
+  if (!Object.hasOwn(EVENT_TOPICS, eventType)) return undefined
+  return `${prefix}${EVENT_TOPICS[eventType as EventType]}`
+}
+
+/** Every topic, with the configured prefix. */
+export function allTopics(prefix = ''): string[] {
+  return Object.values(EVENT_TOPICS).map((topic) => `${prefix}${topic}`)
+}
+
+/** One event on the wire: the stored envelope (SPEC §10) as the value, the aggregate id as the key. */
+export type OutgoingEvent = {
+  topic: string
+  key: string
+  eventId: string
+  eventType: string
+  /** the envelope JSON exactly as the outbox row stores it */
+  value: string
+}
+
+/**
+ * Why a publish failed, as the relay must treat it. `unavailable`: the transport could not be reached or did not
+ * answer in time; nothing is wrong with the events, so they are retried later without counting an attempt.
+ * `rejected`: the transport refused an event for a reason of its own (too large, invalid); the relay isolates
+ * the culprit and counts an attempt against it.
+ */
+export class PublishError extends Error {
+  constructor(
+    readonly kind: 'unavailable' | 'rejected',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'PublishError'
+  }
+}
+
+export interface EventPublisher {
+  readonly mode: 'kafka' | 'in-process'
+  /** Connects and creates the topics; a failure is not fatal (publish tries again). */
+  start(): Promise<void>
+  /** Resolves once every event is acknowledged; rejects with a PublishError. One call at a time. */
+  publish(events: readonly OutgoingEvent[]): Promise<void>
+  /** A real probe of the transport, for /actuator/health. */
+  probe(): Promise<TransportHealth>
+  close(): Promise<void>
+}
+
+/** An event as a consumer receives it. */
+export type DeliveredEvent = { topic: string; key: string | null; value: string }
+
+/**
+ * A consumer's work on a batch of delivered events. The transport acknowledges the batch (commits the offsets)
+ * only after the returned promise resolves; a rejection means the batch is delivered again.
+ */
+export type EventHandler = (events: readonly DeliveredEvent[]) => void | Promise<void>
+
+export interface EventSubscriber {
+  /**
+   * Delivers the events of `topics` to `handle`, as consumer group `groupId`. Resolves once subscribed, or after a
+   * first failed attempt when the transport is unreachable (it keeps trying in the background).
+   */
+  subscribe(groupId: string, topics: readonly string[], handle: EventHandler): Promise<void>
+  /** Messages published but not yet processed by the groups, per topic (empty when it cannot be known). */
+  consumerLag(): Promise<Record<string, number>>
+  close(): Promise<void>
+}
