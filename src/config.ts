@@ -71,6 +71,11 @@ export type Config = Readonly<{
     /** first retry delay of a failed row; doubles per attempt up to 5 minutes */
     retryBaseMs: number
     retentionHours: number
+    /**
+     * how long a consumer remembers an event id (inbox_events): longer than the topics keep messages (the broker's
+     * default, 7 days), or a replay from an old offset could deliver an event its inbox has forgotten
+     */
+    inboxRetentionHours: number
     /** health `outbox` is DOWN when the oldest pending event is older than this */
     maxPendingAgeSeconds: number
   }>
@@ -245,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
       retryBaseMs: read.int('OUTBOX_RETRY_BASE_MS', 1_000, 10, 3_600_000),
       retentionHours: read.int('OUTBOX_RETENTION_HOURS', 168, 1, 24 * 365),
+      inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 192, 1, 24 * 3650),
       maxPendingAgeSeconds: read.int('OUTBOX_MAX_PENDING_AGE_SECONDS', 60, 1, 86_400),
     },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),

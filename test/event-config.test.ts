@@ -25,6 +25,7 @@ describe('loadConfig: events', () => {
       maxAttempts: 10,
       retryBaseMs: 1_000,
       retentionHours: 168,
+      inboxRetentionHours: 192,
       maxPendingAgeSeconds: 60,
     })
   })

@@ -238,6 +238,32 @@ describe('OutboxStore.settle and retention', () => {
       { status: 'PUBLISHED', n: 200 },
     ])
   })
+
+  test('inbox retention forgets event ids received before INBOX_RETENTION_HOURS, oldest first, in batches', async () => {
+    const database = freshDatabase('inbox-retention')
+    const hour = 3_600_000
+    const insert = database.sqlite.query(
+      'insert into inbox_events (consumer, event_id, received_at) values ($consumer, $eventId, $receivedAt)',
+    )
+    database.writeTransaction(() => {
+      // 2,300 received 9 days ago, then 50 an hour ago (arrival order = rowid order)
+      for (let i = 0; i < 2_350; i++) {
+        const receivedAt = i < 2_300 ? NOW - 216 * hour : NOW - hour
+        insert.run({ consumer: 'notifications', eventId: `e-${i}`, receivedAt })
+      }
+    })
+    const relay = new OutboxRelay(
+      new OutboxStore(database),
+      new InProcessEventBus(),
+      settingsOf('relay-a'),
+      metrics(),
+      silentLogger,
+    )
+
+    expect(await relay.deleteExpiredInbox(NOW)).toBe(2_300)
+    expect(database.sqlite.query('select count(*) as n from inbox_events').get()).toEqual({ n: 50 })
+    expect(await relay.deleteExpiredInbox(NOW)).toBe(0)
+  })
 })
 
 describe('two relays on one database file', () => {
@@ -299,6 +325,7 @@ function settingsOf(owner: string) {
     maxAttempts: RETRY.maxAttempts,
     retryBaseMs: RETRY.retryBaseMs,
     retentionHours: 168,
+    inboxRetentionHours: 192,
     topicPrefix: '',
   }
 }

@@ -62,6 +62,7 @@ async function relayWith(
     maxAttempts: 5,
     retryBaseMs: 60_000,
     retentionHours: 168,
+    inboxRetentionHours: 192,
     topicPrefix: '',
   }
   const metrics = createEventMetrics(new Registry()).outbox

@@ -25,6 +25,7 @@ export type OutboxRelaySettings = {
   maxAttempts: number
   retryBaseMs: number
   retentionHours: number
+  inboxRetentionHours: number
   topicPrefix: string
 }
 
@@ -142,25 +143,30 @@ export class OutboxRelay {
     }
   }
 
-  /** Retention, once a minute: PUBLISHED rows older than OUTBOX_RETENTION_HOURS. */
+  /**
+   * Retention, once a minute: PUBLISHED rows older than OUTBOX_RETENTION_HOURS, and the consumers' inbox rows older
+   * than INBOX_RETENTION_HOURS (the event tables' upkeep lives in one place, with the relay that fills them).
+   */
   private async deleteExpiredWhenDue(): Promise<void> {
     const now = this.clock()
     if (now < this.nextRetentionAt) return
     this.nextRetentionAt = now + RETENTION_EVERY_MS
     const deleted = await this.deleteExpired(now)
+    const forgotten = await this.deleteExpiredInbox(now)
     if (deleted > 0) this.logger.info({ deleted }, 'outbox retention: published events deleted')
+    if (forgotten > 0) this.logger.info({ forgotten }, 'inbox retention: old event ids forgotten')
   }
 
   /** Deletes PUBLISHED rows older than the retention, a bounded batch per transaction; returns how many. */
-  async deleteExpired(now = this.clock()): Promise<number> {
+  deleteExpired(now = this.clock()): Promise<number> {
     const cutoff = now - this.settings.retentionHours * 3_600_000
-    let deleted = 0
-    for (;;) {
-      const batch = this.store.deleteExpired(cutoff, RETENTION_BATCH)
-      deleted += batch
-      if (batch < RETENTION_BATCH) return deleted
-      await Bun.sleep(0) // requests waiting for the write lock go between batches
-    }
+    return inBatches((limit) => this.store.deleteExpired(cutoff, limit))
+  }
+
+  /** Deletes inbox rows received before the inbox retention, in bounded batches; returns how many. */
+  deleteExpiredInbox(now = this.clock()): Promise<number> {
+    const cutoff = now - this.settings.inboxRetentionHours * 3_600_000
+    return inBatches((limit) => this.store.deleteExpiredInbox(cutoff, limit))
   }
 
   private sleep(ms: number): Promise<void> {
@@ -172,5 +178,16 @@ export class OutboxRelay {
       }
       this.wake = done
     })
+  }
+}
+
+/** Runs a bounded delete until a batch comes back short; requests waiting for the write lock go in between. */
+async function inBatches(deleteBatch: (limit: number) => number): Promise<number> {
+  let deleted = 0
+  for (;;) {
+    const batch = deleteBatch(RETENTION_BATCH)
+    deleted += batch
+    if (batch < RETENTION_BATCH) return deleted
+    await Bun.sleep(0)
   }
 }

@@ -72,6 +72,13 @@ const DELETE_EXPIRED_SQL = `
       select id, published_at from outbox_events where status = 'PUBLISHED' order by id limit $limit)
     where published_at < $cutoff)`
 
+/** The same bounded shape over inbox_events: rowid order is arrival order, so no index on received_at is needed. */
+const DELETE_EXPIRED_INBOX_SQL = `
+  delete from inbox_events where rowid in (
+    select rowid from (
+      select rowid, received_at from inbox_events order by rowid limit $limit)
+    where received_at < $cutoff)`
+
 const BACKLOG_SQL = `
   select
     (select count(*) from outbox_events where status = 'PENDING') as pending,
@@ -95,6 +102,7 @@ export class OutboxStore {
       release: sqlite.query(RELEASE_SQL),
       recordFailure: sqlite.query<{ status: string }, Record<string, number | string>>(RECORD_FAILURE_SQL),
       deleteExpired: sqlite.query(DELETE_EXPIRED_SQL),
+      deleteExpiredInbox: sqlite.query(DELETE_EXPIRED_INBOX_SQL),
       backlog: sqlite.query<{ pending: number; oldestCreatedAt: number | null; dead: number }, []>(
         BACKLOG_SQL,
       ),
@@ -147,6 +155,13 @@ export class OutboxStore {
   /** Deletes up to `limit` PUBLISHED rows published before `cutoff`; returns how many. */
   deleteExpired(cutoff: number, limit: number): number {
     return this.database.writeTransaction(() => this.statements.deleteExpired.run({ cutoff, limit }).changes)
+  }
+
+  /** Deletes up to `limit` inbox rows received before `cutoff` (oldest first); returns how many. */
+  deleteExpiredInbox(cutoff: number, limit: number): number {
+    return this.database.writeTransaction(
+      () => this.statements.deleteExpiredInbox.run({ cutoff, limit }).changes,
+    )
   }
 
   /** Pending count, age of the oldest pending row, DEAD count: three index-served lookups. */
