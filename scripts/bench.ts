@@ -22,9 +22,14 @@
  * the WAL, 2 for the UPDATE alone against 14 for a whole order (4 rows, 9 index entries, sqlite_sequence), so
  * a prepared order transaction without any HTTP reaches only ≈ 1/7 of this loop.
  *
+ * The outbox group (scripts/bench/outbox.ts, BENCH_ONLY name `outbox relay → Kafka`), after the others: the
+ * relay draining a backlog into a real Kafka broker against a bare kafkajs producer, and the delay from an
+ * order's commit to a consumer's receipt at a steady order rate.
+ *
  * Env: BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (64),
- * BENCH_PRODUCTS (5000), BENCH_BUYERS (64), BENCH_SERVER_CPU (0), BENCH_LOAD_CPU (1), BENCH_ONLY (a regex of
- * scenario names, e.g. `order`; the bare baseline always runs).
+ * BENCH_PRODUCTS (5000), BENCH_BUYERS (64), BENCH_OUTBOX_EVENTS (50000), BENCH_OUTBOX_RATE (200),
+ * BENCH_SERVER_CPU (0), BENCH_LOAD_CPU (1), BENCH_ONLY (a regex of scenario names, e.g. `order`; the bare
+ * baseline always runs).
  * To add a scenario, append to SCENARIOS: a name and a URL built from the two servers' base URLs.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -40,6 +45,7 @@ import {
 } from './bench/cache'
 import { seedBenchCatalog } from './bench/catalog-data'
 import { ORDER_NAME, orderScenario, rawUpdateLoop, seedOrderBench } from './bench/orders'
+import { OUTBOX_NAME, runOutboxGroup } from './bench/outbox'
 import { median, renderTable, type ScenarioSummary, summarize } from './bench/report'
 import type { Scenario, Targets } from './bench/scenario'
 import { logTail, type RunningServer, startServer } from './bench/servers'
@@ -320,6 +326,22 @@ async function main(): Promise<number> {
       exitCode = 1
     }
     if (s.socketErrors > 0) console.warn(`warning: ${s.name}: ${s.socketErrors} socket errors`)
+  }
+
+  // last, so that a broker that cannot start costs none of the figures above
+  if (!only || only.test(OUTBOX_NAME)) {
+    const outbox = await runOutboxGroup({
+      dir,
+      runs: settings.runs,
+      seconds: settings.seconds,
+      serverCpu,
+      loadCpu,
+      startApp: appServer,
+      onCleanup: (step) => cleanups.push(step),
+      embeddedPid: app.process.pid,
+    })
+    console.log(`\n${outbox.lines.join('\n')}`)
+    if (!outbox.ok) exitCode = 1
   }
   return exitCode
 }
