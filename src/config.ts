@@ -236,7 +236,7 @@ export function loadConfig(env: Env = process.env): Config {
     redis: readRedis(read),
     cache: {
       isEnabled: read.bool('CACHE_ENABLED', true),
-      l1TtlMs: read.int('CACHE_L1_TTL_MS', 5_000, 10, 3_600_000),
+      l1TtlMs: read.int('CACHE_L1_TTL_MS', 5_000, 0, 3_600_000),
       l1MaxEntries: read.int('CACHE_L1_MAX_ENTRIES', 10_000, 1, 1_000_000),
     },
     kafka: readKafka(read),

@@ -87,6 +87,19 @@ describe('cache-aside fills and TTLs', () => {
     expect(await hits(b, 'l2')).toBe(l2Before + 1)
   })
 
+  test('CACHE_L1_TTL_MS=0: no in-process level, every read after the fill is answered by Redis', async () => {
+    const noL1 = await createTestApp({ ...env, CACHE_L1_TTL_MS: '0' })
+    try {
+      const id = await freshProduct(noL1, (await noL1.tokens()).seller, 10)
+      for (let i = 0; i < 4; i++) expect((await detail(noL1, id)).status).toBe(200)
+      expect(await loads(noL1)).toBe(1)
+      expect(await hits(noL1, 'l2')).toBe(3)
+      expect(await hits(noL1, 'l1')).toBe(0)
+    } finally {
+      await noL1.close()
+    }
+  })
+
   test('a missing product is remembered as absent for 30 s (scans of unknown ids stay off the database)', async () => {
     const res = await detail(a, 987_654)
     expect(res.status).toBe(404)

@@ -218,9 +218,10 @@ export class TwoLevelCache implements ReadCache {
     source: Filled<T>['source'],
   ): Filled<T> {
     if (!flight.isStale) {
-      const ttlMs = value === null ? spec.absentTtlMs : spec.ttlMs
-      // with Redis, other instances' writes reach this L1 by message only: keep it short (see header)
-      this.options.l1.set(key, value, this.options.redis ? Math.min(ttlMs, this.options.l1TtlMs) : ttlMs)
+      const fullTtlMs = value === null ? spec.absentTtlMs : spec.ttlMs
+      // with Redis, other instances' writes reach this L1 by message only: keep it short (see header); 0 = no L1
+      const ttlMs = this.options.redis ? Math.min(fullTtlMs, this.options.l1TtlMs) : fullTtlMs
+      if (ttlMs > 0) this.options.l1.set(key, value, ttlMs)
     }
     return { value, source }
   }
