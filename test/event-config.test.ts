@@ -1,16 +1,7 @@
 /** The outbox and Kafka settings of src/config.ts: defaults, parsing, and every bad value named. */
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../src/config'
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return (error as ConfigError).problems
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
-}
+import { loadConfig } from '../src/config'
+import { configProblems as problemsOf } from './harness'
 
 describe('loadConfig: events', () => {
   test('without KAFKA_BROKERS events go to the in-process bus, with the relay on and its defaults', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedDemoData } from '../db/demo-data'
 import { type App, createApp, maxRequestBodyBytes } from '../src/app'
-import { loadConfig } from '../src/config'
+import { ConfigError, loadConfig } from '../src/config'
 import { closeDeps, connectDeps, createDeps, type Deps } from '../src/deps'
 import { startEventFlow } from '../src/event-flow'
 import { hashPassword } from '../src/modules/auth/auth.service'
@@ -200,4 +200,15 @@ export function expectProblem(res: TestResponse, status: number, code: string): 
   expect(res.body.status).toBe(status)
   expect(typeof res.body.requestId).toBe('string')
   expect(res.text).not.toMatch(/at .+\.ts:\d+|SQLITE|select .* from/i)
+}
+
+/** The problems loadConfig names for `env` (it must refuse it). */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as ConfigError).problems
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
 }

@@ -14,7 +14,7 @@ import { InProcessEventBus } from '../src/platform/in-process-event-bus'
 import { createLogger } from '../src/platform/logger'
 import { appendOutboxEvent } from '../src/platform/outbox'
 import { OutboxRelay } from '../src/platform/outbox-relay'
-import { OutboxStore } from '../src/platform/outbox-store'
+import { CLAIM_CANDIDATES_SQL, OutboxStore } from '../src/platform/outbox-store'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-outbox-claims-'))
 const opened: DatabaseHandle[] = []
@@ -128,7 +128,7 @@ describe('OutboxStore.claim', () => {
     const database = freshDatabase('plan')
     appendEvents(database, [1])
     const plan = database.sqlite
-      .query(`explain query plan ${CLAIM_SELECT}`)
+      .query(`explain query plan ${CLAIM_CANDIDATES_SQL}`)
       .all({ now: NOW, limit: 10 })
       .map((row) => (row as { detail: string }).detail)
       .join('\n')
@@ -138,20 +138,6 @@ describe('OutboxStore.claim', () => {
     expect(plan).not.toMatch(/SCAN (outbox_events|o|held)\b(?! USING)/)
   })
 })
-
-/** The SELECT inside the claim's UPDATE (outbox-store.ts), for EXPLAIN QUERY PLAN. */
-const CLAIM_SELECT = `
-  select o.id from outbox_events o
-  where o.status = 'PENDING'
-    and (o.lease_until is null or o.lease_until <= $now)
-    and (o.next_attempt_at is null or o.next_attempt_at <= $now)
-    and not exists (
-      select 1 from outbox_events held
-      where held.status = 'PENDING' and (held.lease_until is not null or held.next_attempt_at is not null)
-        and held.aggregate_type = o.aggregate_type and held.aggregate_id = o.aggregate_id and held.id < o.id
-        and (held.lease_until > $now or held.next_attempt_at > $now))
-  order by o.id
-  limit $limit`
 
 describe('OutboxStore.settle and retention', () => {
   test('writes are fenced by the lease owner: a relay whose lease was taken over changes nothing', () => {

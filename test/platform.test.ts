@@ -2,10 +2,11 @@
  * Unit tests of the small hand-written platform pieces: clocks are injected, never mocked globally.
  */
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../src/config'
+import { loadConfig } from '../src/config'
 import { InMemoryAttemptLimiter } from '../src/platform/attempt-limiter'
 import { CursorCodec } from '../src/platform/cursor-codec'
 import { InMemoryTokenBlacklist } from '../src/platform/token-blacklist'
+import { configProblems } from './harness'
 
 /** A clock the test moves by hand. */
 function fakeClock(start = 1_700_000_000_000) {
@@ -16,16 +17,6 @@ function fakeClock(start = 1_700_000_000_000) {
       now += ms
     },
   }
-}
-
-function configProblems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return (error as ConfigError).problems
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
 }
 
 describe('InMemoryTokenBlacklist', () => {

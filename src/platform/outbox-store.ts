@@ -28,20 +28,22 @@ const MAX_RETRY_DELAY_MS = 5 * 60_000
  * same aggregate is held (leased by someone, or waiting to retry): a later event of an order never overtakes an
  * earlier one. DEAD rows hold nothing back. `idx_outbox_held` makes that check one index probe per candidate.
  */
+export const CLAIM_CANDIDATES_SQL = `
+  select o.id from outbox_events o
+  where o.status = 'PENDING'
+    and (o.lease_until is null or o.lease_until <= $now)
+    and (o.next_attempt_at is null or o.next_attempt_at <= $now)
+    and not exists (
+      select 1 from outbox_events held
+      where held.status = 'PENDING' and (held.lease_until is not null or held.next_attempt_at is not null)
+        and held.aggregate_type = o.aggregate_type and held.aggregate_id = o.aggregate_id and held.id < o.id
+        and (held.lease_until > $now or held.next_attempt_at > $now))
+  order by o.id
+  limit $limit`
+
 const CLAIM_SQL = `
   update outbox_events set lease_owner = $owner, lease_until = $leaseUntil
-  where id in (
-    select o.id from outbox_events o
-    where o.status = 'PENDING'
-      and (o.lease_until is null or o.lease_until <= $now)
-      and (o.next_attempt_at is null or o.next_attempt_at <= $now)
-      and not exists (
-        select 1 from outbox_events held
-        where held.status = 'PENDING' and (held.lease_until is not null or held.next_attempt_at is not null)
-          and held.aggregate_type = o.aggregate_type and held.aggregate_id = o.aggregate_id and held.id < o.id
-          and (held.lease_until > $now or held.next_attempt_at > $now))
-    order by o.id
-    limit $limit)
+  where id in (${CLAIM_CANDIDATES_SQL})
   returning id, event_id as eventId, aggregate_type as aggregateType, aggregate_id as aggregateId,
     event_type as eventType, payload, attempts`
 
