@@ -121,10 +121,10 @@ end
 `
 }
 
-export function orderScenario(dir: string, bench: OrderBench): Scenario {
-  const script = join(dir, 'orders.lua')
-  const body = JSON.stringify({
-    orderItems: [{ productId: bench.productId, quantity: 1 }],
+/** The body every bench order sends: one unit of `productId`, a valid shipping address. */
+export function benchOrderBody(productId: number): string {
+  return JSON.stringify({
+    orderItems: [{ productId, quantity: 1 }],
     shippingAddress: {
       zipCode: '06236',
       address: '123 Teheran-ro, Gangnam-gu, Seoul',
@@ -133,6 +133,11 @@ export function orderScenario(dir: string, bench: OrderBench): Scenario {
       receiverPhone: '010-3333-3333',
     },
   })
+}
+
+export function orderScenario(dir: string, bench: OrderBench): Scenario {
+  const script = join(dir, 'orders.lua')
+  const body = benchOrderBody(bench.productId)
   let probeToken = ''
   return {
     name: ORDER_NAME,

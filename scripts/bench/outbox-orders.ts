@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config'
 import { openDatabase } from '../../src/platform/database'
 import { JwtCodec } from '../../src/platform/jwt'
 import { seedBenchCatalog } from './catalog-data'
-import { seedOrderBench } from './orders'
+import { benchOrderBody, seedOrderBench } from './orders'
 import { cpuSecondsOf } from './outbox-drain'
 
 export type LoadOptions = {
@@ -55,16 +55,7 @@ export async function prepareOrderLoad(dir: string) {
   database.close()
   const jwt = new JwtCodec(loadConfig({ JWT_SECRET: secret, JWT_ACCESS_TTL_SECONDS: '86400' }).jwt)
   const issue = async (memberId: number) => (await jwt.issue('access', { memberId, role: 'BUYER' })).token
-  const body = JSON.stringify({
-    orderItems: [{ productId: seeded.productId, quantity: 1 }],
-    shippingAddress: {
-      zipCode: '06236',
-      address: '123 Teheran-ro, Gangnam-gu, Seoul',
-      addressDetail: 'Suite 501',
-      receiverName: 'Bench Buyer',
-      receiverPhone: '010-3333-3333',
-    },
-  })
+  const body = benchOrderBody(seeded.productId)
   return { file, secret, buyers: BUYERS, body, tokens: await Promise.all(buyers.map((b) => issue(b.id))) }
 }
 
