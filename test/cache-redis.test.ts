@@ -88,7 +88,8 @@ describe('cache-aside fills and TTLs', () => {
   })
 
   test('CACHE_L1_TTL_MS=0: no in-process level, every read after the fill is answered by Redis', async () => {
-    const noL1 = await createTestApp({ ...env, CACHE_L1_TTL_MS: '0' })
+    // its own database, so its own key prefix: ids must not collide with the other apps' cached products
+    const noL1 = await createTestApp({ ...redisTestEnv('cache-no-l1'), CACHE_L1_TTL_MS: '0' })
     try {
       const id = await freshProduct(noL1, (await noL1.tokens()).seller, 10)
       for (let i = 0; i < 4; i++) expect((await detail(noL1, id)).status).toBe(200)
@@ -270,8 +271,11 @@ describe('invalidation', () => {
 describe('stampede protection', () => {
   let c: TestApp
   let d: TestApp
+  // a database of their own, so a key prefix of their own
+  const stampedeEnv = redisTestEnv('cache-stampede')
+  const prefix = stampedeEnv.REDIS_KEY_PREFIX
   beforeAll(async () => {
-    c = await createTestApp({ ...env, CACHE_L1_TTL_MS: String(STAMPEDE_L1_TTL_MS) })
+    c = await createTestApp({ ...stampedeEnv, CACHE_L1_TTL_MS: String(STAMPEDE_L1_TTL_MS) })
     d = await c.openSecondInstance()
   })
   afterAll(async () => {
@@ -284,7 +288,9 @@ describe('stampede protection', () => {
     await detail(c, id)
     await detail(d, id)
     // the key expires: Redis drops it (as its TTL would) and both memories let their short TTL run out
-    cli('del', redisKey(`product-detail:v1:${id}`))
+    const key = `${prefix}cache:product-detail:v1:${id}`
+    expect(cli('exists', key)).toBe('1')
+    cli('del', key)
     await Bun.sleep(STAMPEDE_L1_TTL_MS + 20)
     const before = [await loads(c), await loads(d)]
 
@@ -299,6 +305,7 @@ describe('stampede protection', () => {
     expect(perInstance[1]).toBeLessThanOrEqual(1)
     // the Redis lock makes it one across instances unless the holder took longer than the waiters' patience
     expect(perInstance[0]! + perInstance[1]!).toBeGreaterThanOrEqual(1)
-    expect(cli('exists', redisKey(`cache-lock:product-detail:v1:${id}`))).toBe('0')
+    expect(cli('exists', key)).toBe('1') // refilled once
+    expect(cli('exists', `${prefix}cache-lock:product-detail:v1:${id}`)).toBe('0') // and the lock released
   })
 })
