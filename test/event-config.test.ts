@@ -11,7 +11,7 @@ describe('loadConfig: events', () => {
     expect(config.outbox).toEqual({
       isRelayEnabled: true,
       pollIntervalMs: 100,
-      batchSize: 500,
+      batchSize: 100,
       leaseMs: 30_000,
       maxAttempts: 10,
       retryBaseMs: 1_000,
