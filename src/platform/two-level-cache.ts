@@ -38,6 +38,11 @@ export type CacheSpec<T> = {
   readonly valueType?: T
 }
 
+/** The key of `id` in cache `spec`, without the Redis prefix: `<name>:v<version>:<id>`. */
+export function cacheKey(spec: CacheSpec<unknown>, id: string): string {
+  return `${spec.name}:v${spec.version}:${id}`
+}
+
 export function cacheSpec<T>(
   name: string,
   version: number,
@@ -52,7 +57,6 @@ export interface ReadCache {
   readonly isEnabled: boolean
   /** The value for `id`: cached, or loaded and cached. `null` = the thing does not exist (cached too). */
   get<T>(spec: CacheSpec<T>, id: string, load: () => T | null): Promise<T | null>
-  keyOf(spec: CacheSpec<unknown>, id: string): string
   /** After a commit: drop these keys everywhere. Never throws. */
   invalidate(keys: string[]): Promise<void>
 }
@@ -94,13 +98,9 @@ export class TwoLevelCache implements ReadCache {
     options.invalidation?.onRemoteInvalidation((keys) => this.dropLocal(keys))
   }
 
-  keyOf(spec: CacheSpec<unknown>, id: string): string {
-    return `${spec.name}:v${spec.version}:${id}`
-  }
-
   async get<T>(spec: CacheSpec<T>, id: string, load: () => T | null): Promise<T | null> {
     const counters = this.countersOf(spec)
-    const key = this.keyOf(spec, id)
+    const key = cacheKey(spec, id)
     const cached = this.options.l1.get(key)
     if (cached !== undefined) {
       counters.l1Hit.inc()
@@ -252,9 +252,6 @@ export class UncachedReads implements ReadCache {
   readonly isEnabled = false
   get<T>(_spec: CacheSpec<T>, _id: string, load: () => T | null): Promise<T | null> {
     return Promise.resolve(load())
-  }
-  keyOf(spec: CacheSpec<unknown>, id: string): string {
-    return `${spec.name}:v${spec.version}:${id}`
   }
   async invalidate(): Promise<void> {}
 }

@@ -5,7 +5,7 @@
  * product edits, deletes and images, orders and cancels (stock, salesCount, status), a seller's rename (their
  * products show the name), category creation.
  */
-import { cacheSpec, type ReadCache } from '../../platform/two-level-cache'
+import { cacheKey, cacheSpec, type ReadCache } from '../../platform/two-level-cache'
 import type { Category } from './categories.model'
 import type { Product } from './products.model'
 
@@ -40,12 +40,12 @@ export class CatalogCache {
 
   /** Any change to these products: their detail, and the popular list they may be in (or enter). */
   productsChanged(ids: Iterable<number>): Promise<void> {
-    const keys = [...new Set(ids)].map((id) => this.cache.keyOf(PRODUCT_DETAIL, String(id)))
-    keys.push(this.cache.keyOf(POPULAR_PRODUCTS, POPULAR_ID))
+    const keys = [...new Set(ids)].map((id) => cacheKey(PRODUCT_DETAIL, String(id)))
+    keys.push(cacheKey(POPULAR_PRODUCTS, POPULAR_ID))
     return this.cache.invalidate(keys)
   }
 
   categoriesChanged(): Promise<void> {
-    return this.cache.invalidate([this.cache.keyOf(CATEGORIES, CATEGORIES_ID)])
+    return this.cache.invalidate([cacheKey(CATEGORIES, CATEGORIES_ID)])
   }
 }
