@@ -31,11 +31,13 @@ describe('migrations', () => {
       'members',
       'notifications',
       'order_items',
+      'order_parts',
       'orders',
       'outbox_events',
       'product_images',
       'products',
       'refresh_tokens',
+      'revoked_access_tokens',
     ])
     expect(first.sqlite.query('pragma journal_mode').get()).toEqual({ journal_mode: 'wal' })
     first.close()

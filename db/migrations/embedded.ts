@@ -3,10 +3,12 @@ import journal from './meta/_journal.json'
 import m0 from './0000_initial.sql' with { type: 'text' }
 import m1 from './0001_orders_created_index.sql' with { type: 'text' }
 import m2 from './0002_outbox_relay_inbox_notifications.sql' with { type: 'text' }
+import m3 from './0003_order_parts_revoked_access_tokens.sql' with { type: 'text' }
 
 export const MIGRATION_JOURNAL = journal
 export const MIGRATION_SQL: Record<string, string> = {
   '0000_initial': m0,
   '0001_orders_created_index': m1,
   '0002_outbox_relay_inbox_notifications': m2,
+  '0003_order_parts_revoked_access_tokens': m3,
 }

@@ -46,3 +46,16 @@ export const refreshTokens = sqliteTable(
     index('idx_refresh_tokens_member').on(t.memberId),
   ],
 )
+
+/**
+ * Logged-out access tokens by `jti` when Redis is not configured (the embedded default), so a logout survives a
+ * restart. Rows are useless after `expires_at` (the token's own `exp`) and are deleted in bounded batches.
+ */
+export const revokedAccessTokens = sqliteTable(
+  'revoked_access_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    expiresAt: timestampMs('expires_at').notNull(),
+  },
+  (t) => [index('idx_revoked_access_tokens_expires').on(t.expiresAt)],
+)

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { products } from './catalog'
 import { createdAt, sqlList, updatedAt } from './columns'
 import { members } from './members'
@@ -29,8 +29,6 @@ export const orders = sqliteTable(
     check('orders_status_check', sql`${t.status} in (${sqlList(ORDER_STATUSES)})`),
     check('orders_total_non_negative', sql`${t.totalAmount} >= 0`),
     index('idx_orders_buyer_created').on(t.buyerId, t.createdAt, t.id),
-    // the seller's order list walks orders newest first and keeps those holding one of the seller's lines
-    index('idx_orders_created').on(t.createdAt, t.id),
   ],
 )
 
@@ -55,7 +53,35 @@ export const orderItems = sqliteTable(
   (t) => [
     check('order_items_quantity_positive', sql`${t.quantity} > 0`),
     index('idx_order_items_order').on(t.orderId),
-    index('idx_order_items_seller_order').on(t.sellerId, t.orderId),
     index('idx_order_items_product').on(t.productId),
+  ],
+)
+
+/**
+ * One part per seller of an order (SPEC §5): the seller's fulfilment status and its subtotal. The order's own
+ * status is derived from its parts (CANCELLED when all are; otherwise the least advanced live part) and stored on
+ * `orders` in the same transaction as every part move. `created_at` copies the order's, so a seller's order list
+ * is one keyset walk of `idx_order_parts_seller_created`. The migration creates it WITHOUT ROWID (one B-tree
+ * keyed by the primary key instead of a table plus its key index: fewer pages written per order).
+ */
+export const orderParts = sqliteTable(
+  'order_parts',
+  {
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    sellerId: integer('seller_id')
+      .notNull()
+      .references(() => members.id),
+    status: text('status', { enum: ORDER_STATUSES }).notNull().default('PENDING'),
+    subtotal: integer('subtotal').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.sellerId] }),
+    check('order_parts_status_check', sql`${t.status} in (${sqlList(ORDER_STATUSES)})`),
+    check('order_parts_subtotal_non_negative', sql`${t.subtotal} >= 0`),
+    index('idx_order_parts_seller_created').on(t.sellerId, t.createdAt, t.orderId),
   ],
 )
