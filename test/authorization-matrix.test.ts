@@ -13,7 +13,7 @@ import {
   type Outcome,
   PERSONA_CREDENTIALS,
 } from './authorization-cases'
-import { createTestApp, expectProblem, type TestApp, type TestResponse } from './harness'
+import { createTestApp, expectProblem, type Persona, type TestApp, type TestResponse } from './harness'
 
 let t: TestApp
 let fixture: MatrixFixture
@@ -25,9 +25,10 @@ beforeAll(async () => {
     t,
     tokens: await t.tokens(),
     unique: (prefix) => `${prefix}-${Date.now().toString(36)}-${++counter}`,
-    async createSellerProduct(status) {
+    memberIds: {} as MatrixFixture['memberIds'],
+    async createSellerProduct(status, seller = 'seller') {
       const res = await t.request('POST', '/api/v1/products', {
-        token: fixture.tokens.seller,
+        token: fixture.tokens[seller],
         body: { name: 'Matrix fixture', price: 1000, stockQuantity: 5, categoryId: 1, status },
       })
       expect(res.status, res.text).toBe(201)
@@ -38,6 +39,11 @@ beforeAll(async () => {
       expect(res.status, res.text).toBe(200)
       return { accessToken: res.body.accessToken, refreshToken: res.body.refreshToken }
     },
+  }
+  for (const [persona, token] of Object.entries(fixture.tokens)) {
+    const me = await t.request('GET', '/api/v1/members/me', { token })
+    expect(me.status, me.text).toBe(200)
+    fixture.memberIds[persona as Persona] = me.body.id
   }
 })
 afterAll(() => t.close())
@@ -117,6 +123,7 @@ for (const row of AUTHORIZATION_CASES) {
       test(`${caller} gets ${describeOutcome(outcome)}`, async () => {
         const res = await callAs(row, caller)
         expectOutcome(res, outcome)
+        if (outcome.kind === 'allowed' && caller !== 'anonymous') row.verify?.(res.body, caller, fixture)
       })
     }
   })

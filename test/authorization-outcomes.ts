@@ -35,8 +35,10 @@ export type MatrixFixture = {
   tokens: Record<Persona, string>
   /** A string no other row or caller uses: emails, category names. */
   unique(prefix: string): string
-  /** A new product of the demo seller (id 2), through the API. */
-  createSellerProduct(status: 'DRAFT' | 'ON_SALE'): Promise<number>
+  /** A new product of the demo seller (id 2), or of the other seller, through the API. */
+  createSellerProduct(status: 'DRAFT' | 'ON_SALE', seller?: 'seller' | 'otherSeller'): Promise<number>
+  /** Each persona's member id. */
+  memberIds: Record<Persona, number>
   /** A fresh sign-in of `persona`: an access and a refresh token nobody else holds. */
   signIn(persona: Persona): Promise<{ accessToken: string; refreshToken: string }>
 }
@@ -47,6 +49,8 @@ export type AuthorizationCase = {
   scenario: string
   expected: Record<Caller, Outcome>
   arrange(fixture: MatrixFixture, caller: Caller): Promise<MatrixRequest> | MatrixRequest
+  /** Further checks of an allowed answer's body for this caller (e.g. a seller sees only its own lines). */
+  verify?(body: unknown, caller: Persona, fixture: MatrixFixture): void
 }
 
 /** Credentials of every persona; the two "other" members are the ones harness `tokens()` signs up. */

@@ -44,8 +44,9 @@ export async function freshProduct(
   return product.id
 }
 
-export function changeStatus(t: TestApp, token: string, orderId: number, status: string) {
-  return t.request('PATCH', `/api/v1/sellers/orders/${orderId}/status`, { token, body: { status } })
+export function changeStatus(t: TestApp, token: string, orderId: number, status: string, sellerId?: number) {
+  const body = sellerId === undefined ? { status } : { status, sellerId }
+  return t.request('PATCH', `/api/v1/sellers/orders/${orderId}/status`, { token, body })
 }
 
 export function cancelOrder(t: TestApp, token: string, orderId: number) {
@@ -58,7 +59,7 @@ export function stockOf(t: TestApp, productId: number): { stock: number; status:
   return { stock: row.stock_quantity, status: row.status, sales: row.sales_count }
 }
 
-type CountedTable = 'orders' | 'order_items' | 'outbox_events' | 'idempotency_keys'
+type CountedTable = 'orders' | 'order_items' | 'order_parts' | 'outbox_events' | 'idempotency_keys'
 
 export function countOf(t: TestApp, table: CountedTable): number {
   return (t.deps.database.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n
@@ -97,6 +98,7 @@ export function snapshotOf(t: TestApp, productIds: number[]) {
     stock: productIds.map((id) => stockOf(t, id)),
     orders: countOf(t, 'orders'),
     orderItems: countOf(t, 'order_items'),
+    orderParts: countOf(t, 'order_parts'),
     outbox: countOf(t, 'outbox_events'),
     idempotencyKeys: countOf(t, 'idempotency_keys'),
   }
@@ -143,27 +145,56 @@ export function expectOrderEnvelope(row: OutboxRow | undefined, eventType: strin
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED'
 export const ORDER_STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']
 
-/** The moves (by the seller) that bring a new order to each status. */
-const PATH_TO: Record<OrderStatus, OrderStatus[]> = {
+/**
+ * The moves that bring a new order to each status: an admin confirms (standing in for the payment that will),
+ * then the seller moves its part.
+ */
+const PATH_TO: Record<OrderStatus, { by: 'admin' | 'seller'; to: OrderStatus }[]> = {
   PENDING: [],
-  CONFIRMED: ['CONFIRMED'],
-  SHIPPED: ['CONFIRMED', 'SHIPPED'],
-  DELIVERED: ['CONFIRMED', 'SHIPPED', 'DELIVERED'],
-  CANCELLED: ['CANCELLED'],
+  CONFIRMED: [{ by: 'admin', to: 'CONFIRMED' }],
+  SHIPPED: [
+    { by: 'admin', to: 'CONFIRMED' },
+    { by: 'seller', to: 'SHIPPED' },
+  ],
+  DELIVERED: [
+    { by: 'admin', to: 'CONFIRMED' },
+    { by: 'seller', to: 'SHIPPED' },
+    { by: 'seller', to: 'DELIVERED' },
+  ],
+  CANCELLED: [{ by: 'seller', to: 'CANCELLED' }],
 }
 
-/** A fresh product of `seller` (stock 5) and an order of `buyer` for 2 of it, moved to `status` by the seller. */
-export async function orderIn(t: TestApp, tokens: { seller: string; buyer: string }, status: OrderStatus) {
-  const productId = await freshProduct(t, tokens.seller, 5)
-  const order = await placeOrder(t, tokens.buyer, [{ productId, quantity: 2 }])
+export type OrderTokens = { seller: string; buyer: string; admin: string }
+
+/** Moves `orderId` (a new PENDING order holding only the seller's lines) to `status`. */
+export async function moveOrderTo(t: TestApp, tokens: OrderTokens, orderId: number, status: OrderStatus) {
   for (const step of PATH_TO[status]) {
-    const res = await changeStatus(t, tokens.seller, order.id, step)
+    const res = await changeStatus(t, tokens[step.by], orderId, step.to)
     expect(res.status, res.text).toBe(200)
   }
+}
+
+/** A fresh product of `seller` (stock 5) and an order of `buyer` for 2 of it, moved to `status`. */
+export async function orderIn(t: TestApp, tokens: OrderTokens, status: OrderStatus) {
+  const productId = await freshProduct(t, tokens.seller, 5)
+  const order = await placeOrder(t, tokens.buyer, [{ productId, quantity: 2 }])
+  await moveOrderTo(t, tokens, order.id, status)
   return { orderId: order.id as number, productId }
 }
 
-/** What a refused status change must leave alone: the stored order row, the stock and every order count. */
-export function orderStateOf(t: TestApp, orderId: number, productId: number) {
-  return { order: storedOrder(t, orderId), ...snapshotOf(t, [productId]) }
+export type StoredPart = { seller_id: number; status: string; subtotal: number; updated_at: number }
+
+/** The stored parts of an order, by seller id. */
+export function storedParts(t: TestApp, orderId: number): StoredPart[] {
+  return t.deps.database.sqlite
+    .query(
+      'select seller_id, status, subtotal, updated_at from order_parts where order_id = ? order by seller_id',
+    )
+    .all(orderId) as StoredPart[]
+}
+
+/** What a refused status change must leave alone: the stored order and its parts, the stock and every count. */
+export function orderStateOf(t: TestApp, orderId: number, productIds: number | number[]) {
+  const ids = Array.isArray(productIds) ? productIds : [productIds]
+  return { order: storedOrder(t, orderId), parts: storedParts(t, orderId), ...snapshotOf(t, ids) }
 }

@@ -9,6 +9,7 @@ import { createProduct, expectUnauthenticated } from './catalog-fixtures'
 import { createTestApp, expectProblem, type Persona, type TestApp } from './harness'
 import {
   counterValue,
+  countOf,
   freshProduct,
   type OrderLine,
   orderBody,
@@ -16,6 +17,7 @@ import {
   postOrder,
   SHIPPING_ADDRESS,
   snapshotOf,
+  stockOf,
   storedOrder,
 } from './order-fixtures'
 
@@ -168,6 +170,31 @@ describe('POST /api/v1/orders', () => {
         expect(snapshotOf(t, [productId])).toEqual(before)
       })
     }
+
+    test('lines of one product that merge to more than 1,000 are a 400 naming orderItems, even with the stock there', async () => {
+      const productId = await freshProduct(t, tokens.seller, 5_000)
+      const before = snapshotOf(t, [productId])
+
+      const res = await postOrder(
+        t,
+        tokens.buyer,
+        orderBody([line(productId, 1000), line(productId, 1)]),
+        'merged',
+      )
+      const atLimit = await postOrder(
+        t,
+        tokens.buyer,
+        orderBody([line(productId, 600), line(productId, 400)]),
+      )
+
+      expectProblem(res, 400, 'VALIDATION_FAILED')
+      expect(res.body.errors, res.text).toEqual([
+        { field: 'orderItems', message: `product ${productId}: merged quantity 1001 exceeds 1000` },
+      ])
+      expect(atLimit.status, atLimit.text).toBe(201)
+      expect(stockOf(t, productId).stock).toBe(before.stock[0]!.stock - 1000)
+      expect(countOf(t, 'idempotency_keys')).toBe(before.idempotencyKeys)
+    })
 
     test('malformed JSON is a 400 MALFORMED_REQUEST and a non-JSON body a 415; nothing changes', async () => {
       const before = snapshotOf(t, [])

@@ -19,10 +19,15 @@ export const NOTIFICATION_GROUP = 'marketplace-notifications'
 type OrderEnvelope = {
   eventId: string
   eventType: string
-  payload: { orderId: number; orderNumber?: string; buyerId: number; to?: string }
+  /** a status change names the seller whose part moved (SPEC §5) */
+  payload: { orderId: number; orderNumber?: string; buyerId: number; sellerId?: number; to?: string }
 }
 
-type SentNotification = NewNotification & { orderNumber: string | undefined; status: string | undefined }
+type SentNotification = NewNotification & {
+  orderNumber: string | undefined
+  status: string | undefined
+  sellerId: number | undefined
+}
 
 const KIND_OF = new Map<string, NotificationKind>([
   ['order.created', 'ORDER_PLACED'],
@@ -55,7 +60,8 @@ export class NotificationConsumer {
           kind,
         }
         insertNotification(tx, notification)
-        return [{ ...notification, orderNumber: envelope.payload.orderNumber, status: envelope.payload.to }]
+        const { orderNumber, to: status, sellerId } = envelope.payload
+        return [{ ...notification, orderNumber, status, sellerId }]
       }),
     )
     for (const notification of sent) this.send(notification)
@@ -63,9 +69,10 @@ export class NotificationConsumer {
   }
 
   private send(notification: SentNotification): void {
-    const { kind, orderNumber, status } = notification
+    const { kind, orderNumber, status, sellerId } = notification
+    const moved = sellerId === undefined ? ' is now' : `: the items of seller ${sellerId} are now`
     const subject =
-      kind === 'ORDER_PLACED' ? `Order ${orderNumber} placed` : `Order ${orderNumber} is now ${status}`
+      kind === 'ORDER_PLACED' ? `Order ${orderNumber} placed` : `Order ${orderNumber}${moved} ${status}`
     this.logger.info(
       {
         notification: {

@@ -23,7 +23,11 @@ export const CreateOrderBody = t.Object({
       productId: Id,
       quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
     }),
-    { minItems: 1, maxItems: MAX_ORDER_LINES, description: 'lines for the same product are merged' },
+    {
+      minItems: 1,
+      maxItems: MAX_ORDER_LINES,
+      description: `lines for the same product are merged; the merged quantity must stay within 1..${MAX_LINE_QUANTITY} too`,
+    },
   ),
   shippingAddress: ShippingAddress,
 })
@@ -51,6 +55,16 @@ export const OrderItem = t.Object({
   subtotal: Type.Integer({ minimum: 0 }),
 })
 
+export const OrderPart = t.Object(
+  {
+    sellerId: Id,
+    status: OrderStatus,
+    subtotal: Type.Integer({ minimum: 0 }),
+    updatedAt: Timestamp,
+  },
+  { description: "One seller's part of the order: its fulfilment status and the total of its lines" },
+)
+
 export const Order = t.Object({
   id: Id,
   orderNumber: t.String({ pattern: '^[0-9A-F]{16}$' }),
@@ -65,6 +79,9 @@ export const Order = t.Object({
     receiverPhone: t.String(),
   }),
   orderItems: t.Array(OrderItem),
+  parts: t.Array(OrderPart, {
+    description: "one per seller; a seller's view holds only its own part (and only its own lines)",
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 })
@@ -73,4 +90,15 @@ export type Order = typeof Order.static
 export const OrderCursorPage = CursorPage(Order)
 export const OrderListQuery = t.Object(CursorPageQuery)
 
-export const ChangeOrderStatusBody = t.Object({ status: OrderStatus })
+export const ChangeOrderStatusBody = t.Object({
+  status: OrderStatus,
+  sellerId: t.Optional(
+    t.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description:
+        'admins only: the seller whose part moves (without it, every part that is not cancelled moves). ' +
+        "A seller always moves its own part; another seller's id is refused",
+    }),
+  ),
+})

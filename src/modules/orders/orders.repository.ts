@@ -6,12 +6,13 @@
  * stockQuantity with If-Match from a read taken before some sales would pass and silently undo them.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
-import { type OrderStatus, orderItems, orders, products } from '../../../db/schema'
+import { type OrderStatus, orderItems, orderParts, orders, products } from '../../../db/schema'
 import type { CursorPosition } from '../../platform/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/database'
 
 export type OrderRow = typeof orders.$inferSelect
 export type OrderItemRow = typeof orderItems.$inferSelect
+export type OrderPartRow = typeof orderParts.$inferSelect
 export type ReservedLine = {
   productId: number
   sellerId: number
@@ -89,6 +90,16 @@ export function placementStatements(db: Db) {
     })
     .returning()
     .prepare()
+  const part = db
+    .insert(orderParts)
+    .values({
+      orderId: p('orderId'),
+      sellerId: p('sellerId'),
+      subtotal: p('subtotal'),
+      createdAt: p('createdAt'),
+      updatedAt: p('createdAt'),
+    })
+    .prepare()
   return {
     /**
      * Takes `quantity` from the product's stock if, and only if, that much is there and it is on sale; reaching
@@ -106,6 +117,14 @@ export function placementStatements(db: Db) {
     /** One row per line, in the given order. */
     insertOrderItems(rows: NewOrderItem[]): OrderItemRow[] {
       return rows.map((row) => item.get(row)!)
+    },
+    /** One PENDING part per seller, created at the order's own instant (the seller's list is keyed by it). */
+    insertOrderParts(order: OrderRow, subtotals: ReadonlyMap<number, number>): OrderPartRow[] {
+      return [...subtotals].map(([sellerId, subtotal]) => {
+        part.run({ orderId: order.id, sellerId, subtotal, createdAt: order.createdAt })
+        const at = order.createdAt
+        return { orderId: order.id, sellerId, status: 'PENDING', subtotal, createdAt: at, updatedAt: at }
+      })
     },
   }
 }
@@ -151,21 +170,6 @@ export function findOrderItems(db: DbOrTx, orderIds: number[]): OrderItemRow[] {
     .all()
 }
 
-/** Moves the order from one of `from` to `to`; undefined when it was not in one of them (someone moved first). */
-export function moveOrderStatus(
-  tx: DbOrTx,
-  id: number,
-  from: readonly OrderStatus[],
-  to: OrderStatus,
-): OrderRow | undefined {
-  return tx
-    .update(orders)
-    .set({ status: to, updatedAt: new Date() })
-    .where(and(eq(orders.id, id), inArray(orders.status, [...from])))
-    .returning()
-    .get()
-}
-
 type After = CursorPosition | undefined
 
 const afterPosition = (after: After) =>
@@ -182,28 +186,67 @@ export function listBuyerOrders(db: DbOrTx, buyerId: number, after: After, limit
     .all()
 }
 
-/** Orders holding at least one line of `sellerId`, newest first, limit + 1 rows. */
-export function listSellerOrders(db: DbOrTx, sellerId: number, after: After, limit: number): OrderRow[] {
-  const mine = db
-    .select({ orderId: orderItems.orderId })
-    .from(orderItems)
-    .where(eq(orderItems.sellerId, sellerId))
+/** The parts of these orders, by order then seller. */
+export function findOrderParts(db: DbOrTx, orderIds: number[]): OrderPartRow[] {
+  if (orderIds.length === 0) return []
   return db
     .select()
-    .from(orders)
-    .where(and(inArray(orders.id, mine), afterPosition(after)))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(limit + 1)
+    .from(orderParts)
+    .where(inArray(orderParts.orderId, orderIds))
+    .orderBy(orderParts.orderId, orderParts.sellerId)
     .all()
 }
 
-export function isSellerOfOrder(db: DbOrTx, orderId: number, sellerId: number): boolean {
-  return (
-    db
-      .select({ id: orderItems.id })
-      .from(orderItems)
-      .where(and(eq(orderItems.orderId, orderId), eq(orderItems.sellerId, sellerId)))
-      .limit(1)
-      .get() !== undefined
-  )
+export function findOrderPart(db: DbOrTx, orderId: number, sellerId: number): OrderPartRow | undefined {
+  return db
+    .select()
+    .from(orderParts)
+    .where(and(eq(orderParts.orderId, orderId), eq(orderParts.sellerId, sellerId)))
+    .get()
+}
+
+/** Moves one part from the status it was read in to `to`; undefined when it had moved since. */
+export function movePart(
+  tx: DbOrTx,
+  part: OrderPartRow,
+  to: OrderStatus,
+  now: Date,
+): OrderPartRow | undefined {
+  return tx
+    .update(orderParts)
+    .set({ status: to, updatedAt: now })
+    .where(
+      and(
+        eq(orderParts.orderId, part.orderId),
+        eq(orderParts.sellerId, part.sellerId),
+        eq(orderParts.status, part.status),
+      ),
+    )
+    .returning()
+    .get()
+}
+
+/** Stores the order's status (derived from its parts) and the time of the change. */
+export function setOrderStatus(tx: DbOrTx, id: number, status: OrderStatus, now: Date): OrderRow {
+  return tx.update(orders).set({ status, updatedAt: now }).where(eq(orders.id, id)).returning().get()!
+}
+
+export type SellerPartRow = { order: OrderRow; part: OrderPartRow }
+
+/**
+ * The seller's parts, newest order first, limit + 1 rows: one keyset walk of idx_order_parts_seller_created
+ * (seller_id, created_at, order_id), each joined to its order by primary key.
+ */
+export function listSellerParts(db: DbOrTx, sellerId: number, after: After, limit: number): SellerPartRow[] {
+  const position = after
+    ? sql`(${orderParts.createdAt}, ${orderParts.orderId}) < (${after.createdAtMs}, ${after.id})`
+    : undefined
+  return db
+    .select({ order: orders, part: orderParts })
+    .from(orderParts)
+    .innerJoin(orders, eq(orders.id, orderParts.orderId))
+    .where(and(eq(orderParts.sellerId, sellerId), position))
+    .orderBy(desc(orderParts.createdAt), desc(orderParts.orderId))
+    .limit(limit + 1)
+    .all()
 }

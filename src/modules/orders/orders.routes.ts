@@ -64,14 +64,18 @@ export function ordersRoutes(
       response: { 200: Order, ...problems(400, 401, 404) },
       detail: {
         tags: ['Orders'],
-        summary: 'One order: its buyer, a seller of one of its lines, or an admin',
+        summary:
+          'One order: the whole of it for its buyer or an admin; a seller of one of its lines sees only its part',
       },
     })
     .post('/orders/:id/cancel', ({ principal, params }) => orders.cancelOrder(principal, params.id), {
       auth: ['BUYER'],
       params: IdParams,
       response: { 200: Order, ...problems(400, 401, 403, 404, 409) },
-      detail: { tags: ['Orders'], summary: 'Cancel my order (PENDING or CONFIRMED); the stock comes back' },
+      detail: {
+        tags: ['Orders'],
+        summary: 'Cancel my order: every part, unless one has shipped (409); the stock comes back',
+      },
     })
     .get(
       '/sellers/orders',
@@ -81,12 +85,16 @@ export function ordersRoutes(
         auth: ['SELLER'],
         query: OrderListQuery,
         response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
-        detail: { tags: ['Orders'], summary: 'Orders holding at least one of my products (cursor pages)' },
+        detail: {
+          tags: ['Orders'],
+          summary: 'My parts of the orders holding my products (only my lines), newest first (cursor pages)',
+        },
       },
     )
     .patch(
       '/sellers/orders/:id/status',
-      ({ principal, params, body }) => orders.changeOrderStatus(principal, params.id, body.status),
+      ({ principal, params, body }) =>
+        orders.changeOrderStatus(principal, params.id, body.status, body.sellerId),
       {
         auth: ['SELLER', 'ADMIN'],
         params: IdParams,
@@ -95,7 +103,13 @@ export function ordersRoutes(
         response: { 200: Order, ...problems(400, 401, 403, 404, 409, 413, 415) },
         detail: {
           tags: ['Orders'],
-          summary: 'Move an order forward (SPEC §5 transitions); CANCELLED gives the stock back',
+          summary:
+            "Move the caller's part of an order: CONFIRMED → SHIPPED → DELIVERED, or CANCELLED (its stock back)",
+          description:
+            'A seller moves only its own part; the order status follows from its parts (CANCELLED when all are, ' +
+            'else the least advanced live part). PENDING → CONFIRMED is not a seller move: payment confirms; ' +
+            'until payments exist an admin may confirm a whole order. An admin moves the part of `sellerId`, ' +
+            'or every live part without it.',
         },
       },
     )

@@ -2,8 +2,10 @@
  * Orders: all-or-nothing placement with atomic stock, idempotency keys, and the status lifecycle of SPEC §5.
  * Every write is one synchronous transaction (src/platform/database.ts): the idempotency claim, the stock
  * decrements (in ascending product id, so two multi-line orders always lock in the same order), the order, its
- * lines, its outbox event and the stored response commit together or not at all. Somebody else's order is a
- * 404 (never revealing that it exists); a transition outside the table is a 409.
+ * lines, its parts (one per seller), its outbox event and the stored response commit together or not at all.
+ * Moves act on parts (order-parts.ts): a seller moves its own part, the buyer's cancel moves every part, and the
+ * order's status is re-derived from its parts in the same transaction, with one order.status-changed event per
+ * part moved. Somebody else's order is a 404 (never revealing that it exists); a move outside the rules is a 409.
  */
 import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
@@ -16,67 +18,63 @@ import type { OrderMetrics } from '../../platform/metrics'
 import { appendOutboxEvent, outboxAppender } from '../../platform/outbox'
 import type { ReadRouter } from '../../platform/read-routing'
 import type { CatalogCache } from '../catalog/catalog-cache'
-import type { CreateOrder, Order } from './orders.model'
+import {
+  derivedOrderStatus,
+  isLive,
+  SELLER_PART_MOVES,
+  subtotalsBySeller,
+  toOrder,
+  toSellerPart,
+} from './order-parts'
+import { type CreateOrder, MAX_LINE_QUANTITY, type Order } from './orders.model'
 import {
   findOrder,
   findOrderItems,
+  findOrderPart,
+  findOrderParts,
   findProductStatus,
-  isSellerOfOrder,
   listBuyerOrders,
-  listSellerOrders,
-  moveOrderStatus,
+  listSellerParts,
+  movePart,
   type OrderItemRow,
+  type OrderPartRow,
   type OrderRow,
   type PlacementStatements,
   placementStatements,
   type ReservedLine,
   returnStock,
+  setOrderStatus,
 } from './orders.repository'
-
-/** The allowed moves (SPEC §5). CANCELLED gives the stock back. */
-export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  PENDING: ['CONFIRMED', 'CANCELLED'],
-  CONFIRMED: ['SHIPPED', 'CANCELLED'],
-  SHIPPED: ['DELIVERED'],
-  DELIVERED: [],
-  CANCELLED: [],
-}
 
 export type PlacedOrder = { order: Order; isReplay: boolean }
 type CursorPage<T> = { items: T[]; nextCursor: string | null; hasNext: boolean }
 
-export function toOrder(row: OrderRow, items: OrderItemRow[]): Order {
-  return {
-    id: row.id,
-    orderNumber: row.orderNumber,
-    buyerId: row.buyerId,
-    status: row.status,
-    totalAmount: row.totalAmount,
-    shippingAddress: {
-      zipCode: row.zipCode,
-      address: row.address,
-      addressDetail: row.addressDetail,
-      receiverName: row.receiverName,
-      receiverPhone: row.receiverPhone,
-    },
-    orderItems: items.map((i) => ({
-      id: i.id,
-      productId: i.productId,
-      sellerId: i.sellerId,
-      productName: i.productName,
-      productPrice: i.productPrice,
-      quantity: i.quantity,
-      subtotal: i.subtotal,
-    })),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
+/**
+ * Which parts of an order a move touches, and how the mover sees the result. `pick` returns the parts to move
+ * (throwing 404 when the caller takes no part in the order, 409 when the move is not theirs to make).
+ */
+type MovePlan = {
+  to: OrderStatus
+  pick(order: OrderRow, parts: OrderPartRow[]): OrderPartRow[]
+  view(order: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order
 }
 
-/** Lines for one product merged, in ascending product id. */
+/**
+ * Lines for one product merged, in ascending product id. A merged quantity is bounded like a single line
+ * (1..MAX_LINE_QUANTITY), so two lines of 1,000 cannot order 2,000 of one product.
+ */
 export function mergeLines(lines: CreateOrder['orderItems']): { productId: number; quantity: number }[] {
   const merged = new Map<number, number>()
   for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity)
+  const overLimit = [...merged].filter(([, quantity]) => quantity > MAX_LINE_QUANTITY)
+  if (overLimit.length > 0) {
+    throw new AppError('VALIDATION_FAILED', 'Lines of one product add up to more than one line may hold', {
+      errors: overLimit.map(([productId, quantity]) => ({
+        field: 'orderItems',
+        message: `product ${productId}: merged quantity ${quantity} exceeds ${MAX_LINE_QUANTITY}`,
+      })),
+    })
+  }
   return [...merged].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }))
 }
 
@@ -99,10 +97,11 @@ export class OrdersService {
   async placeOrder(buyer: Principal, input: CreateOrder, claim?: Claim): Promise<PlacedOrder> {
     const stopTimer = this.metrics.creationSeconds.startTimer()
     try {
+      const lines = mergeLines(input.orderItems)
       const placed = this.database.writeTransaction((tx): PlacedOrder => {
         const replay = claim && claimIdempotencyKey(tx, claim)
         if (replay) return { order: replay.body as Order, isReplay: true }
-        const order = this.createOrder(tx, buyer.memberId, input)
+        const order = this.createOrder(tx, buyer.memberId, lines, input.shippingAddress)
         if (claim) completeIdempotencyKey(tx, claim, { status: 201, body: order })
         return { order, isReplay: false }
       })
@@ -122,85 +121,148 @@ export class OrdersService {
     }
   }
 
+  /** The whole order for its buyer and admins; a seller of one of its lines sees only its own part. */
   getOrder(viewer: Principal, id: number): Order {
-    const row = findOrder(this.database.db, id)
-    if (!row || !this.canSee(viewer, row)) throw new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
-    return toOrder(row, findOrderItems(this.database.db, [id]))
+    const db = this.database.db
+    const row = findOrder(db, id)
+    if (row && (viewer.role === 'ADMIN' || row.buyerId === viewer.memberId)) {
+      return toOrder(row, findOrderItems(db, [id]), findOrderParts(db, [id]))
+    }
+    const part = row && viewer.role === 'SELLER' ? findOrderPart(db, id, viewer.memberId) : undefined
+    if (!row || !part) throw notFound(id)
+    return toSellerPart(row, findOrderItems(db, [id]), part)
   }
 
   listMyOrders(buyer: Principal, cursor: string | undefined, limit: number): CursorPage<Order> {
-    return this.page({ scope: 'buyer', memberId: buyer.memberId }, cursor, limit, (after) =>
-      listBuyerOrders(this.database.db, buyer.memberId, after, limit),
-    )
+    const db = this.database.db
+    const scope = { scope: 'buyer', memberId: buyer.memberId }
+    const page = this.page(scope, cursor, limit, (after) => listBuyerOrders(db, buyer.memberId, after, limit))
+    const ids = page.items.map((row) => row.id)
+    const lines = Map.groupBy(findOrderItems(db, ids), (line) => line.orderId)
+    const parts = Map.groupBy(findOrderParts(db, ids), (part) => part.orderId)
+    return {
+      ...page,
+      items: page.items.map((row) => toOrder(row, lines.get(row.id) ?? [], parts.get(row.id) ?? [])),
+    }
   }
 
+  /** The seller's parts of the orders holding its lines, newest first; never another seller's lines. */
   listSellerOrders(seller: Principal, cursor: string | undefined, limit: number): CursorPage<Order> {
-    return this.page({ scope: 'seller', memberId: seller.memberId }, cursor, limit, (after) =>
-      listSellerOrders(this.database.db, seller.memberId, after, limit),
+    const db = this.database.db
+    const scope = { scope: 'seller', memberId: seller.memberId }
+    const page = this.page(scope, cursor, limit, (after) =>
+      listSellerParts(db, seller.memberId, after, limit).map(({ order, part }) => ({ ...order, part })),
     )
+    const lines = Map.groupBy(
+      findOrderItems(
+        db,
+        page.items.map((row) => row.id),
+      ),
+      (line) => line.orderId,
+    )
+    return { ...page, items: page.items.map((row) => toSellerPart(row, lines.get(row.id) ?? [], row.part)) }
   }
 
-  /** The buyer cancels: from PENDING or CONFIRMED only; the stock comes back exactly once. */
+  /** The buyer cancels every part; refused (409) once any part has shipped. The stock comes back exactly once. */
   cancelOrder(buyer: Principal, id: number): Promise<Order> {
-    return this.moveOrder(buyer, id, 'CANCELLED', (order) => order.buyerId === buyer.memberId)
+    return this.moveParts(buyer, id, {
+      to: 'CANCELLED',
+      pick: (order, parts) => {
+        if (order.buyerId !== buyer.memberId) throw notFound(id)
+        return refuseUnless(parts.filter(isLive), ['PENDING', 'CONFIRMED'], 'CANCELLED')
+      },
+      view: toOrder,
+    })
   }
 
-  /** A seller of one of the order's lines (or an admin, acting as any seller) moves it forward. */
-  changeOrderStatus(actor: Principal, id: number, to: OrderStatus): Promise<Order> {
-    return this.moveOrder(
-      actor,
-      id,
-      to,
-      (order, tx) => actor.role === 'ADMIN' || isSellerOfOrder(tx, order.id, actor.memberId),
-    )
-  }
-
-  private async moveOrder(
-    actor: Principal,
-    id: number,
-    to: OrderStatus,
-    mayAct: (order: OrderRow, tx: DbOrTx) => boolean,
-  ): Promise<Order> {
-    const order = this.database.writeTransaction((tx) => {
-      const current = findOrder(tx, id)
-      if (!current || !mayAct(current, tx)) throw new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
-      if (!ORDER_TRANSITIONS[current.status].includes(to)) {
-        throw new AppError(
-          'INVALID_ORDER_STATUS_TRANSITION',
-          `An order cannot go from ${current.status} to ${to}`,
-        )
-      }
-      const moved = moveOrderStatus(tx, id, [current.status], to)!
-      const items = findOrderItems(tx, [id])
-      if (to === 'CANCELLED') for (const item of items) returnStock(tx, item.productId, item.quantity)
-      appendOutboxEvent(tx, {
-        eventType: 'order.status-changed',
-        aggregateType: 'Order',
-        aggregateId: String(id),
-        payload: {
-          orderId: id,
-          orderNumber: moved.orderNumber,
-          buyerId: moved.buyerId,
-          from: current.status,
-          to,
-        },
+  /**
+   * PATCH /sellers/orders/{id}/status. A seller moves its own part (SELLER_PART_MOVES); another seller's id in
+   * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. CONFIRMED is an
+   * order-wide move only an admin may make, standing in for the payment that will confirm orders.
+   */
+  changeOrderStatus(actor: Principal, id: number, to: OrderStatus, sellerId?: number): Promise<Order> {
+    if (actor.role !== 'ADMIN' && sellerId !== undefined && sellerId !== actor.memberId) {
+      throw new AppError('VALIDATION_FAILED', 'A seller moves its own part; sellerId is for admins', {
+        errors: [{ field: 'sellerId', message: "must be absent or the caller's own id" }],
       })
-      return toOrder(moved, items)
+    }
+    if (actor.role === 'ADMIN') return this.moveParts(actor, id, adminMove(id, to, sellerId))
+    return this.moveParts(actor, id, {
+      to,
+      pick: (_, parts) => {
+        const own = parts.find((part) => part.sellerId === actor.memberId)
+        if (!own) throw notFound(id)
+        if (to === 'CONFIRMED') {
+          throw new AppError(
+            'INVALID_ORDER_STATUS_TRANSITION',
+            "Only the buyer's payment confirms an order; a seller ships, delivers or cancels its part",
+          )
+        }
+        return refuseUnless([own], sellerMovesInto(to), to)
+      },
+      view: (order, items, parts) =>
+        toSellerPart(order, items, parts.find((p) => p.sellerId === actor.memberId)!),
+    })
+  }
+
+  /**
+   * One write transaction: the picked parts move, CANCELLED gives each part's stock back, the order's status is
+   * re-derived from all its parts, and each moved part writes its own order.status-changed event naming its
+   * seller and lines.
+   */
+  private async moveParts(actor: Principal, id: number, plan: MovePlan): Promise<Order> {
+    const { to } = plan
+    const result = this.database.writeTransaction((tx) => {
+      const current = findOrder(tx, id)
+      if (!current) throw notFound(id)
+      const parts = findOrderParts(tx, [id])
+      const picked = plan.pick(current, parts)
+      const items = findOrderItems(tx, [id])
+      const now = new Date()
+      const moved = new Map(picked.map((part) => [part.sellerId, movePart(tx, part, to, now)!]))
+      const after = parts.map((part) => moved.get(part.sellerId) ?? part)
+      const order = setOrderStatus(tx, id, derivedOrderStatus(after), now)
+      for (const part of picked) {
+        const lines = items.filter((item) => item.sellerId === part.sellerId)
+        if (to === 'CANCELLED') for (const line of lines) returnStock(tx, line.productId, line.quantity)
+        appendOutboxEvent(tx, {
+          eventType: 'order.status-changed',
+          aggregateType: 'Order',
+          aggregateId: String(id),
+          payload: {
+            orderId: id,
+            orderNumber: order.orderNumber,
+            buyerId: order.buyerId,
+            sellerId: part.sellerId,
+            from: part.status,
+            to,
+            orderStatus: order.status,
+            lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+          },
+        })
+      }
+      const restocked = to === 'CANCELLED' ? items.filter((i) => moved.has(i.sellerId)) : []
+      const isCancelled = order.status === 'CANCELLED' && current.status !== 'CANCELLED'
+      return { view: plan.view(order, items, after), restocked, isCancelled }
     })
     this.reads.recordWrite(actor.memberId)
-    if (to === 'CANCELLED') {
-      this.metrics.cancelled.inc()
-      await this.catalogCache.productsChanged(order.orderItems.map((item) => item.productId))
+    if (result.isCancelled) this.metrics.cancelled.inc()
+    if (result.restocked.length > 0) {
+      await this.catalogCache.productsChanged(result.restocked.map((item) => item.productId))
     }
-    return order
+    return result.view
   }
 
-  private createOrder(tx: DbOrTx, buyerId: number, input: CreateOrder): Order {
-    const reserved: ReservedLine[] = mergeLines(input.orderItems).map(
+  private createOrder(
+    tx: DbOrTx,
+    buyerId: number,
+    lines: { productId: number; quantity: number }[],
+    address: CreateOrder['shippingAddress'],
+  ): Order {
+    const reserved: ReservedLine[] = lines.map(
       (line) => this.placement.takeStock(line.productId, line.quantity) ?? refuseLine(tx, line),
     )
     const totalAmount = reserved.reduce((sum, line) => sum + line.price * line.quantity, 0)
-    const address = input.shippingAddress
     const order = this.placement.insertOrder({
       orderNumber: newOrderNumber(),
       buyerId,
@@ -223,6 +285,7 @@ export class OrdersService {
         subtotal: line.price * line.quantity,
       })),
     )
+    const parts = this.placement.insertOrderParts(order, subtotalsBySeller(items))
     this.appendOutboxEvent({
       eventType: 'order.created',
       aggregateType: 'Order',
@@ -235,32 +298,72 @@ export class OrdersService {
         items: items.map((i) => ({ productId: i.productId, sellerId: i.sellerId, quantity: i.quantity })),
       },
     })
-    return toOrder(order, items)
+    return toOrder(order, items, parts)
   }
 
-  private canSee(viewer: Principal, order: OrderRow): boolean {
-    if (viewer.role === 'ADMIN' || order.buyerId === viewer.memberId) return true
-    return viewer.role === 'SELLER' && isSellerOfOrder(this.database.db, order.id, viewer.memberId)
-  }
-
-  private page(
+  private page<R extends OrderRow>(
     scope: Record<string, unknown>,
     cursor: string | undefined,
     limit: number,
-    fetch: (after: CursorPosition | undefined) => OrderRow[],
-  ): CursorPage<Order> {
+    fetch: (after: CursorPosition | undefined) => R[],
+  ) {
     const rows = fetch(this.cursors.startOf(cursor, scope))
-    const page = this.cursors.pageOf(rows, limit, scope, (row) => ({
+    return this.cursors.pageOf(rows, limit, scope, (row) => ({
       createdAtMs: row.createdAt.getTime(),
       id: row.id,
     }))
-    const lines = findOrderItems(
-      this.database.db,
-      page.items.map((row) => row.id),
-    )
-    const byOrder = Map.groupBy(lines, (line) => line.orderId)
-    return { ...page, items: page.items.map((row) => toOrder(row, byOrder.get(row.id) ?? [])) }
   }
+}
+
+/**
+ * An admin's move: CONFIRMED confirms the whole order (every live part PENDING → CONFIRMED; `sellerId` makes no
+ * sense there and is refused); any other status moves the part of `sellerId`, or every live part without it.
+ */
+function adminMove(id: number, to: OrderStatus, sellerId: number | undefined): MovePlan {
+  return {
+    to,
+    pick: (_, parts) => {
+      if (to === 'CONFIRMED') {
+        if (sellerId !== undefined) {
+          throw new AppError('VALIDATION_FAILED', 'CONFIRMED applies to the whole order', {
+            errors: [{ field: 'sellerId', message: 'must be absent when confirming' }],
+          })
+        }
+        return refuseUnless(parts.filter(isLive), ['PENDING'], to)
+      }
+      if (sellerId === undefined) return refuseUnless(parts.filter(isLive), sellerMovesInto(to), to)
+      const part = parts.find((p) => p.sellerId === sellerId)
+      if (!part) throw notFound(id)
+      return refuseUnless([part], sellerMovesInto(to), to)
+    },
+    view: toOrder,
+  }
+}
+
+/** The part statuses from which a seller may move a part to `to`. */
+function sellerMovesInto(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(SELLER_PART_MOVES) as OrderStatus[]).filter((from) =>
+    SELLER_PART_MOVES[from].includes(to),
+  )
+}
+
+/** The parts, if every one is in one of `from`; otherwise 409 naming the first that is not (or that none is left). */
+function refuseUnless(parts: OrderPartRow[], from: readonly OrderStatus[], to: OrderStatus): OrderPartRow[] {
+  if (parts.length === 0) {
+    throw new AppError('INVALID_ORDER_STATUS_TRANSITION', `Every part of this order is already CANCELLED`)
+  }
+  const stuck = parts.find((part) => !from.includes(part.status))
+  if (stuck) {
+    throw new AppError(
+      'INVALID_ORDER_STATUS_TRANSITION',
+      `The part of seller ${stuck.sellerId} cannot go from ${stuck.status} to ${to}`,
+    )
+  }
+  return parts
+}
+
+function notFound(id: number): AppError {
+  return new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
 }
 
 /** Why a line could not be taken: the product does not exist for buyers (404) or has too little stock (409). */

@@ -1,0 +1,99 @@
+/**
+ * Orders with several sellers (SPEC §5): an order's lines are grouped into one part per seller, and each part
+ * has its own fulfilment status. The rules here are pure (no I/O), so the service and its tests share them:
+ * which part moves a caller may make, and how the order's own status follows from its parts.
+ */
+import type { OrderStatus } from '../../../db/schema'
+import type { Order } from './orders.model'
+import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
+
+/**
+ * The moves a seller makes on its own part. PENDING → CONFIRMED is not among them: only the buyer's payment
+ * confirms, and it confirms the whole order (until payments exist, an admin may do it: the stopgap of issue #9).
+ */
+export const SELLER_PART_MOVES: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['CANCELLED'],
+  CONFIRMED: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: ['DELIVERED'],
+  DELIVERED: [],
+  CANCELLED: [],
+}
+
+/** How far a live part has come; the order shows its least advanced live part. */
+const PROGRESS: Record<Exclude<OrderStatus, 'CANCELLED'>, number> = {
+  PENDING: 0,
+  CONFIRMED: 1,
+  SHIPPED: 2,
+  DELIVERED: 3,
+}
+
+/** CANCELLED when every part is; otherwise the least advanced status among the parts that are not cancelled. */
+export function derivedOrderStatus(parts: readonly { status: OrderStatus }[]): OrderStatus {
+  let least: Exclude<OrderStatus, 'CANCELLED'> | undefined
+  for (const { status } of parts) {
+    if (status === 'CANCELLED') continue
+    if (least === undefined || PROGRESS[status] < PROGRESS[least]) least = status
+  }
+  return least ?? 'CANCELLED'
+}
+
+export function isLive(part: { status: OrderStatus }): boolean {
+  return part.status !== 'CANCELLED'
+}
+
+/** Line totals per seller, in the order the sellers first appear. */
+export function subtotalsBySeller(lines: readonly { sellerId: number; subtotal: number }[]) {
+  const subtotals = new Map<number, number>()
+  for (const line of lines) subtotals.set(line.sellerId, (subtotals.get(line.sellerId) ?? 0) + line.subtotal)
+  return subtotals
+}
+
+/** The whole order, as its buyer and admins see it. */
+export function toOrder(row: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order {
+  return {
+    id: row.id,
+    orderNumber: row.orderNumber,
+    buyerId: row.buyerId,
+    status: row.status,
+    totalAmount: row.totalAmount,
+    shippingAddress: {
+      zipCode: row.zipCode,
+      address: row.address,
+      addressDetail: row.addressDetail,
+      receiverName: row.receiverName,
+      receiverPhone: row.receiverPhone,
+    },
+    orderItems: items.map((i) => ({
+      id: i.id,
+      productId: i.productId,
+      sellerId: i.sellerId,
+      productName: i.productName,
+      productPrice: i.productPrice,
+      quantity: i.quantity,
+      subtotal: i.subtotal,
+    })),
+    parts: parts.map((p) => ({
+      sellerId: p.sellerId,
+      status: p.status,
+      subtotal: p.subtotal,
+      updatedAt: p.updatedAt.toISOString(),
+    })),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+/**
+ * One seller's part of an order, as that seller sees it: its lines only, its subtotal as the total, its part's
+ * status and time of last change. Nothing about the other sellers' lines, totals or progress shows.
+ */
+export function toSellerPart(row: OrderRow, items: OrderItemRow[], part: OrderPartRow): Order {
+  const own = items.filter((item) => item.sellerId === part.sellerId)
+  const view = toOrder(row, own, [part])
+  return {
+    ...view,
+    status: part.status,
+    totalAmount: part.subtotal,
+    updatedAt: view.parts[0]!.updatedAt,
+  }
+}
