@@ -13,7 +13,8 @@
  * test/query-plans.test.ts holds every list query to an index with EXPLAIN QUERY PLAN.
  */
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
-import { type ProductStatus, productImages, products } from '../../../db/schema'
+import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
+import { productImages, products } from '../../../db/schema'
 import type { CursorPosition } from '../../platform/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/database'
 import { type Bindings, SqlReader } from '../../platform/sql-reader'
@@ -23,35 +24,17 @@ export const isPubliclyListed = sql`${products.status} in ('ON_SALE', 'SOLD_OUT'
 
 export type ImageRow = { id: number; imageUrl: string; displayOrder: number }
 
-export type ProductRow = {
-  id: number
-  sellerId: number
-  sellerName: string | null
-  categoryId: number | null
-  categoryName: string | null
-  name: string
-  description: string | null
-  price: number
-  stockQuantity: number
-  status: ProductStatus
-  salesCount: number
-  version: number
-  /** epoch milliseconds */
-  createdAt: number
-  /** epoch milliseconds */
-  updatedAt: number
-  images: ImageRow[]
-}
-
-// Select order = the order `toProductRow` reads. Outer columns inside subqueries are written qualified by hand:
-// Drizzle renders a column of a single-table query unqualified ("id"), which inside a subquery would bind to
-// the subquery's own table.
+/**
+ * The one column list of a product read: the SQL's select list, the row's field names and (through Drizzle's
+ * SelectResultFields) its type. Outer columns inside subqueries are written qualified by hand: Drizzle renders a
+ * column of a single-table query unqualified ("id"), which inside a subquery would bind to the subquery's table.
+ */
 const productColumns = {
   id: products.id,
   sellerId: products.sellerId,
-  sellerName: sql`(select m.name from members m where m.id = products.seller_id)`,
+  sellerName: sql<string | null>`(select m.name from members m where m.id = products.seller_id)`,
   categoryId: products.categoryId,
-  categoryName: sql`(select c.name from categories c where c.id = products.category_id)`,
+  categoryName: sql<string | null>`(select c.name from categories c where c.id = products.category_id)`,
   name: products.name,
   description: products.description,
   price: products.price,
@@ -64,28 +47,15 @@ const productColumns = {
   images: sql`(
     select json_group_array(json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order)
       order by i.display_order, i.id)
-    from product_images i where i.product_id = products.id)`,
+    from product_images i where i.product_id = products.id)`.mapWith(
+    (json: string) => JSON.parse(json) as ImageRow[],
+  ),
 }
 
-function toProductRow(v: unknown[]): ProductRow {
-  return {
-    id: v[0] as number,
-    sellerId: v[1] as number,
-    sellerName: v[2] as string | null,
-    categoryId: v[3] as number | null,
-    categoryName: v[4] as string | null,
-    name: v[5] as string,
-    description: v[6] as string | null,
-    price: v[7] as number,
-    stockQuantity: v[8] as number,
-    status: v[9] as ProductStatus,
-    salesCount: v[10] as number,
-    version: v[11] as number,
-    createdAt: v[12] as number,
-    updatedAt: v[13] as number,
-    images: JSON.parse(v[14] as string) as ImageRow[],
-  }
-}
+export type ProductRow = SelectResultFields<typeof productColumns>
+
+type ProductReader = SqlReader<typeof productColumns>
+type CountReader = SqlReader<{ n: SQL<number> }>
 
 export type Sort = { field: SortField; direction: 'asc' | 'desc' }
 
@@ -124,11 +94,12 @@ function filterBindings(filters: ProductFilters) {
 }
 
 export class ProductsRepository {
-  private readonly byId: SqlReader
-  private readonly popularTop: SqlReader
-  private readonly bySeller: SqlReader
-  private readonly countBySeller: SqlReader
-  private readonly readers = new Map<string, SqlReader>()
+  private readonly byId: ProductReader
+  private readonly popularTop: ProductReader
+  private readonly bySeller: ProductReader
+  private readonly countBySeller: CountReader
+  private readonly readers = new Map<string, ProductReader>()
+  private readonly counters = new Map<string, CountReader>()
 
   constructor(private readonly db: Db) {
     this.byId = this.reader(this.selectProducts().where(eq(products.id, sql.placeholder('id'))))
@@ -149,12 +120,11 @@ export class ProductsRepository {
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset')),
     )
-    this.countBySeller = this.reader(db.select({ n: count() }).from(products).where(ownedNotDeleted))
+    this.countBySeller = this.counter(ownedNotDeleted)
   }
 
   findProduct(id: number): ProductRow | undefined {
-    const row = this.byId.firstRow({ id })
-    return row && toProductRow(row)
+    return this.byId.firstRow({ id })
   }
 
   searchPublic(filters: ProductFilters, sort: Sort, offset: number, limit: number) {
@@ -167,13 +137,12 @@ export class ProductsRepository {
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset')),
     )
-    const total = this.readerFor(`count|${shape}`, () =>
-      this.db.select({ n: count() }).from(products).where(publicFilterConditions(present)),
-    )
-    return {
-      rows: page.rows({ ...values, limit, offset }).map(toProductRow),
-      total: (total.firstRow(values)?.[0] as number | undefined) ?? 0,
+    let total = this.counters.get(shape)
+    if (!total) {
+      total = this.counter(publicFilterConditions(present))
+      this.counters.set(shape, total)
     }
+    return { rows: page.rows({ ...values, limit, offset }), total: total.firstRow(values)?.n ?? 0 }
   }
 
   /** Keyset page on (created_at DESC, id DESC), strictly after `after`. Fetches limit + 1 to learn hasNext. */
@@ -188,16 +157,16 @@ export class ProductsRepository {
         .limit(sql.placeholder('limit'))
     })
     const position: Bindings = after ? { afterCreatedAt: after.createdAtMs, afterId: after.id } : {}
-    return page.rows({ ...values, ...position, limit: limit + 1 }).map(toProductRow)
+    return page.rows({ ...values, ...position, limit: limit + 1 })
   }
 
   popular(limit: number): ProductRow[] {
-    return this.popularTop.rows({ limit }).map(toProductRow)
+    return this.popularTop.rows({ limit })
   }
 
   listBySeller(sellerId: number, offset: number, limit: number): { rows: ProductRow[]; total: number } {
-    const rows = this.bySeller.rows({ sellerId, limit, offset }).map(toProductRow)
-    return { rows, total: (this.countBySeller.firstRow({ sellerId })?.[0] as number | undefined) ?? 0 }
+    const rows = this.bySeller.rows({ sellerId, limit, offset })
+    return { rows, total: this.countBySeller.firstRow({ sellerId })?.n ?? 0 }
   }
 
   /** Every product id of a seller, any status (what a change of the seller's name touches). */
@@ -214,11 +183,19 @@ export class ProductsRepository {
     return this.db.select(productColumns).from(products)
   }
 
-  private reader(query: { toSQL(): { sql: string; params: unknown[] } }): SqlReader {
-    return new SqlReader(this.db.$client, query)
+  private reader(query: { toSQL(): { sql: string; params: unknown[] } }): ProductReader {
+    return new SqlReader(this.db.$client, query, productColumns)
   }
 
-  private readerFor(key: string, build: () => { toSQL(): { sql: string; params: unknown[] } }): SqlReader {
+  private counter(where: SQL | undefined): CountReader {
+    const fields = { n: count() }
+    return new SqlReader(this.db.$client, this.db.select(fields).from(products).where(where), fields)
+  }
+
+  private readerFor(
+    key: string,
+    build: () => { toSQL(): { sql: string; params: unknown[] } },
+  ): ProductReader {
     let reader = this.readers.get(key)
     if (!reader) {
       reader = this.reader(build())

@@ -35,8 +35,8 @@ export function statusForStock(requested: ProductStatus, stock: number): Product
 export function toProduct(row: ProductRow): Product {
   return {
     ...row,
-    createdAt: new Date(row.createdAt).toISOString(),
-    updatedAt: new Date(row.updatedAt).toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   }
 }
 
@@ -143,7 +143,7 @@ export class ProductsService {
     const after = this.cursors.startOf(cursor, filters)
     const rows = this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
     const page = this.cursors.pageOf(rows, limit, filters, (row) => ({
-      createdAtMs: row.createdAt,
+      createdAtMs: row.createdAt.getTime(),
       id: row.id,
     }))
     return { ...page, items: this.toProducts(page.items) }
