@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
+import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
 import { type AttemptLimiter, InMemoryAttemptLimiter, RedisAttemptLimiter } from './platform/attempt-limiter'
 import { BatchedRedisRateLimiter } from './platform/batched-rate-limiter'
@@ -20,6 +21,7 @@ import {
   registerConsumerLagGauge,
 } from './platform/event-metrics'
 import type { EventPublisher, EventSubscriber } from './platform/event-publisher'
+import { EventTopics } from './platform/events/contract'
 import { InProcessEventBus } from './platform/in-process-event-bus'
 import { JwtCodec } from './platform/jwt'
 import { KafkaEventPublisher } from './platform/kafka-event-publisher'
@@ -61,6 +63,8 @@ export type Deps = {
     subscriber: EventSubscriber
     relay: OutboxRelay
     metrics: EventMetrics
+    /** event type → topic (with KAFKA_TOPIC_PREFIX), from src/event-catalog.ts */
+    topics: EventTopics
   }
   lifecycle: Lifecycle
   info: {
@@ -159,7 +163,8 @@ export async function connectDeps(deps: Deps): Promise<void> {
  */
 function createEvents(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
   const eventMetrics = createEventMetrics(metrics.registry)
-  const { publisher, subscriber } = eventTransport(config, logger)
+  const topics = new EventTopics(EVENT_CATALOG, config.kafka?.topicPrefix ?? '')
+  const { publisher, subscriber } = eventTransport(config, topics, logger)
   const relay = new OutboxRelay(
     new OutboxStore(database),
     publisher,
@@ -167,18 +172,19 @@ function createEvents(config: Config, database: DatabaseHandle, metrics: Metrics
       ...config.outbox,
       isEnabled: config.outbox.isRelayEnabled,
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      topicPrefix: config.kafka?.topicPrefix ?? '',
+      topics,
     },
     eventMetrics.outbox,
     logger,
   )
   registerBacklogGauges(metrics.registry, () => relay.backlog())
   if (config.kafka) registerConsumerLagGauge(metrics.registry, () => subscriber.consumerLag())
-  return { publisher, subscriber, relay, metrics: eventMetrics }
+  return { publisher, subscriber, relay, metrics: eventMetrics, topics }
 }
 
 function eventTransport(
   config: Config,
+  topics: EventTopics,
   logger: Logger,
 ): { publisher: EventPublisher; subscriber: EventSubscriber } {
   if (!config.kafka) {
@@ -186,8 +192,8 @@ function eventTransport(
     return { publisher: bus, subscriber: bus }
   }
   return {
-    publisher: new KafkaEventPublisher(config.kafka, logger),
-    subscriber: new KafkaEventSubscriber(config.kafka, logger),
+    publisher: new KafkaEventPublisher(config.kafka, topics.all(), logger),
+    subscriber: new KafkaEventSubscriber(config.kafka, topics.all(), logger),
   }
 }
 

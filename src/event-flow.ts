@@ -6,7 +6,6 @@
  */
 import type { Deps } from './deps'
 import { NOTIFICATION_GROUP, NotificationConsumer } from './modules/notifications/notifications.consumer'
-import { allTopics } from './platform/event-publisher'
 
 export async function startEventFlow(deps: Deps): Promise<void> {
   const { config, events, logger } = deps
@@ -14,7 +13,11 @@ export async function startEventFlow(deps: Deps): Promise<void> {
     logger.warn({ err: error.message }, 'event broker unreachable at start: the relay will keep trying')
   })
   const prefix = config.kafka?.topicPrefix ?? ''
-  const notifications = new NotificationConsumer(deps.database, logger, events.metrics.notificationsSent)
-  await events.subscriber.subscribe(`${prefix}${NOTIFICATION_GROUP}`, allTopics(prefix), notifications.handle)
+  const notifications = new NotificationConsumer(deps.database, logger, events.metrics)
+  await events.subscriber.subscribe(
+    `${prefix}${NOTIFICATION_GROUP}`,
+    events.topics.all(),
+    notifications.handle,
+  )
   events.relay.start()
 }

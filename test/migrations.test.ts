@@ -26,6 +26,7 @@ describe('migrations', () => {
     expect(tables).toEqual([
       '__drizzle_migrations',
       'categories',
+      'consumer_dead_letters',
       'idempotency_keys',
       'inbox_events',
       'members',

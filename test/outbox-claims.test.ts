@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
+import { EVENT_CATALOG } from '../src/event-catalog'
 import { type DatabaseHandle, openDatabase } from '../src/platform/database'
 import { createEventMetrics } from '../src/platform/event-metrics'
+import { EventTopics } from '../src/platform/events/contract'
 import { InProcessEventBus } from '../src/platform/in-process-event-bus'
 import { createLogger } from '../src/platform/logger'
 import { appendOutboxEvent } from '../src/platform/outbox'
@@ -312,7 +314,7 @@ function settingsOf(owner: string) {
     retryBaseMs: RETRY.retryBaseMs,
     retentionHours: 168,
     inboxRetentionHours: 192,
-    topicPrefix: '',
+    topics: new EventTopics(EVENT_CATALOG),
   }
 }
 

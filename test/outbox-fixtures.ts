@@ -7,6 +7,8 @@ import { Database } from 'bun:sqlite'
 import { expect } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs'
+import { EVENT_CATALOG } from '../src/event-catalog'
+import { EventTopics } from '../src/platform/events/contract'
 import { ensureTopics } from '../src/platform/kafka'
 
 /** Polls `probe` until it returns true; fails with `describe()` after `timeoutMs`. */
@@ -59,7 +61,14 @@ export function insertPoisonEvent(db: Database, orderId: number, eventType = 'or
     aggregateId: String(orderId),
     occurredAt: new Date().toISOString(),
     version: 1,
-    payload: { orderId, orderNumber: '00000000DEADBEEF', buyerId: 3 },
+    // a valid order.created payload: only its event type has no route (until a test "fixes" it)
+    payload: {
+      orderId,
+      orderNumber: '00000000DEADBEEF',
+      buyerId: 3,
+      totalAmount: 0,
+      items: [{ productId: 1, sellerId: 2, quantity: 1 }],
+    },
   }
   db.query(
     `insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload)
@@ -99,11 +108,9 @@ export async function recordKafkaMessages(brokers: string, topicPrefix: string) 
     topicPartitions: 3,
     sendTimeoutMs: 5_000,
   }
-  await ensureTopics(admin, settings).finally(() => admin.disconnect())
+  const topics = new EventTopics(EVENT_CATALOG, topicPrefix).all()
+  await ensureTopics(admin, settings, topics).finally(() => admin.disconnect())
   const messages: RecordedMessage[] = []
-  const topics = ['marketplace.order.created', 'marketplace.order.status-changed'].map(
-    (t) => `${topicPrefix}${t}`,
-  )
   let consumer: Consumer | undefined
   let isStopped = false
   const start = async () => {

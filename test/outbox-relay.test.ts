@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
+import { EVENT_CATALOG } from '../src/event-catalog'
 import { type DatabaseHandle, openDatabase } from '../src/platform/database'
 import { createEventMetrics } from '../src/platform/event-metrics'
 import type { DeliveredEvent } from '../src/platform/event-publisher'
+import { EventTopics } from '../src/platform/events/contract'
 import { InProcessEventBus } from '../src/platform/in-process-event-bus'
 import { createLogger } from '../src/platform/logger'
 import { appendOutboxEvent } from '../src/platform/outbox'
@@ -63,7 +65,7 @@ async function relayWith(
     retryBaseMs: 60_000,
     retentionHours: 168,
     inboxRetentionHours: 192,
-    topicPrefix: '',
+    topics: new EventTopics(EVENT_CATALOG),
   }
   const metrics = createEventMetrics(new Registry()).outbox
   const relay = new OutboxRelay(new OutboxStore(database), bus, settings, metrics, createLogger('silent'))

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { createdAt, sqlList, timestampMs } from './columns'
 import { members } from './members'
 
@@ -54,6 +54,27 @@ export const inboxEvents = sqliteTable(
     receivedAt: createdAt('received_at'),
   },
   (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+)
+
+/**
+ * Events a consumer could not use: not a SPEC §10 envelope, an unknown event type, or a payload that does not
+ * match its event's schema. Stored (with the reason) in the consumer's own transaction, so the batch is
+ * acknowledged and the rest of the stream flows; an operator reads them here. One row per (consumer, event id).
+ */
+export const consumerDeadLetters = sqliteTable(
+  'consumer_dead_letters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    consumer: text('consumer').notNull(),
+    /** null when the value was not even an envelope */
+    eventId: text('event_id'),
+    topic: text('topic').notNull(),
+    eventKey: text('event_key'),
+    value: text('value').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('idx_consumer_dead_letters_event').on(t.consumer, t.eventId)],
 )
 
 export const IDEMPOTENCY_STATES = ['IN_PROGRESS', 'COMPLETED'] as const

@@ -19,8 +19,9 @@ import { readFileSync } from 'node:fs'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
+import { EVENT_CATALOG } from '../../src/event-catalog'
 import { openDatabase } from '../../src/platform/database'
-import { topicOf } from '../../src/platform/event-publisher'
+import { EventTopics } from '../../src/platform/events/contract'
 import { outboxAppender } from '../../src/platform/outbox'
 
 /**
@@ -179,7 +180,7 @@ async function main() {
       .get(status)!.n
   const [published, dead] = [count('PUBLISHED'), count('DEAD')]
   await closeDeps(deps)
-  const onTopic = await messagesOn(kafka, topicOf('order.created', prefix)!)
+  const onTopic = await messagesOn(kafka, new EventTopics(EVENT_CATALOG, prefix).topicOf('order.created')!)
   return { ...result, onTopic, published, dead, outages }
 }
 

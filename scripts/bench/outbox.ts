@@ -20,7 +20,8 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig } from '../../src/config'
-import { topicOf } from '../../src/platform/event-publisher'
+import { EVENT_CATALOG } from '../../src/event-catalog'
+import { EventTopics } from '../../src/platform/events/contract'
 import { kafkaDown, kafkaUp } from '../kafka-broker'
 import { livePid, SERVICES_DIR } from '../service-processes'
 import { cpuSecondsOf, writeBacklog } from './outbox-drain'
@@ -128,7 +129,7 @@ async function measureDelays(ctx: OutboxContext, broker: Broker, rate: number, e
     rate,
     seconds: ctx.seconds,
     brokers: broker.address,
-    topic: topicOf('order.created', prefix)!,
+    topic: new EventTopics(EVENT_CATALOG, prefix).topicOf('order.created')!,
     serverPid: server.process.pid,
   }
   const rounds: Delays[] = []

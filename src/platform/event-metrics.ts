@@ -15,7 +15,11 @@ export type OutboxMetrics = {
   deadLettered: Counter
 }
 
-export type EventMetrics = { outbox: OutboxMetrics; notificationsSent: Counter }
+export type EventMetrics = {
+  outbox: OutboxMetrics
+  notificationsSent: Counter
+  consumerDeadLetters: Counter<'consumer'>
+}
 
 const LAG_REFRESH_MS = 5_000
 
@@ -43,6 +47,12 @@ export function createEventMetrics(registry: Registry): EventMetrics {
     notificationsSent: new Counter({
       name: 'marketplace_notifications_sent_total',
       help: 'Notifications sent by the notification consumer (each event at most once)',
+      registers,
+    }),
+    consumerDeadLetters: new Counter({
+      name: 'marketplace_consumer_dead_letters_total',
+      help: 'Delivered events a consumer set aside (not an envelope, unknown type, payload off its schema)',
+      labelNames: ['consumer'],
       registers,
     }),
   }

@@ -2,33 +2,14 @@
  * Where outbox events go, behind two small interfaces so the transport can be replaced (kafkajs is unmaintained,
  * see INFRA.md): an EventPublisher takes a batch and resolves only once every event is acknowledged (a broker's
  * acks=all, or the in-process subscribers having stored them); an EventSubscriber hands delivered events to a
- * consumer group. Delivery is at-least-once: consumers deduplicate by eventId. Topics are SPEC §10's, one per
- * event type, keyed by aggregate id: an order's events of one type stay in order on one partition; across the two
- * topics, the relay sends an order's next event only after its previous one is stored (outbox-batch.ts).
+ * consumer group. Delivery is at-least-once: consumers deduplicate by eventId. Topics come from the features'
+ * event contracts (events/contract.ts), one per event type, keyed by aggregate id: an aggregate's events of one
+ * type stay in order on one partition; across topics, the relay sends an aggregate's next event only after its
+ * previous one is stored (outbox-batch.ts).
  */
 
 /** What a transport's probe reports; /actuator/health shows it as the `kafka` component. */
 export type TransportHealth = { status: 'UP' | 'DOWN'; details: Record<string, unknown> }
-
-/** Event type → topic (SPEC §10). An event type missing here cannot be routed: its rows fail and end DEAD. */
-export const EVENT_TOPICS = {
-  'order.created': 'marketplace.order.created',
-  'order.status-changed': 'marketplace.order.status-changed',
-} as const
-
-export type EventType = keyof typeof EVENT_TOPICS
-
-/** The topic of `eventType` (with the configured prefix), or undefined for an event type nobody routes. */
-export function topicOf(eventType: string, prefix = ''): string | undefined {
-  // own keys only: a stored event type such as "constructor" must not find Object's prototype
-  if (!Object.hasOwn(EVENT_TOPICS, eventType)) return undefined
-  return `${prefix}${EVENT_TOPICS[eventType as EventType]}`
-}
-
-/** Every topic, with the configured prefix. */
-export function allTopics(prefix = ''): string[] {
-  return Object.values(EVENT_TOPICS).map((topic) => `${prefix}${topic}`)
-}
 
 /** One event on the wire: the stored envelope (SPEC §10) as the value, the aggregate id as the key. */
 export type OutgoingEvent = {

@@ -43,6 +43,8 @@ export class KafkaEventPublisher implements EventPublisher {
 
   constructor(
     private readonly settings: KafkaSettings,
+    /** every event topic (prefixed), created at start when missing */
+    private readonly topics: readonly string[],
     private readonly logger: Logger,
   ) {
     this.kafka = createKafka(settings, logger)
@@ -102,7 +104,10 @@ export class KafkaEventPublisher implements EventPublisher {
     try {
       await withDeadline(producer.connect(), this.settings.sendTimeoutMs, 'kafka connect')
       if (!this.hasTopics) {
-        await this.admin.use((admin) => ensureTopics(admin, this.settings), TOPIC_SETUP_TIMEOUT_MS)
+        await this.admin.use(
+          (admin) => ensureTopics(admin, this.settings, this.topics),
+          TOPIC_SETUP_TIMEOUT_MS,
+        )
         this.hasTopics = true
       }
     } catch (error) {

@@ -28,6 +28,8 @@ export class KafkaEventSubscriber implements EventSubscriber {
 
   constructor(
     private readonly settings: KafkaSettings,
+    /** every event topic (prefixed), created at start when missing */
+    private readonly topics: readonly string[],
     private readonly logger: Logger,
   ) {
     this.kafka = createKafka(settings, logger)
@@ -81,7 +83,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
     try {
       await consumer.connect()
       // the topics may not exist yet when no publisher has run against this broker
-      await this.admin.use((admin) => ensureTopics(admin, this.settings), 15_000)
+      await this.admin.use((admin) => ensureTopics(admin, this.settings, this.topics), 15_000)
       await consumer.subscribe({ topics: [...group.topics], fromBeginning: true })
       await consumer.run({
         autoCommit: false,

@@ -6,7 +6,7 @@
  */
 import { type Admin, Kafka, type logCreator, logLevel } from 'kafkajs'
 import type { Config } from '../config'
-import { allTopics, type TransportHealth } from './event-publisher'
+import type { TransportHealth } from './event-publisher'
 import type { Logger } from './logger'
 
 export type KafkaSettings = NonNullable<Config['kafka']>
@@ -134,8 +134,12 @@ export class KafkaAdmin {
 }
 
 /** Creates the event topics with explicit partitions unless they exist, and waits for their leaders. */
-export async function ensureTopics(admin: Admin, settings: KafkaSettings): Promise<void> {
-  const topics = allTopics(settings.topicPrefix).map((topic) => ({
+export async function ensureTopics(
+  admin: Admin,
+  settings: KafkaSettings,
+  names: readonly string[],
+): Promise<void> {
+  const topics = names.map((topic) => ({
     topic,
     numPartitions: settings.topicPartitions,
     replicationFactor: 1,

@@ -12,7 +12,8 @@
  * the aggregate's later events are handed back, so they cannot overtake it. An outage ends the batch: everything
  * not yet acknowledged is handed back.
  */
-import { type EventPublisher, type OutgoingEvent, PublishError, topicOf } from './event-publisher'
+import { type EventPublisher, type OutgoingEvent, PublishError } from './event-publisher'
+import type { EventTopics } from './events/contract'
 import type { ClaimedEvent, Settlement } from './outbox-store'
 
 export type BatchResult = Settlement & {
@@ -27,10 +28,10 @@ type Outage = BatchResult['outage']
 export async function publishClaimedBatch(
   batch: readonly ClaimedEvent[],
   publisher: EventPublisher,
-  topicPrefix: string,
+  topics: EventTopics,
 ): Promise<BatchResult> {
   const plan = new BatchPlan()
-  const rounds = roundsOf(batch, topicPrefix)
+  const rounds = roundsOf(batch, topics)
   for (const [index, round] of rounds.entries()) {
     const outage = await publishRound(round, publisher, plan)
     if (outage) {
@@ -43,13 +44,13 @@ export async function publishClaimedBatch(
 }
 
 /** Round k: the k-th event of each aggregate, in id order. */
-function roundsOf(batch: readonly ClaimedEvent[], topicPrefix: string): Entry[][] {
+function roundsOf(batch: readonly ClaimedEvent[], topics: EventTopics): Entry[][] {
   const rounds: Entry[][] = []
   const seen = new Map<string, number>()
   for (const row of batch) {
     const index = seen.get(aggregateOf(row)) ?? 0
     seen.set(aggregateOf(row), index + 1)
-    const topic = topicOf(row.eventType, topicPrefix)
+    const topic = topics.topicOf(row.eventType)
     rounds[index] ??= []
     rounds[index].push({ row, event: topic === undefined ? undefined : outgoingOf(row, topic) })
   }

@@ -12,6 +12,7 @@
  */
 import type { OutboxMetrics } from './event-metrics'
 import type { EventPublisher } from './event-publisher'
+import type { EventTopics } from './events/contract'
 import type { Logger } from './logger'
 import { publishClaimedBatch } from './outbox-batch'
 import type { Backlog, OutboxStore } from './outbox-store'
@@ -26,7 +27,8 @@ export type OutboxRelaySettings = {
   retryBaseMs: number
   retentionHours: number
   inboxRetentionHours: number
-  topicPrefix: string
+  /** event type → topic, from the features' event contracts */
+  topics: EventTopics
 }
 
 export type BatchOutcome = { claimed: number; published: number; failed: number; isBrokerDown: boolean }
@@ -94,7 +96,7 @@ export class OutboxRelay {
     const { owner, leaseMs, batchSize } = this.settings
     const batch = this.store.claim(owner, this.clock(), leaseMs, batchSize)
     if (batch.length === 0) return { claimed: 0, published: 0, failed: 0, isBrokerDown: false }
-    const result = await publishClaimedBatch(batch, this.publisher, this.settings.topicPrefix)
+    const result = await publishClaimedBatch(batch, this.publisher, this.settings.topics)
     const settled = this.store.settle(owner, this.clock(), result, this.settings)
     this.metrics.published.inc(settled.published)
     if (result.failed.length > 0) this.metrics.failed.labels('rejected').inc(result.failed.length)

@@ -8,21 +8,10 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { outboxEvents } from '../../db/schema'
 import type { Db, DbOrTx } from './database'
-import type { EventType } from './event-publisher'
+import { type DomainEvent, EVENT_VERSION, type EventEnvelope } from './events/contract'
 
-export const EVENT_VERSION = 1
-
-export type OutboxEvent = {
-  /** only event types that have a topic can be written (see EVENT_TOPICS) */
-  eventType: EventType
-  aggregateType: string
-  aggregateId: string
-  payload: Record<string, unknown>
-}
-
-export type EventEnvelope = OutboxEvent & { eventId: string; occurredAt: string; version: number }
-
-export function appendOutboxEvent(tx: DbOrTx, event: OutboxEvent, now = new Date()): EventEnvelope {
+/** Appends `event` in the caller's transaction. Producers pass events typed by their feature's contract. */
+export function appendOutboxEvent(tx: DbOrTx, event: DomainEvent, now = new Date()): EventEnvelope {
   const envelope = envelopeOf(event, now)
   tx.insert(outboxEvents).values(rowOf(envelope, now)).run()
   return envelope
@@ -32,7 +21,7 @@ export function appendOutboxEvent(tx: DbOrTx, event: OutboxEvent, now = new Date
  * appendOutboxEvent with its INSERT built and compiled once for `db`'s connection, for hot write paths (order
  * placement); call the returned function inside a write transaction on that connection.
  */
-export function outboxAppender(db: Db): (event: OutboxEvent, now?: Date) => EventEnvelope {
+export function outboxAppender(db: Db): (event: DomainEvent, now?: Date) => EventEnvelope {
   const p = sql.placeholder
   const insert = db
     .insert(outboxEvents)
@@ -52,7 +41,7 @@ export function outboxAppender(db: Db): (event: OutboxEvent, now?: Date) => Even
   }
 }
 
-function envelopeOf(event: OutboxEvent, now: Date): EventEnvelope {
+function envelopeOf(event: DomainEvent, now: Date): EventEnvelope {
   return {
     eventId: randomUUID(),
     eventType: event.eventType,

@@ -15,7 +15,7 @@ import type { CursorCodec, CursorPosition } from '../../platform/cursor-codec'
 import type { DatabaseHandle, DbOrTx } from '../../platform/database'
 import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/idempotency'
 import type { OrderMetrics } from '../../platform/metrics'
-import { appendOutboxEvent, outboxAppender } from '../../platform/outbox'
+import { outboxAppender } from '../../platform/outbox'
 import type { ReadRouter } from '../../platform/read-routing'
 import type { CatalogCache } from '../catalog/catalog-cache'
 import {
@@ -26,6 +26,7 @@ import {
   toOrder,
   toSellerPart,
 } from './order-parts'
+import { orderEvent } from './orders.events'
 import { type CreateOrder, MAX_LINE_QUANTITY, type Order } from './orders.model'
 import {
   findOrder,
@@ -90,7 +91,8 @@ export class OrdersService {
     this.appendOutboxEvent = outboxAppender(database.db)
   }
 
-  // prepared once: writeTransaction runs on database.db's connection, the one these statements belong to
+  // prepared once: writeTransaction runs on database.db's connection, the one these statements belong to; every
+  // order event goes through the one appender, inside the transaction of the change it announces
   private readonly placement: PlacementStatements
   private readonly appendOutboxEvent: ReturnType<typeof outboxAppender>
 
@@ -225,11 +227,8 @@ export class OrdersService {
       for (const part of picked) {
         const lines = items.filter((item) => item.sellerId === part.sellerId)
         if (to === 'CANCELLED') for (const line of lines) returnStock(tx, line.productId, line.quantity)
-        appendOutboxEvent(tx, {
-          eventType: 'order.status-changed',
-          aggregateType: 'Order',
-          aggregateId: String(id),
-          payload: {
+        this.appendOutboxEvent(
+          orderEvent('order.status-changed', {
             orderId: id,
             orderNumber: order.orderNumber,
             buyerId: order.buyerId,
@@ -238,8 +237,8 @@ export class OrdersService {
             to,
             orderStatus: order.status,
             lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
-          },
-        })
+          }),
+        )
       }
       const restocked = to === 'CANCELLED' ? items.filter((i) => moved.has(i.sellerId)) : []
       const isCancelled = order.status === 'CANCELLED' && current.status !== 'CANCELLED'
@@ -286,18 +285,15 @@ export class OrdersService {
       })),
     )
     const parts = this.placement.insertOrderParts(order, subtotalsBySeller(items))
-    this.appendOutboxEvent({
-      eventType: 'order.created',
-      aggregateType: 'Order',
-      aggregateId: String(order.id),
-      payload: {
+    this.appendOutboxEvent(
+      orderEvent('order.created', {
         orderId: order.id,
         orderNumber: order.orderNumber,
         buyerId,
         totalAmount,
         items: items.map((i) => ({ productId: i.productId, sellerId: i.sellerId, quantity: i.quantity })),
-      },
-    })
+      }),
+    )
     return toOrder(order, items, parts)
   }
 
