@@ -1,9 +1,11 @@
 /**
  * The token blacklist and login throttling on the real Redis (`bun run test` starts one, scripts/services.ts):
  * shared by two app instances on one database file, readable with redis-cli, expiring with the token, and
- * failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here).
+ * failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here). And
+ * what the `redis` circuit breaker counts: a pipeline or MULTI with one failed command is a failure.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { BrokenCircuitError } from 'cockatiel'
 import { loadConfig } from '../src/config'
 import { createTestApp, DEMO, redisTestEnv, type TestApp } from './harness'
 import { redisCli, startThrowawayRedis } from './throwaway-redis'
@@ -31,6 +33,57 @@ describe('Redis configuration', () => {
       commandTimeoutMs: 500,
       breaker: { failureThreshold: 5, openMs: 5_000 },
     })
+  })
+})
+
+describe('the redis circuit breaker and batches (pipeline, MULTI)', () => {
+  let env: ReturnType<typeof redisTestEnv>
+  let t: TestApp
+
+  beforeAll(async () => {
+    env = redisTestEnv('redis-breaker')
+    t = await createTestApp(env)
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  test('a batch whose commands all succeed resolves with their replies, in order', async () => {
+    const key = `${env.REDIS_KEY_PREFIX}counter`
+    const replies = await t.deps.redis!.runBatch((c) => c.multi().incrby(key, 2).incrby(key, 3))
+    expect(replies).toEqual([2, 5])
+    expect(t.deps.breakers.states().redis).toBe('CLOSED')
+  })
+
+  test('one failed command fails the whole batch, the breaker counts it, and once open no batch reaches Redis', async () => {
+    const redis = t.deps.redis!
+    const { failureThreshold } = t.deps.config.redis!.breaker
+    const notANumber = `${env.REDIS_KEY_PREFIX}not-a-number`
+    const untouched = `${env.REDIS_KEY_PREFIX}untouched`
+    redisCli(env.REDIS_URL, 'set', notANumber, 'abc')
+
+    // exec() would resolve here, with [[ReplyError, null]]: the breaker must see a failure
+    await expect(redis.runBatch((c) => c.pipeline().get(notANumber).incr(notANumber))).rejects.toThrow(
+      /not an integer/,
+    )
+    for (let i = 1; i < failureThreshold; i++) {
+      expect(t.deps.breakers.states().redis).toBe('CLOSED')
+      await expect(redis.runBatch((c) => c.multi().incr(notANumber))).rejects.toThrow(/not an integer/)
+    }
+    expect(t.deps.breakers.states().redis).toBe('OPEN')
+
+    await expect(redis.runBatch((c) => c.multi().set(untouched, '1'))).rejects.toBeInstanceOf(
+      BrokenCircuitError,
+    )
+    expect(redisCli(env.REDIS_URL, 'exists', untouched)).toBe('0')
+    expect(redisCli(env.REDIS_URL, 'get', notANumber)).toBe('abc')
+  })
+
+  test('run does not compile with exec() replies, which would reach the breaker as a success', () => {
+    const redis = t.deps.redis!
+    // @ts-expect-error pipelines and MULTI go through runBatch
+    const unchecked = () => redis.run((c) => c.pipeline().incr('k').exec())
+    expect(typeof unchecked).toBe('function')
   })
 })
 

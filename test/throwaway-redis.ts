@@ -3,6 +3,7 @@
  * `bun run test` starts must stay up for the other files). The caller kills it in afterAll.
  */
 import { expect } from 'bun:test'
+import Redis from 'ioredis'
 
 export function redisCli(url: string, ...args: string[]): string {
   const result = Bun.spawnSync(['redis-cli', '-u', url, ...args], { stderr: 'pipe' })
@@ -19,6 +20,31 @@ export async function startThrowawayRedis(
   for (let i = 0; i < 200 && redisCli(url, 'ping') !== 'PONG'; i++) await Bun.sleep(25)
   expect(redisCli(url, 'ping')).toBe('PONG')
   return { url, process }
+}
+
+export type MonitoredCommand = { args: string[]; source: string }
+
+/**
+ * Every command Redis runs from now on, as Redis itself reports it (MONITOR), in the order it ran them, with the
+ * connection (`source`, ip:port) that sent it. `through(marker)` waits until Redis has run `ECHO <marker>` and
+ * returns the commands up to and including it: send that ECHO last on a connection, and once Redis has run it,
+ * it has run everything that connection sent before.
+ */
+export async function monitorRedis(url: string) {
+  // lazyConnect: monitor() opens a connection of its own; this client never connects
+  const monitor = await new Redis(url, { lazyConnect: true }).monitor()
+  const commands: MonitoredCommand[] = []
+  monitor.on('monitor', (_time: string, args: string[], source: string) => commands.push({ args, source }))
+  return {
+    async through(marker: string): Promise<MonitoredCommand[]> {
+      const isMarker = (c: MonitoredCommand) => c.args[0]?.toLowerCase() === 'echo' && c.args[1] === marker
+      for (let i = 0; i < 400 && !commands.some(isMarker); i++) await Bun.sleep(25)
+      const end = commands.findIndex(isMarker)
+      expect(end, `Redis never ran ECHO ${marker}`).toBeGreaterThanOrEqual(0)
+      return commands.slice(0, end + 1)
+    },
+    close: () => monitor.disconnect(),
+  }
 }
 
 function freePort(): number {

@@ -96,11 +96,7 @@ export class RedisAttemptLimiter implements AttemptLimiter {
   async recordFailure(key: string): Promise<void> {
     const redisKey = this.keyOf(key)
     try {
-      const results = await this.redis.run((c) =>
-        c.multi().incr(redisKey).pexpire(redisKey, this.windowMs, 'NX').exec(),
-      )
-      const failed = results?.find(([error]) => error)
-      if (!results || failed) throw failed?.[0] ?? new Error('MULTI was discarded')
+      await this.redis.runBatch((c) => c.multi().incr(redisKey).pexpire(redisKey, this.windowMs, 'NX'))
     } catch (error) {
       this.logFailure(error)
     }

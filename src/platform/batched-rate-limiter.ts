@@ -12,7 +12,9 @@
  * so a window can admit up to limit + (N − 1) × (one instance's hits per FLUSH_MS) in the worst case. The
  * per-member order limit (10/s, where one extra order matters) stays exact: RedisRateLimiter, one round trip
  * per order. Redis unreachable: flushes fail (logged, throttled) and each instance keeps limiting on its own
- * counts — stricter than failing open, and no request waits.
+ * counts — stricter than failing open, and no request waits. A flush goes through the `redis` circuit breaker
+ * (`runBatch`): a batch whose commands time out is a failure there like any command's, and while the breaker is
+ * open no flush reaches Redis.
  */
 import type { Logger } from './logger'
 import {
@@ -79,28 +81,23 @@ export class BatchedRedisRateLimiter implements RateLimiter {
     for (const [, entry] of sent) entry.pending = 0
     const expiryMs = this.settings.windowMs * 2
     try {
-      const replies = await this.redis.run((c) => {
+      const totals = await this.redis.runBatch((c) => {
         const pipeline = c.pipeline() as unknown as CountingRedis & ReturnType<typeof c.pipeline>
         sent.forEach(([id], i) => {
           pipeline.rateLimitAdd(counterKey(this.redis, this.scope, id, window), expiryMs, amounts[i]!)
         })
-        return pipeline.exec()
+        return pipeline
       })
       sent.forEach(([, entry], i) => {
-        const [error, total] = replies?.[i] ?? [new Error('no reply'), null]
-        if (error) this.keepLocal(entry, amounts[i]!, error)
-        else entry.known = Number(total)
+        entry.known = Number(totals[i])
       })
     } catch (error) {
+      // Not shared, still counted here: the local view keeps limiting on its own. One failed command fails the
+      // batch (a breaker failure, redis.ts); a key whose add did land only counts locally until its next reply.
+      this.logFailure(error)
       sent.forEach(([, entry], i) => {
-        this.keepLocal(entry, amounts[i]!, error)
+        entry.known += amounts[i]!
       })
     }
-  }
-
-  /** Not shared, still counted here: the local view keeps limiting on its own. */
-  private keepLocal(entry: Entry, amount: number, error: unknown): void {
-    this.logFailure(error)
-    entry.known += amount
   }
 }

@@ -77,10 +77,10 @@ export class CacheInvalidation {
     const message = JSON.stringify({ from: this.instanceId, keys } satisfies Message)
     try {
       if (keys === 'all') await this.deleteNamespace()
-      await this.redis.run((c) => {
+      await this.redis.runBatch((c) => {
         const batch = c.multi()
         if (keys !== 'all') batch.del(...keys.map((key) => this.redisKeyOf(key)))
-        return batch.publish(this.channel, message).exec()
+        return batch.publish(this.channel, message)
       })
       return true
     } catch (error) {

@@ -3,7 +3,9 @@
  * Mechanism: a breaker counts consecutive failures of what it guards; at the threshold it OPENs and refuses calls
  * at once (BrokenCircuitError, no I/O) for `openMs`; then it is HALF_OPEN and lets one call through as a probe:
  * success closes it, failure opens it again. Callers treat a refusal like any failure of the dependency, so a dead
- * dependency costs nothing per request and recovery needs no restart.
+ * dependency costs nothing per request and recovery needs no restart. A failure is a rejection of the guarded
+ * function (any error), a success is its resolving: a client that resolves with errors inside (ioredis's
+ * `exec()`) must be made to reject first, or it counts as a success and resets the run (redis.ts, `runBatch`).
  */
 import {
   type CircuitBreakerPolicy,
