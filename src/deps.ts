@@ -32,7 +32,7 @@ import { OutboxStore } from './platform/outbox-store'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
-import { InMemoryTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
+import { DatabaseTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/two-level-cache'
 
 export type Deps = {
@@ -122,7 +122,10 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
         })
       : new UncachedReads(),
     cacheInvalidation,
-    tokenBlacklist: redis ? new RedisTokenBlacklist(redis, logger) : new InMemoryTokenBlacklist(),
+    // without Redis in the database, so a logout survives a restart (SPEC §2)
+    tokenBlacklist: redis
+      ? new RedisTokenBlacklist(redis, logger)
+      : new DatabaseTokenBlacklist(database, logger),
     loginLimiters: {
       account: limiter(config.login.maxFailures),
       ip: limiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER),
@@ -143,10 +146,12 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
 }
 
 /**
- * Opens the connections createDeps made lazily. An unreachable Redis rejects here; main.ts starts anyway (the
- * client reconnects by itself and every Redis user fails open, see platform/), tests let it fail.
+ * Opens the connections createDeps made lazily and starts the blacklist's upkeep. An unreachable Redis rejects
+ * here; main.ts starts anyway (the client reconnects by itself and every Redis user fails open, see platform/),
+ * tests let it fail.
  */
 export async function connectDeps(deps: Deps): Promise<void> {
+  deps.tokenBlacklist.start?.()
   // both started even if one fails: each keeps reconnecting by itself
   const started = await Promise.allSettled([deps.redis?.connect(), deps.cacheInvalidation?.start()])
   const failure = started.find((result) => result.status === 'rejected')
@@ -197,6 +202,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.events.subscriber.close()
   await deps.events.publisher.close()
   await deps.cacheInvalidation?.close()
+  await deps.tokenBlacklist.stop?.()
   await deps.redis?.close()
   for (const replica of deps.replicas) replica.close()
   deps.database.close()

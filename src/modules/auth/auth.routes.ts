@@ -52,7 +52,11 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
         response: { 204: NoContent, ...problems(400, 401, 413, 415, 503) },
         detail: {
           tags: ['Auth'],
-          summary: 'Sign out: revoke the refresh token and this access token',
+          summary: 'Sign out: end this session and refuse this access token',
+          description:
+            'Revokes the refresh tokens of the session this access token belongs to (no body needed) and ' +
+            'refuses this access token until it expires, also after a restart. A `refreshToken` in the body ' +
+            'revokes its session too (it must belong to the caller).',
         },
       },
     )

@@ -97,7 +97,7 @@ export class AuthService {
       const now = new Date()
       if (!revokeRefreshToken(tx, stored.jti, now)) {
         // reuse of a revoked token: someone holds a stolen copy, so end every session of this family
-        revokeRefreshFamily(tx, stored.familyId, now)
+        revokeRefreshFamily(tx, stored.memberId, stored.familyId, now)
         return false
       }
       insertRefreshToken(tx, {
@@ -109,18 +109,20 @@ export class AuthService {
       return true
     })
     if (!isRotated) throw new AppError('UNAUTHENTICATED', 'The refresh token was already used; sign in again')
-    return this.pairWith(claims.memberId, role, next.token)
+    return this.pairWith(claims.memberId, role, stored.familyId, next.token)
   }
 
   /**
-   * Ends the session: the refresh family is revoked, the access token is refused from now on. The family goes
-   * first (the database), so a blacklist that cannot be written (Redis down → 503) leaves at most the short-lived
-   * access token usable.
+   * Ends the session: its refresh family is revoked (named by the access token's `sid`, and the family of
+   * `refreshToken` when one is given: tokens issued before `sid` existed), and the access token is refused from
+   * now on. The family goes first (the database), so a blacklist that cannot be written (Redis down → 503) leaves
+   * at most the short-lived access token usable.
    */
   async logout(
-    principal: { memberId: number; jti: string; expiresAt: number },
+    principal: { memberId: number; jti: string; expiresAt: number; sessionId?: string },
     refreshToken?: string,
   ): Promise<void> {
+    if (principal.sessionId) this.revokeFamily(principal.memberId, principal.sessionId)
     if (refreshToken) await this.revokeFamilyOf(principal.memberId, refreshToken)
     await this.deps.tokenBlacklist.add(principal.jti, principal.expiresAt)
   }
@@ -130,7 +132,11 @@ export class AuthService {
     if (typeof claims === 'string' || claims.memberId !== memberId) return
     const stored = findRefreshToken(this.deps.database.db, claims.jti)
     if (!stored || stored.memberId !== memberId) return
-    this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, stored.familyId, new Date()))
+    this.revokeFamily(memberId, stored.familyId)
+  }
+
+  private revokeFamily(memberId: number, familyId: string): void {
+    this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, memberId, familyId, new Date()))
   }
 
   private async refuseWhenThrottled(accountKey: string, ipKey: string): Promise<void> {
@@ -158,11 +164,17 @@ export class AuthService {
         expiresAt: new Date(refresh.claims.expiresAt),
       }),
     )
-    return this.pairWith(memberId, role, refresh.token)
+    return this.pairWith(memberId, role, familyId, refresh.token)
   }
 
-  private async pairWith(memberId: number, role: Role, refreshToken: string): Promise<TokenPair> {
-    const access = await this.deps.jwt.issue('access', { memberId, role })
+  /** The access token names its session (`sid` = the refresh family), so logout needs no body to end it. */
+  private async pairWith(
+    memberId: number,
+    role: Role,
+    familyId: string,
+    refreshToken: string,
+  ): Promise<TokenPair> {
+    const access = await this.deps.jwt.issue('access', { memberId, role, familyId })
     return {
       accessToken: access.token,
       refreshToken,
