@@ -81,8 +81,7 @@ export function createApp(deps: Deps) {
     members,
     jwt: deps.jwt,
     tokenBlacklist: deps.tokenBlacklist,
-    accountLimiter: deps.loginLimiters.account,
-    ipLimiter: deps.loginLimiters.ip,
+    loginLimiters: deps.loginLimiters,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
   })
   const categories = new CategoriesService(database, deps.reads, catalogCache)

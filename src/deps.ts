@@ -52,7 +52,8 @@ export type Deps = {
   jwt: JwtCodec
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
-  loginLimiters: { account: AttemptLimiter; ip: AttemptLimiter }
+  /** failed logins per (account, client address), per address, per account: see config.login */
+  loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   /** SPEC §7 request limits; undefined when configured off (0) */
   rateLimiters: { orders: RateLimiter | undefined; ip: RateLimiter | undefined }
   /** outbox → Kafka (KAFKA_BROKERS) or the in-process bus; started by src/event-flow.ts after listen */
@@ -70,9 +71,6 @@ export type Deps = {
     runtime: { name: string; version: string; platform: string }
   }
 }
-
-/** How many failed logins one IP may make per window, relative to one account's allowance. */
-const IP_FAILURE_MULTIPLIER = 4
 
 export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger'>> = {}): Deps {
   const logger = overrides.logger ?? createLogger(config.logLevel)
@@ -127,8 +125,9 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
       ? new RedisTokenBlacklist(redis, logger)
       : new DatabaseTokenBlacklist(database, logger),
     loginLimiters: {
-      account: limiter(config.login.maxFailures),
-      ip: limiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER),
+      pair: limiter(config.login.maxFailures),
+      ip: limiter(config.login.ipMaxFailures),
+      account: limiter(config.login.accountMaxFailures),
     },
     rateLimiters: {
       orders: rateLimiter('orders', config.rateLimit.ordersPerMember),

@@ -1,6 +1,7 @@
 /** Sign-up and sign-in: validation, duplicate emails, uniform failures, throttling. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, DEMO, expectProblem, type TestApp } from './harness'
+import { loginFrom } from './client-address'
+import { configProblems, createTestApp, DEMO, expectProblem, type TestApp } from './harness'
 
 let t: TestApp
 beforeAll(async () => {
@@ -178,7 +179,7 @@ describe('POST /api/v1/auth/login', () => {
     expect(first).toEqual(second)
   })
 
-  test('after 5 failures for one account the 6th attempt is 429 RATE_LIMITED with Retry-After, even with the right password', async () => {
+  test('after 5 failures for one account from one address the 6th attempt from there is 429 RATE_LIMITED with Retry-After, even with the right password', async () => {
     const email = uniqueEmail('throttled')
     const signup = await t.request('POST', '/api/v1/auth/signup', { body: buyerSignup({ email }) })
     expect(signup.status, signup.text).toBe(201)
@@ -199,34 +200,113 @@ describe('POST /api/v1/auth/login', () => {
     expect(otherAccount.status, otherAccount.text).toBe(200)
   })
 
-  test('after 20 failures from one IP across many accounts, that IP gets 429 even for a valid account', async () => {
-    const server = t.listen()
-    try {
-      const login = (body: unknown) =>
-        fetch(`${server.baseUrl}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const res = await login({ email: `ip-probe-${attempt}@example.com`, password: 'guess' })
-        expect(res.status, await res.text()).toBe(401)
+  describe('security: throttling without lock-out (clients on distinct loopback addresses)', () => {
+    const ATTACKER = '127.0.0.2'
+    const OWNER = '127.0.0.3'
+
+    test('a wrong-password storm from one address gets that address 429 for that account, while the owner signs in from their own address', async () => {
+      const server = t.listen()
+      try {
+        const { email, password } = DEMO.seller
+        for (let attempt = 1; attempt <= 5; attempt++) {
+          const res = await loginFrom(ATTACKER, server.baseUrl, email, `guess-${attempt}`)
+          expectProblem(res, 401, 'INVALID_CREDENTIALS')
+        }
+        for (let attempt = 6; attempt <= 15; attempt++) {
+          const res = await loginFrom(ATTACKER, server.baseUrl, email, `guess-${attempt}`)
+          expectProblem(res, 429, 'RATE_LIMITED')
+        }
+
+        const attackerWithPassword = await loginFrom(ATTACKER, server.baseUrl, email, password)
+        const owner = await loginFrom(OWNER, server.baseUrl, email, password)
+        const attackerOwnAccount = await loginFrom(
+          ATTACKER,
+          server.baseUrl,
+          DEMO.admin.email,
+          DEMO.admin.password,
+        )
+
+        expectProblem(attackerWithPassword, 429, 'RATE_LIMITED')
+        expect(
+          Number(attackerWithPassword.headers.get('retry-after')),
+          attackerWithPassword.text,
+        ).toBeGreaterThan(0)
+        expect(owner.status, owner.text).toBe(200)
+        expect(owner.body.accessToken, owner.text).toBeString()
+        expect(attackerOwnAccount.status, attackerOwnAccount.text).toBe(200)
+      } finally {
+        await server.stop()
       }
+    })
 
-      const res = await login(DEMO.seller)
+    test('after 20 failures from one address across many accounts, that address gets 429 even for a valid account; other addresses do not', async () => {
+      const server = t.listen()
+      try {
+        const sprayer = '127.0.0.4'
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const res = await loginFrom(sprayer, server.baseUrl, `ip-probe-${attempt}@example.com`, 'guess')
+          expectProblem(res, 401, 'INVALID_CREDENTIALS')
+        }
 
-      const text = await res.text()
-      expect(res.status, text).toBe(429)
-      expect(JSON.parse(text).code).toBe('RATE_LIMITED')
-      expect(res.headers.get('retry-after'), text).toMatch(/^\d+$/)
-    } finally {
-      await server.stop()
-    }
+        const fromSprayer = await loginFrom(sprayer, server.baseUrl, DEMO.buyer.email, DEMO.buyer.password)
+        const fromElsewhere = await loginFrom(
+          '127.0.0.5',
+          server.baseUrl,
+          DEMO.buyer.email,
+          DEMO.buyer.password,
+        )
+
+        expectProblem(fromSprayer, 429, 'RATE_LIMITED')
+        expect(fromSprayer.headers.get('retry-after'), fromSprayer.text).toMatch(/^\d+$/)
+        expect(fromElsewhere.status, fromElsewhere.text).toBe(200)
+      } finally {
+        await server.stop()
+      }
+    })
   })
 
   test('a body without a password is a 400 VALIDATION_FAILED', async () => {
     const res = await t.request('POST', '/api/v1/auth/login', { body: { email: DEMO.buyer.email } })
 
     expectProblem(res, 400, 'VALIDATION_FAILED')
+  })
+})
+
+describe('login throttling per account, over every address', () => {
+  let small: TestApp
+  beforeAll(async () => {
+    small = await createTestApp({ LOGIN_MAX_FAILURES: '2', LOGIN_ACCOUNT_MAX_FAILURES: '4' })
+  })
+  afterAll(() => small.close())
+
+  test('failures from several addresses add up to the much higher account threshold, which then throttles every address', async () => {
+    const server = small.listen()
+    try {
+      const { email, password } = DEMO.buyer
+      const failFrom = async (address: string) => {
+        const res = await loginFrom(address, server.baseUrl, email, 'wrong-password')
+        expectProblem(res, 401, 'INVALID_CREDENTIALS')
+      }
+      await failFrom('127.0.0.6')
+      await failFrom('127.0.0.6')
+      await failFrom('127.0.0.7')
+      const belowThreshold = await loginFrom('127.0.0.8', server.baseUrl, email, password)
+      expect(belowThreshold.status, belowThreshold.text).toBe(200)
+      await failFrom('127.0.0.7')
+
+      const atThreshold = await loginFrom('127.0.0.8', server.baseUrl, email, password)
+
+      expectProblem(atThreshold, 429, 'RATE_LIMITED')
+      expect(Number(atThreshold.headers.get('retry-after')), atThreshold.text).toBeGreaterThan(0)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('an account threshold at or under the per-pair threshold is refused at start (one address could lock the owner out)', () => {
+    const problems = configProblems({ LOGIN_MAX_FAILURES: '10', LOGIN_ACCOUNT_MAX_FAILURES: '10' })
+
+    expect(problems.join('\n')).toContain('LOGIN_ACCOUNT_MAX_FAILURES=10: must exceed LOGIN_MAX_FAILURES')
+    expect(configProblems({ LOGIN_IP_MAX_FAILURES: '0' }).join('\n')).toContain('LOGIN_IP_MAX_FAILURES')
   })
 })

@@ -168,7 +168,7 @@ describe('loadConfig', () => {
       seedDemoData: true,
       logLevel: 'info',
       http: { bodyLimitBytes: 1024 * 1024, imageMaxBytes: 10 * 1024 * 1024, maxImagesPerProduct: 5 },
-      login: { maxFailures: 5, windowSeconds: 300 },
+      login: { maxFailures: 5, ipMaxFailures: 20, accountMaxFailures: 100, windowSeconds: 300 },
     })
     expect(config.jwt).toMatchObject({
       accessTtlSeconds: 900,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { loadConfig } from '../src/config'
+import { loginFrom } from './client-address'
 import { createTestApp, DEMO, redisTestEnv, type TestApp } from './harness'
 import { redisCli, startThrowawayRedis } from './throwaway-redis'
 
@@ -77,7 +78,7 @@ describe('token blacklist and login throttling shared through Redis', () => {
     expect(after.body.detail, after.text).toContain('revoked')
   })
 
-  test('five failed logins spread over both instances block the account on either (429, Retry-After)', async () => {
+  test('five failed logins from one address spread over both instances block that pair on either (429, Retry-After)', async () => {
     const member = { email: 'throttled@example.com', password: 'password123' }
     const signup = await first.request('POST', '/api/v1/auth/signup', {
       body: { ...member, name: 'Throttled', role: 'BUYER' },
@@ -88,8 +89,12 @@ describe('token blacklist and login throttling shared through Redis', () => {
       const res = await app.request('POST', '/api/v1/auth/login', { body: wrong })
       expect(res.status, `attempt ${i + 1}: ${res.text}`).toBe(401)
     }
-    const key = `${env.REDIS_KEY_PREFIX}login:failures:account:${member.email}`
+    // app.handle() has no socket, so the address is 'unknown' on both instances
+    const key = `${env.REDIS_KEY_PREFIX}login:failures:pair:unknown/${member.email}`
     expect(redisCli(env.REDIS_URL, 'get', key)).toBe('5')
+    expect(
+      redisCli(env.REDIS_URL, 'get', `${env.REDIS_KEY_PREFIX}login:failures:account:${member.email}`),
+    ).toBe('5')
 
     for (const app of [first, second]) {
       const res = await app.request('POST', '/api/v1/auth/login', { body: member })
@@ -97,6 +102,32 @@ describe('token blacklist and login throttling shared through Redis', () => {
       const retryAfter = Number(res.headers.get('retry-after'))
       expect(retryAfter, res.text).toBeGreaterThan(290)
       expect(retryAfter, res.text).toBeLessThanOrEqual(300)
+    }
+  })
+
+  test('a wrong-password storm from one address over both instances: that address gets 429 on either, the owner signs in from another on either', async () => {
+    const servers = [first.listen(), second.listen()]
+    try {
+      const member = { email: 'storm-target@example.com', password: 'password123' }
+      const signup = await first.request('POST', '/api/v1/auth/signup', {
+        body: { ...member, name: 'Storm Target', role: 'BUYER' },
+      })
+      expect(signup.status, signup.text).toBe(201)
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const res = await loginFrom('127.0.0.2', servers[attempt % 2]!.baseUrl, member.email, 'guess')
+        expect(res.status, `attempt ${attempt + 1}: ${res.text}`).toBe(attempt < 5 ? 401 : 429)
+      }
+      const pairKey = `${env.REDIS_KEY_PREFIX}login:failures:pair:127.0.0.2/${member.email}`
+      expect(redisCli(env.REDIS_URL, 'get', pairKey)).toBe('5')
+
+      for (const server of servers) {
+        const attacker = await loginFrom('127.0.0.2', server.baseUrl, member.email, member.password)
+        const owner = await loginFrom('127.0.0.3', server.baseUrl, member.email, member.password)
+        expect(attacker.status, attacker.text).toBe(429)
+        expect(owner.status, owner.text).toBe(200)
+      }
+    } finally {
+      for (const server of servers) await server.stop()
     }
   })
 

@@ -1,7 +1,13 @@
 /**
  * Signup, login, refresh rotation with reuse detection, logout. Passwords: argon2id (Bun.password). Login
- * answers the same 401 for an unknown email and a wrong password, and spends the same hashing time on both;
- * repeated failures per account and per IP are throttled (429).
+ * answers the same 401 for an unknown email and a wrong password, and spends the same hashing time on both.
+ *
+ * Login throttling (429) without lock-out: failures are counted per (account, client address) pair, per address,
+ * and per account, each in a fixed window. The pair limit (5 by default) stops one address guessing one account;
+ * the address limit (20) stops one address spraying many accounts; the account limit is much higher (100), so a
+ * wrong-password storm from one address — or from a few — never locks the owner out from their own address,
+ * while a guesser spread over many addresses is still capped per account. Progressive delays were not chosen:
+ * a delay holds the attacker's request, not their next one, so parallel guessing goes on unslowed.
  */
 import { randomUUID } from 'node:crypto'
 import type { Role } from '../../../db/schema'
@@ -27,8 +33,7 @@ export type AuthServiceDeps = {
   members: MembersService
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
-  accountLimiter: AttemptLimiter
-  ipLimiter: AttemptLimiter
+  loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   accessTtlSeconds: number
 }
 
@@ -58,20 +63,23 @@ export class AuthService {
 
   async login(emailInput: string, password: string, clientIp: string): Promise<TokenPair> {
     const email = normalizeEmail(emailInput)
-    const accountKey = `account:${email}`
-    const ipKey = `ip:${clientIp}`
-    await this.refuseWhenThrottled(accountKey, ipKey)
+    const { pair, ip, account } = this.deps.loginLimiters
+    // an address never contains '/', so the first '/' ends it: no two (address, email) pairs share a key
+    const throttles = [
+      [pair, `pair:${clientIp}/${email}`],
+      [ip, `ip:${clientIp}`],
+      [account, `account:${email}`],
+    ] as const
+    await this.refuseWhenThrottled(throttles)
 
     const credentials = this.deps.members.findCredentials(email)
     const isValid = await Bun.password.verify(password, credentials?.passwordHash ?? (await this.decoyHash))
     if (!credentials || !isValid) {
-      await Promise.all([
-        this.deps.accountLimiter.recordFailure(accountKey),
-        this.deps.ipLimiter.recordFailure(ipKey),
-      ])
+      await Promise.all(throttles.map(([limiter, key]) => limiter.recordFailure(key)))
       throw new AppError('INVALID_CREDENTIALS', 'Email or password is incorrect')
     }
-    await this.deps.accountLimiter.reset(accountKey)
+    // only the pair forgets: a success must not refill the address's or the account's allowance for a guesser
+    await pair.reset(throttles[0][1])
     return this.issuePair(credentials.id, credentials.role, randomUUID())
   }
 
@@ -139,19 +147,19 @@ export class AuthService {
     this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, memberId, familyId, new Date()))
   }
 
-  private async refuseWhenThrottled(accountKey: string, ipKey: string): Promise<void> {
-    const { accountLimiter, ipLimiter } = this.deps
-    for (const [limiter, key] of [
-      [accountLimiter, accountKey],
-      [ipLimiter, ipKey],
-    ] as const) {
-      if (await limiter.isBlocked(key)) {
-        const retryAfter = await limiter.retryAfterSeconds(key)
-        throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
-          headers: { 'retry-after': String(retryAfter) },
-        })
-      }
-    }
+  private async refuseWhenThrottled(
+    throttles: readonly (readonly [AttemptLimiter, string])[],
+  ): Promise<void> {
+    const blocked = await Promise.all(throttles.map(([limiter, key]) => limiter.isBlocked(key)))
+    if (!blocked.includes(true)) return
+    // the latest end among the windows that block this attempt: coming back earlier would be refused again
+    const waits = await Promise.all(
+      throttles.map(([limiter, key], i) => (blocked[i] ? limiter.retryAfterSeconds(key) : 0)),
+    )
+    const retryAfter = Math.max(...waits)
+    throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
+      headers: { 'retry-after': String(retryAfter) },
+    })
   }
 
   private async issuePair(memberId: number, role: Role, familyId: string): Promise<TokenPair> {
