@@ -38,6 +38,12 @@ export type Config = Readonly<{
     windowSeconds: number
   }>
   /**
+   * Signups per client address per fixed window (aligned to the clock), counted once the body is well formed and
+   * before the taken-email lookup and the hash: argon2id is the most expensive thing an anonymous caller can
+   * trigger. 0 turns it off. Counted in Redis when REDIS_URL is set, in process otherwise.
+   */
+  signup: Readonly<{ maxPerIp: number; windowSeconds: number }>
+  /**
    * SPEC §7 request limits, per fixed window of `windowMs` (1 s; tests lengthen it to keep the window edge out of
    * a burst). 0 turns a limit off. Counted in Redis when REDIS_URL is set, in process otherwise.
    */
@@ -239,6 +245,10 @@ export function loadConfig(env: Env = process.env): Config {
       ipMaxFailures: read.int('LOGIN_IP_MAX_FAILURES', 20, 1, 100_000),
       accountMaxFailures: read.int('LOGIN_ACCOUNT_MAX_FAILURES', 100, 2, 100_000),
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    },
+    signup: {
+      maxPerIp: read.int('SIGNUP_MAX_PER_IP', 20, 0, 1_000_000),
+      windowSeconds: read.int('SIGNUP_WINDOW_SECONDS', 600, 1, 86_400),
     },
     rateLimit: {
       ordersPerMember: read.int('RATE_LIMIT_ORDERS_PER_SECOND', 10, 0, 1_000_000),

@@ -29,6 +29,7 @@ import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
 import { OutboxRelay } from './platform/outbox-relay'
 import { OutboxStore } from './platform/outbox-store'
+import { argon2idHasher, type PasswordHasher } from './platform/password-hasher'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
@@ -54,8 +55,14 @@ export type Deps = {
   tokenBlacklist: TokenBlacklist
   /** failed logins per (account, client address), per address, per account: see config.login */
   loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
-  /** SPEC §7 request limits; undefined when configured off (0) */
-  rateLimiters: { orders: RateLimiter | undefined; ip: RateLimiter | undefined }
+  /** SPEC §7 request limits and signups per client address; undefined when configured off (0) */
+  rateLimiters: {
+    orders: RateLimiter | undefined
+    ip: RateLimiter | undefined
+    signup: RateLimiter | undefined
+  }
+  /** argon2id; an interface so tests can count the hashes a request costs */
+  passwordHasher: PasswordHasher
   /** outbox → Kafka (KAFKA_BROKERS) or the in-process bus; started by src/event-flow.ts after listen */
   events: {
     publisher: EventPublisher
@@ -85,14 +92,18 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     redis
       ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
       : new InMemoryAttemptLimiter(maxFailures, windowMs)
-  const rateLimiter = (scope: 'orders' | 'ip', limit: number): RateLimiter | undefined => {
+  const rateLimiter = (
+    scope: 'orders' | 'ip' | 'signup',
+    limit: number,
+    windowMs = config.rateLimit.windowMs,
+  ): RateLimiter | undefined => {
     if (limit === 0) return undefined
-    const settings = { limit, windowMs: config.rateLimit.windowMs }
+    const settings = { limit, windowMs }
     if (!redis) return new InMemoryRateLimiter(settings)
-    // per order, one exact round trip; per request (the IP scope), batched counts (batched-rate-limiter.ts)
-    return scope === 'orders'
-      ? new RedisRateLimiter(redis, scope, settings, logger)
-      : new BatchedRedisRateLimiter(redis, scope, settings, logger)
+    // per order or signup, one exact round trip; per request (the IP scope), batched counts (batched-rate-limiter.ts)
+    return scope === 'ip'
+      ? new BatchedRedisRateLimiter(redis, scope, settings, logger)
+      : new RedisRateLimiter(redis, scope, settings, logger)
   }
   return {
     config,
@@ -132,7 +143,9 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     rateLimiters: {
       orders: rateLimiter('orders', config.rateLimit.ordersPerMember),
       ip: rateLimiter('ip', config.rateLimit.perIp),
+      signup: rateLimiter('signup', config.signup.maxPerIp, config.signup.windowSeconds * 1000),
     },
+    passwordHasher: argon2idHasher,
     events: createEvents(config, database, metrics, logger),
     lifecycle: { isReady: false, isDraining: false },
     info: {

@@ -1,6 +1,9 @@
 /** Sign-up and sign-in: validation, duplicate emails, uniform failures, throttling. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { loginFrom } from './client-address'
+import { createApp } from '../src/app'
+import { loadConfig } from '../src/config'
+import { argon2idHasher, type PasswordHasher } from '../src/platform/password-hasher'
+import { loginFrom, requestFrom } from './client-address'
 import { configProblems, createTestApp, DEMO, expectProblem, type TestApp } from './harness'
 
 let t: TestApp
@@ -134,6 +137,63 @@ describe('POST /api/v1/auth/signup', () => {
   })
 
   describe('security', () => {
+    /** The same app and deps, with a hasher that counts: every hash a request costs is seen. */
+    function appCountingHashes() {
+      const counter = { hashes: 0 }
+      const hasher: PasswordHasher = {
+        hash: (password) => {
+          counter.hashes += 1
+          return argon2idHasher.hash(password)
+        },
+        verify: argon2idHasher.verify,
+      }
+      const app = createApp({ ...t.deps, passwordHasher: hasher })
+      const signup = async (body: unknown) => {
+        const response = await app.handle(
+          new Request('http://localhost/api/v1/auth/signup', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          }),
+        )
+        const text = await response.text()
+        return { status: response.status, headers: response.headers, body: JSON.parse(text), text }
+      }
+      return { counter, signup }
+    }
+
+    test('a taken email is refused with 409 before any password hashing (counted), in any letter case', async () => {
+      const { counter, signup } = appCountingHashes()
+      const body = buyerSignup()
+      const first = await signup(body)
+      expect(first.status, first.text).toBe(201)
+      const hashesAfterFirst = counter.hashes
+
+      const again = await signup(body)
+      const upperCase = await signup({ ...body, email: body.email.toUpperCase() })
+      const demoBuyer = await signup(buyerSignup({ email: DEMO.buyer.email }))
+
+      expect(hashesAfterFirst).toBe(2) // the decoy hash of the AuthService, then this signup's
+      expectProblem(again, 409, 'EMAIL_ALREADY_EXISTS')
+      expectProblem(upperCase, 409, 'EMAIL_ALREADY_EXISTS')
+      expectProblem(demoBuyer, 409, 'EMAIL_ALREADY_EXISTS')
+      expect(counter.hashes).toBe(hashesAfterFirst)
+    })
+
+    test('two concurrent signups of one new email: the unique index lets exactly one in, the other is a 409', async () => {
+      const body = buyerSignup()
+
+      const results = await Promise.all([
+        t.request('POST', '/api/v1/auth/signup', { body }),
+        t.request('POST', '/api/v1/auth/signup', { body }),
+      ])
+
+      expect(results.map((res) => res.status).sort(), results.map((res) => res.text).join('\n')).toEqual([
+        201, 409,
+      ])
+      expectProblem(results.find((res) => res.status === 409)!, 409, 'EMAIL_ALREADY_EXISTS')
+    })
+
     test('role ADMIN cannot be self-assigned: 400 and no account is created', async () => {
       const email = uniqueEmail('wannabe-admin')
 
@@ -308,5 +368,74 @@ describe('login throttling per account, over every address', () => {
 
     expect(problems.join('\n')).toContain('LOGIN_ACCOUNT_MAX_FAILURES=10: must exceed LOGIN_MAX_FAILURES')
     expect(configProblems({ LOGIN_IP_MAX_FAILURES: '0' }).join('\n')).toContain('LOGIN_IP_MAX_FAILURES')
+  })
+})
+
+describe('POST /api/v1/auth/signup per client address (SIGNUP_MAX_PER_IP)', () => {
+  let limited: TestApp
+  let server: { baseUrl: string; stop(): Promise<void> }
+  beforeAll(async () => {
+    // a day-long window (the longest allowed, aligned to the clock) keeps the window's edge out of the test
+    limited = await createTestApp({ SIGNUP_MAX_PER_IP: '3', SIGNUP_WINDOW_SECONDS: '86400' })
+    server = limited.listen()
+  })
+  afterAll(async () => {
+    await server.stop()
+    await limited.close()
+  })
+  const signupFrom = (address: string, body: unknown) =>
+    requestFrom(address, server.baseUrl, 'POST', '/api/v1/auth/signup', body)
+
+  test('the 4th signup from one address is a 429 RATE_LIMITED with RateLimit headers and creates nothing; other addresses still sign up', async () => {
+    const address = '127.0.0.9'
+    for (let i = 1; i <= 3; i++) {
+      const res = await signupFrom(address, buyerSignup())
+      expect(res.status, res.text).toBe(201)
+      expect(res.headers.get('ratelimit-policy'), res.text).toBe('3;w=86400')
+      expect(res.headers.get('ratelimit'), res.text).toStartWith(`limit=3, remaining=${3 - i}, reset=`)
+    }
+    const refusedEmail = uniqueEmail('refused')
+
+    const refused = await signupFrom(address, buyerSignup({ email: refusedEmail }))
+    const elsewhere = await signupFrom('127.0.0.10', buyerSignup({ email: refusedEmail }))
+
+    expectProblem(refused, 429, 'RATE_LIMITED')
+    expect(refused.headers.get('ratelimit-policy'), refused.text).toBe('3;w=86400')
+    expect(refused.headers.get('ratelimit'), refused.text).toMatch(/^limit=3, remaining=0, reset=\d+$/)
+    expect(Number(refused.headers.get('retry-after')), refused.text).toBeGreaterThan(0)
+    expect(elsewhere.status, elsewhere.text).toBe(201)
+  })
+
+  test('a taken email counts against the allowance too (it would otherwise probe emails for free)', async () => {
+    const address = '127.0.0.11'
+    for (let i = 0; i < 3; i++) {
+      expectProblem(
+        await signupFrom(address, buyerSignup({ email: DEMO.buyer.email })),
+        409,
+        'EMAIL_ALREADY_EXISTS',
+      )
+    }
+
+    expectProblem(await signupFrom(address, buyerSignup()), 429, 'RATE_LIMITED')
+  })
+
+  test('a malformed signup is refused with 400 without spending the allowance', async () => {
+    const address = '127.0.0.12'
+    for (let i = 0; i < 5; i++) {
+      expectProblem(await signupFrom(address, buyerSignup({ password: 'short' })), 400, 'VALIDATION_FAILED')
+    }
+
+    const res = await signupFrom(address, buyerSignup())
+
+    expect(res.status, res.text).toBe(201)
+  })
+
+  test('SIGNUP_MAX_PER_IP and SIGNUP_WINDOW_SECONDS: defaults 20 per 600 s, bad values named at start', () => {
+    expect(loadConfig({}).signup).toEqual({ maxPerIp: 20, windowSeconds: 600 })
+    expect(limited.deps.config.signup).toEqual({ maxPerIp: 3, windowSeconds: 86_400 })
+    const problems = configProblems({ SIGNUP_MAX_PER_IP: '-1', SIGNUP_WINDOW_SECONDS: '0' }).join('\n')
+
+    expect(problems).toContain('SIGNUP_MAX_PER_IP')
+    expect(problems).toContain('SIGNUP_WINDOW_SECONDS')
   })
 })

@@ -15,6 +15,7 @@ import { AppError } from '../../errors'
 import type { AttemptLimiter } from '../../platform/attempt-limiter'
 import type { DatabaseHandle } from '../../platform/database'
 import type { JwtCodec } from '../../platform/jwt'
+import { argon2idHasher, type PasswordHasher } from '../../platform/password-hasher'
 import type { TokenBlacklist } from '../../platform/token-blacklist'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
@@ -26,34 +27,43 @@ import {
   revokeRefreshToken,
 } from './auth.repository'
 
-const ARGON2 = { algorithm: 'argon2id', memoryCost: 19_456, timeCost: 2 } as const
-
 export type AuthServiceDeps = {
   database: DatabaseHandle
   members: MembersService
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
+  passwordHasher: PasswordHasher
   loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   accessTtlSeconds: number
 }
 
+/** The production hash, for seeding demo members (main.ts, the test harness). */
 export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, ARGON2)
+  return argon2idHasher.hash(password)
 }
 
 export class AuthService {
-  // verified against when the email is unknown, so both failures cost the same time
-  private readonly decoyHash = hashPassword(randomUUID())
+  /** verified against when the email is unknown, so both failures cost the same time */
+  private readonly decoyHash: Promise<string>
 
-  constructor(private readonly deps: AuthServiceDeps) {}
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.decoyHash = deps.passwordHasher.hash(randomUUID())
+  }
 
+  /**
+   * Every refusal comes before the hash: a taken email is answered from one indexed lookup, so a caller cannot
+   * make the server spend argon2id on signups that cannot succeed. The UNIQUE index still decides a race between
+   * two signups of one email (registerMember answers the loser with the same 409).
+   */
   async signup(input: SignupInput): Promise<Member> {
     if (input.role === 'SELLER' && !input.businessNumber) {
       throw new AppError('BUSINESS_NUMBER_REQUIRED', 'Sellers must give a businessNumber')
     }
+    const email = normalizeEmail(input.email)
+    this.deps.members.refuseTakenEmail(email)
     return this.deps.members.registerMember({
-      email: normalizeEmail(input.email),
-      passwordHash: await hashPassword(input.password),
+      email,
+      passwordHash: await this.deps.passwordHasher.hash(input.password),
       name: input.name.trim(),
       phone: input.phone ?? null,
       role: input.role,
@@ -73,7 +83,10 @@ export class AuthService {
     await this.refuseWhenThrottled(throttles)
 
     const credentials = this.deps.members.findCredentials(email)
-    const isValid = await Bun.password.verify(password, credentials?.passwordHash ?? (await this.decoyHash))
+    const isValid = await this.deps.passwordHasher.verify(
+      password,
+      credentials?.passwordHash ?? (await this.decoyHash),
+    )
     if (!credentials || !isValid) {
       await Promise.all(throttles.map(([limiter, key]) => limiter.recordFailure(key)))
       throw new AppError('INVALID_CREDENTIALS', 'Email or password is incorrect')
