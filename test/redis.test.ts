@@ -140,6 +140,49 @@ describe('token blacklist and login throttling shared through Redis', () => {
   })
 })
 
+describe('the signup limit shared through Redis', () => {
+  let env: ReturnType<typeof redisTestEnv>
+  let first: TestApp
+  let second: TestApp
+  beforeAll(async () => {
+    // a day-long window (aligned to the clock) keeps the window's edge out of the test
+    env = redisTestEnv('redis-signup')
+    first = await createTestApp({ ...env, SIGNUP_MAX_PER_IP: '2', SIGNUP_WINDOW_SECONDS: '86400' })
+    second = await first.openSecondInstance()
+  })
+  afterAll(async () => {
+    await second?.close()
+    await first?.close()
+  })
+
+  test('signups from one address count once over both instances: the third is a 429 on either', async () => {
+    const signup = (app: TestApp, email: string) =>
+      app.request('POST', '/api/v1/auth/signup', {
+        body: { email, password: 'password123', name: 'Shared Count', role: 'BUYER' },
+      })
+    const admitted = [
+      await signup(first, 'shared-1@example.com'),
+      await signup(second, 'shared-2@example.com'),
+    ]
+
+    const refused = [
+      await signup(first, 'shared-3@example.com'),
+      await signup(second, 'shared-3@example.com'),
+    ]
+
+    for (const res of admitted) expect(res.status, res.text).toBe(201)
+    for (const res of refused) {
+      expect(res.status, res.text).toBe(429)
+      expect(res.body.code, res.text).toBe('RATE_LIMITED')
+      expect(res.headers.get('ratelimit-policy'), res.text).toBe('2;w=86400')
+    }
+    const window = Math.floor(Date.now() / 86_400_000)
+    // app.handle() has no socket, so the address is 'unknown' on both instances
+    const key = `${env.REDIS_KEY_PREFIX}ratelimit:signup:unknown:${window}`
+    expect(redisCli(env.REDIS_URL, 'get', key)).toBe('4')
+  })
+})
+
 describe('when Redis goes away', () => {
   let redis: { url: string; process: Bun.Subprocess }
   let app: TestApp

@@ -3,11 +3,12 @@
  * answers the same 401 for an unknown email and a wrong password, and spends the same hashing time on both.
  *
  * Login throttling (429) without lock-out: failures are counted per (account, client address) pair, per address,
- * and per account, each in a fixed window. The pair limit (5 by default) stops one address guessing one account;
- * the address limit (20) stops one address spraying many accounts; the account limit is much higher (100), so a
- * wrong-password storm from one address — or from a few — never locks the owner out from their own address,
- * while a guesser spread over many addresses is still capped per account. Progressive delays were not chosen:
- * a delay holds the attacker's request, not their next one, so parallel guessing goes on unslowed.
+ * and per account, each in a fixed window (thresholds: config.login). The pair limit stops one address guessing
+ * one account; the address limit stops one address spraying many accounts; the account limit is much higher than
+ * the pair's (config.ts refuses it otherwise), so a wrong-password storm from one address — or from a few — never
+ * locks the owner out from their own address, while a guesser spread over many addresses is still capped per
+ * account. Progressive delays were not chosen: a delay holds the attacker's request, not their next one, so
+ * parallel guessing goes on unslowed.
  */
 import { randomUUID } from 'node:crypto'
 import type { Role } from '../../../db/schema'
