@@ -10,7 +10,7 @@ import { actuator, type HealthCheck } from './http/health'
 import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
 import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
-import { ipRateLimit, memberRateLimit } from './http/rate-limit'
+import { ipRateLimit, keyedRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
 import { authRoutes } from './modules/auth/auth.routes'
 import { AuthService } from './modules/auth/auth.service'
@@ -81,8 +81,8 @@ export function createApp(deps: Deps) {
     members,
     jwt: deps.jwt,
     tokenBlacklist: deps.tokenBlacklist,
-    accountLimiter: deps.loginLimiters.account,
-    ipLimiter: deps.loginLimiters.ip,
+    passwordHasher: deps.passwordHasher,
+    loginLimiters: deps.loginLimiters,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
   })
   const categories = new CategoriesService(database, deps.reads, catalogCache)
@@ -125,7 +125,13 @@ export function createApp(deps: Deps) {
         tokenBlacklist: deps.tokenBlacklist,
       }),
     )
-    .use(authRoutes(guard, auth))
+    .use(
+      authRoutes(
+        guard,
+        auth,
+        keyedRateLimit(deps.rateLimiters.signup, 'signup', deps.metrics.rateLimitRejections),
+      ),
+    )
     .use(membersRoutes(guard, members))
     .use(categoriesRoutes(guard, categories))
     .use(productsRoutes(guard, products, images))

@@ -26,7 +26,23 @@ export type Config = Readonly<{
   http: Readonly<{ bodyLimitBytes: number; imageMaxBytes: number; maxImagesPerProduct: number }>
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  login: Readonly<{ maxFailures: number; windowSeconds: number }>
+  /**
+   * Login throttling (src/modules/auth/auth.service.ts), failures per fixed window: `maxFailures` per (account,
+   * client address) pair, `ipMaxFailures` per address over every account, `accountMaxFailures` per account over
+   * every address: much higher than the pair's, so one address can never lock an account's owner out.
+   */
+  login: Readonly<{
+    maxFailures: number
+    ipMaxFailures: number
+    accountMaxFailures: number
+    windowSeconds: number
+  }>
+  /**
+   * Signups per client address per fixed window (aligned to the clock), counted once the body is well formed and
+   * before the taken-email lookup and the hash: argon2id is the most expensive thing an anonymous caller can
+   * trigger. 0 turns it off. Counted in Redis when REDIS_URL is set, in process otherwise.
+   */
+  signup: Readonly<{ maxPerIp: number; windowSeconds: number }>
   /**
    * SPEC §7 request limits, per fixed window of `windowMs` (1 s; tests lengthen it to keep the window edge out of
    * a burst). 0 turns a limit off. Counted in Redis when REDIS_URL is set, in process otherwise.
@@ -226,7 +242,13 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     login: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      ipMaxFailures: read.int('LOGIN_IP_MAX_FAILURES', 20, 1, 100_000),
+      accountMaxFailures: read.int('LOGIN_ACCOUNT_MAX_FAILURES', 100, 2, 100_000),
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
+    },
+    signup: {
+      maxPerIp: read.int('SIGNUP_MAX_PER_IP', 20, 0, 1_000_000),
+      windowSeconds: read.int('SIGNUP_WINDOW_SECONDS', 600, 1, 86_400),
     },
     rateLimit: {
       ordersPerMember: read.int('RATE_LIMIT_ORDERS_PER_SECOND', 10, 0, 1_000_000),
@@ -262,6 +284,12 @@ export function loadConfig(env: Env = process.env): Config {
   // a lease that ends before the send does lets another instance claim and send the same rows again
   if (config.kafka && config.outbox.leaseMs <= config.kafka.sendTimeoutMs) {
     read.problems.push(`OUTBOX_LEASE_MS=${config.outbox.leaseMs}: must exceed KAFKA_SEND_TIMEOUT_MS`)
+  }
+  // at or under the pair's threshold, one address alone could block the account for its owner too
+  if (config.login.accountMaxFailures <= config.login.maxFailures) {
+    read.problems.push(
+      `LOGIN_ACCOUNT_MAX_FAILURES=${config.login.accountMaxFailures}: must exceed LOGIN_MAX_FAILURES`,
+    )
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config

@@ -31,10 +31,11 @@ import { createLogger, type Logger } from './platform/logger'
 import { createMetrics, type Metrics } from './platform/metrics'
 import { OutboxRelay } from './platform/outbox-relay'
 import { OutboxStore } from './platform/outbox-store'
+import { argon2idHasher, type PasswordHasher } from './platform/password-hasher'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
 import { ReadRouter } from './platform/read-routing'
 import { createRedis, type RedisHandle } from './platform/redis'
-import { InMemoryTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
+import { DatabaseTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/two-level-cache'
 
 export type Deps = {
@@ -54,9 +55,16 @@ export type Deps = {
   jwt: JwtCodec
   cursors: CursorCodec
   tokenBlacklist: TokenBlacklist
-  loginLimiters: { account: AttemptLimiter; ip: AttemptLimiter }
-  /** SPEC §7 request limits; undefined when configured off (0) */
-  rateLimiters: { orders: RateLimiter | undefined; ip: RateLimiter | undefined }
+  /** failed logins per (account, client address), per address, per account: see config.login */
+  loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
+  /** SPEC §7 request limits and signups per client address; undefined when configured off (0) */
+  rateLimiters: {
+    orders: RateLimiter | undefined
+    ip: RateLimiter | undefined
+    signup: RateLimiter | undefined
+  }
+  /** argon2id; an interface so tests can count the hashes a request costs */
+  passwordHasher: PasswordHasher
   /** outbox → Kafka (KAFKA_BROKERS) or the in-process bus; started by src/event-flow.ts after listen */
   events: {
     publisher: EventPublisher
@@ -75,9 +83,6 @@ export type Deps = {
   }
 }
 
-/** How many failed logins one IP may make per window, relative to one account's allowance. */
-const IP_FAILURE_MULTIPLIER = 4
-
 export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger'>> = {}): Deps {
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const metrics = createMetrics()
@@ -91,14 +96,18 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     redis
       ? new RedisAttemptLimiter(redis, maxFailures, windowMs, logger)
       : new InMemoryAttemptLimiter(maxFailures, windowMs)
-  const rateLimiter = (scope: 'orders' | 'ip', limit: number): RateLimiter | undefined => {
+  const rateLimiter = (
+    scope: 'orders' | 'ip' | 'signup',
+    limit: number,
+    windowMs = config.rateLimit.windowMs,
+  ): RateLimiter | undefined => {
     if (limit === 0) return undefined
-    const settings = { limit, windowMs: config.rateLimit.windowMs }
+    const settings = { limit, windowMs }
     if (!redis) return new InMemoryRateLimiter(settings)
-    // per order, one exact round trip; per request (the IP scope), batched counts (batched-rate-limiter.ts)
-    return scope === 'orders'
-      ? new RedisRateLimiter(redis, scope, settings, logger)
-      : new BatchedRedisRateLimiter(redis, scope, settings, logger)
+    // per order or signup, one exact round trip; per request (the IP scope), batched counts (batched-rate-limiter.ts)
+    return scope === 'ip'
+      ? new BatchedRedisRateLimiter(redis, scope, settings, logger)
+      : new RedisRateLimiter(redis, scope, settings, logger)
   }
   return {
     config,
@@ -126,15 +135,21 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
         })
       : new UncachedReads(),
     cacheInvalidation,
-    tokenBlacklist: redis ? new RedisTokenBlacklist(redis, logger) : new InMemoryTokenBlacklist(),
+    // without Redis in the database, so a logout survives a restart (SPEC §2)
+    tokenBlacklist: redis
+      ? new RedisTokenBlacklist(redis, logger)
+      : new DatabaseTokenBlacklist(database, logger),
     loginLimiters: {
-      account: limiter(config.login.maxFailures),
-      ip: limiter(config.login.maxFailures * IP_FAILURE_MULTIPLIER),
+      pair: limiter(config.login.maxFailures),
+      ip: limiter(config.login.ipMaxFailures),
+      account: limiter(config.login.accountMaxFailures),
     },
     rateLimiters: {
       orders: rateLimiter('orders', config.rateLimit.ordersPerMember),
       ip: rateLimiter('ip', config.rateLimit.perIp),
+      signup: rateLimiter('signup', config.signup.maxPerIp, config.signup.windowSeconds * 1000),
     },
+    passwordHasher: argon2idHasher,
     events: createEvents(config, database, metrics, logger),
     lifecycle: { isReady: false, isDraining: false },
     info: {
@@ -147,10 +162,12 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
 }
 
 /**
- * Opens the connections createDeps made lazily. An unreachable Redis rejects here; main.ts starts anyway (the
- * client reconnects by itself and every Redis user fails open, see platform/), tests let it fail.
+ * Opens the connections createDeps made lazily and starts the blacklist's upkeep. An unreachable Redis rejects
+ * here; main.ts starts anyway (the client reconnects by itself and every Redis user fails open, see platform/),
+ * tests let it fail.
  */
 export async function connectDeps(deps: Deps): Promise<void> {
+  deps.tokenBlacklist.start?.()
   // both started even if one fails: each keeps reconnecting by itself
   const started = await Promise.allSettled([deps.redis?.connect(), deps.cacheInvalidation?.start()])
   const failure = started.find((result) => result.status === 'rejected')
@@ -203,6 +220,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.events.subscriber.close()
   await deps.events.publisher.close()
   await deps.cacheInvalidation?.close()
+  await deps.tokenBlacklist.stop?.()
   await deps.redis?.close()
   for (const replica of deps.replicas) replica.close()
   deps.database.close()

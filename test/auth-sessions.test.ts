@@ -105,7 +105,7 @@ describe('POST /api/v1/auth/logout', () => {
     expectProblem(refresh, 401, 'UNAUTHENTICATED')
   })
 
-  test('logout without a body still blacklists the access token but leaves other sessions alone', async () => {
+  test('logout without a body revokes the refresh family of that login (named by the access token), and only that one', async () => {
     const session = await loginPair(DEMO.buyer.email, DEMO.buyer.password)
     const otherSession = await loginPair(DEMO.buyer.email, DEMO.buyer.password)
 
@@ -117,7 +117,47 @@ describe('POST /api/v1/auth/logout', () => {
       401,
       'UNAUTHENTICATED',
     )
+    const refresh = await t.request('POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: session.refreshToken },
+    })
+    expectProblem(refresh, 401, 'UNAUTHENTICATED')
     const other = await t.request('GET', '/api/v1/members/me', { token: otherSession.accessToken })
+    expect(other.status, other.text).toBe(200)
+    const otherRefresh = await t.request('POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: otherSession.refreshToken },
+    })
+    expect(otherRefresh.status, otherRefresh.text).toBe(200)
+  })
+
+  test('logout without a body after a rotation revokes the rotated refresh token too (same session)', async () => {
+    const login = await loginPair(DEMO.seller.email, DEMO.seller.password)
+    const rotated = await t.request('POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: login.refreshToken },
+    })
+    expect(rotated.status, rotated.text).toBe(200)
+
+    const res = await t.request('POST', '/api/v1/auth/logout', { token: rotated.body.accessToken })
+
+    expect(res.status, res.text).toBe(204)
+    const refresh = await t.request('POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: rotated.body.refreshToken },
+    })
+    expectProblem(refresh, 401, 'UNAUTHENTICATED')
+  })
+
+  test('without Redis a logged-out access token stays refused after a restart on the same database file', async () => {
+    const session = await loginPair(DEMO.buyer.email, DEMO.buyer.password)
+    const logout = await t.request('POST', '/api/v1/auth/logout', { token: session.accessToken })
+    expect(logout.status, logout.text).toBe(204)
+    expect(t.deps.redis).toBeUndefined()
+
+    t = await t.restart()
+
+    const me = await t.request('GET', '/api/v1/members/me', { token: session.accessToken })
+    expectProblem(me, 401, 'UNAUTHENTICATED')
+    expect(me.body.detail, me.text).toContain('revoked')
+    const stillValid = await loginPair(DEMO.buyer.email, DEMO.buyer.password)
+    const other = await t.request('GET', '/api/v1/members/me', { token: stillValid.accessToken })
     expect(other.status, other.text).toBe(200)
   })
 

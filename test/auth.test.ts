@@ -1,6 +1,10 @@
 /** Sign-up and sign-in: validation, duplicate emails, uniform failures, throttling. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, DEMO, expectProblem, type TestApp } from './harness'
+import { createApp } from '../src/app'
+import { loadConfig } from '../src/config'
+import { argon2idHasher, type PasswordHasher } from '../src/platform/password-hasher'
+import { loginFrom, requestFrom } from './client-address'
+import { configProblems, createTestApp, DEMO, expectProblem, type TestApp } from './harness'
 
 let t: TestApp
 beforeAll(async () => {
@@ -133,6 +137,63 @@ describe('POST /api/v1/auth/signup', () => {
   })
 
   describe('security', () => {
+    /** The same app and deps, with a hasher that counts: every hash a request costs is seen. */
+    function appCountingHashes() {
+      const counter = { hashes: 0 }
+      const hasher: PasswordHasher = {
+        hash: (password) => {
+          counter.hashes += 1
+          return argon2idHasher.hash(password)
+        },
+        verify: argon2idHasher.verify,
+      }
+      const app = createApp({ ...t.deps, passwordHasher: hasher })
+      const signup = async (body: unknown) => {
+        const response = await app.handle(
+          new Request('http://localhost/api/v1/auth/signup', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          }),
+        )
+        const text = await response.text()
+        return { status: response.status, headers: response.headers, body: JSON.parse(text), text }
+      }
+      return { counter, signup }
+    }
+
+    test('a taken email is refused with 409 before any password hashing (counted), in any letter case', async () => {
+      const { counter, signup } = appCountingHashes()
+      const body = buyerSignup()
+      const first = await signup(body)
+      expect(first.status, first.text).toBe(201)
+      const hashesAfterFirst = counter.hashes
+
+      const again = await signup(body)
+      const upperCase = await signup({ ...body, email: body.email.toUpperCase() })
+      const demoBuyer = await signup(buyerSignup({ email: DEMO.buyer.email }))
+
+      expect(hashesAfterFirst).toBe(2) // the decoy hash of the AuthService, then this signup's
+      expectProblem(again, 409, 'EMAIL_ALREADY_EXISTS')
+      expectProblem(upperCase, 409, 'EMAIL_ALREADY_EXISTS')
+      expectProblem(demoBuyer, 409, 'EMAIL_ALREADY_EXISTS')
+      expect(counter.hashes).toBe(hashesAfterFirst)
+    })
+
+    test('two concurrent signups of one new email: the unique index lets exactly one in, the other is a 409', async () => {
+      const body = buyerSignup()
+
+      const results = await Promise.all([
+        t.request('POST', '/api/v1/auth/signup', { body }),
+        t.request('POST', '/api/v1/auth/signup', { body }),
+      ])
+
+      expect(results.map((res) => res.status).sort(), results.map((res) => res.text).join('\n')).toEqual([
+        201, 409,
+      ])
+      expectProblem(results.find((res) => res.status === 409)!, 409, 'EMAIL_ALREADY_EXISTS')
+    })
+
     test('role ADMIN cannot be self-assigned: 400 and no account is created', async () => {
       const email = uniqueEmail('wannabe-admin')
 
@@ -178,7 +239,7 @@ describe('POST /api/v1/auth/login', () => {
     expect(first).toEqual(second)
   })
 
-  test('after 5 failures for one account the 6th attempt is 429 RATE_LIMITED with Retry-After, even with the right password', async () => {
+  test('after 5 failures for one account from one address the 6th attempt from there is 429 RATE_LIMITED with Retry-After, even with the right password', async () => {
     const email = uniqueEmail('throttled')
     const signup = await t.request('POST', '/api/v1/auth/signup', { body: buyerSignup({ email }) })
     expect(signup.status, signup.text).toBe(201)
@@ -199,34 +260,182 @@ describe('POST /api/v1/auth/login', () => {
     expect(otherAccount.status, otherAccount.text).toBe(200)
   })
 
-  test('after 20 failures from one IP across many accounts, that IP gets 429 even for a valid account', async () => {
-    const server = t.listen()
-    try {
-      const login = (body: unknown) =>
-        fetch(`${server.baseUrl}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const res = await login({ email: `ip-probe-${attempt}@example.com`, password: 'guess' })
-        expect(res.status, await res.text()).toBe(401)
+  describe('security: throttling without lock-out (clients on distinct loopback addresses)', () => {
+    const ATTACKER = '127.0.0.2'
+    const OWNER = '127.0.0.3'
+
+    test('a wrong-password storm from one address gets that address 429 for that account, while the owner signs in from their own address', async () => {
+      const server = t.listen()
+      try {
+        const { email, password } = DEMO.seller
+        for (let attempt = 1; attempt <= 5; attempt++) {
+          const res = await loginFrom(ATTACKER, server.baseUrl, email, `guess-${attempt}`)
+          expectProblem(res, 401, 'INVALID_CREDENTIALS')
+        }
+        for (let attempt = 6; attempt <= 15; attempt++) {
+          const res = await loginFrom(ATTACKER, server.baseUrl, email, `guess-${attempt}`)
+          expectProblem(res, 429, 'RATE_LIMITED')
+        }
+
+        const attackerWithPassword = await loginFrom(ATTACKER, server.baseUrl, email, password)
+        const owner = await loginFrom(OWNER, server.baseUrl, email, password)
+        const attackerOwnAccount = await loginFrom(
+          ATTACKER,
+          server.baseUrl,
+          DEMO.admin.email,
+          DEMO.admin.password,
+        )
+
+        expectProblem(attackerWithPassword, 429, 'RATE_LIMITED')
+        expect(
+          Number(attackerWithPassword.headers.get('retry-after')),
+          attackerWithPassword.text,
+        ).toBeGreaterThan(0)
+        expect(owner.status, owner.text).toBe(200)
+        expect(owner.body.accessToken, owner.text).toBeString()
+        expect(attackerOwnAccount.status, attackerOwnAccount.text).toBe(200)
+      } finally {
+        await server.stop()
       }
+    })
 
-      const res = await login(DEMO.seller)
+    test('after 20 failures from one address across many accounts, that address gets 429 even for a valid account; other addresses do not', async () => {
+      const server = t.listen()
+      try {
+        const sprayer = '127.0.0.4'
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const res = await loginFrom(sprayer, server.baseUrl, `ip-probe-${attempt}@example.com`, 'guess')
+          expectProblem(res, 401, 'INVALID_CREDENTIALS')
+        }
 
-      const text = await res.text()
-      expect(res.status, text).toBe(429)
-      expect(JSON.parse(text).code).toBe('RATE_LIMITED')
-      expect(res.headers.get('retry-after'), text).toMatch(/^\d+$/)
-    } finally {
-      await server.stop()
-    }
+        const fromSprayer = await loginFrom(sprayer, server.baseUrl, DEMO.buyer.email, DEMO.buyer.password)
+        const fromElsewhere = await loginFrom(
+          '127.0.0.5',
+          server.baseUrl,
+          DEMO.buyer.email,
+          DEMO.buyer.password,
+        )
+
+        expectProblem(fromSprayer, 429, 'RATE_LIMITED')
+        expect(fromSprayer.headers.get('retry-after'), fromSprayer.text).toMatch(/^\d+$/)
+        expect(fromElsewhere.status, fromElsewhere.text).toBe(200)
+      } finally {
+        await server.stop()
+      }
+    })
   })
 
   test('a body without a password is a 400 VALIDATION_FAILED', async () => {
     const res = await t.request('POST', '/api/v1/auth/login', { body: { email: DEMO.buyer.email } })
 
     expectProblem(res, 400, 'VALIDATION_FAILED')
+  })
+})
+
+describe('login throttling per account, over every address', () => {
+  let small: TestApp
+  beforeAll(async () => {
+    small = await createTestApp({ LOGIN_MAX_FAILURES: '2', LOGIN_ACCOUNT_MAX_FAILURES: '4' })
+  })
+  afterAll(() => small.close())
+
+  test('failures from several addresses add up to the much higher account threshold, which then throttles every address', async () => {
+    const server = small.listen()
+    try {
+      const { email, password } = DEMO.buyer
+      const failFrom = async (address: string) => {
+        const res = await loginFrom(address, server.baseUrl, email, 'wrong-password')
+        expectProblem(res, 401, 'INVALID_CREDENTIALS')
+      }
+      await failFrom('127.0.0.6')
+      await failFrom('127.0.0.6')
+      await failFrom('127.0.0.7')
+      const belowThreshold = await loginFrom('127.0.0.8', server.baseUrl, email, password)
+      expect(belowThreshold.status, belowThreshold.text).toBe(200)
+      await failFrom('127.0.0.7')
+
+      const atThreshold = await loginFrom('127.0.0.8', server.baseUrl, email, password)
+
+      expectProblem(atThreshold, 429, 'RATE_LIMITED')
+      expect(Number(atThreshold.headers.get('retry-after')), atThreshold.text).toBeGreaterThan(0)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('an account threshold at or under the per-pair threshold is refused at start (one address could lock the owner out)', () => {
+    const problems = configProblems({ LOGIN_MAX_FAILURES: '10', LOGIN_ACCOUNT_MAX_FAILURES: '10' })
+
+    expect(problems.join('\n')).toContain('LOGIN_ACCOUNT_MAX_FAILURES=10: must exceed LOGIN_MAX_FAILURES')
+    expect(configProblems({ LOGIN_IP_MAX_FAILURES: '0' }).join('\n')).toContain('LOGIN_IP_MAX_FAILURES')
+  })
+})
+
+describe('POST /api/v1/auth/signup per client address (SIGNUP_MAX_PER_IP)', () => {
+  let limited: TestApp
+  let server: { baseUrl: string; stop(): Promise<void> }
+  beforeAll(async () => {
+    // a day-long window (the longest allowed, aligned to the clock) keeps the window's edge out of the test
+    limited = await createTestApp({ SIGNUP_MAX_PER_IP: '3', SIGNUP_WINDOW_SECONDS: '86400' })
+    server = limited.listen()
+  })
+  afterAll(async () => {
+    await server.stop()
+    await limited.close()
+  })
+  const signupFrom = (address: string, body: unknown) =>
+    requestFrom(address, server.baseUrl, 'POST', '/api/v1/auth/signup', body)
+
+  test('the 4th signup from one address is a 429 RATE_LIMITED with RateLimit headers and creates nothing; other addresses still sign up', async () => {
+    const address = '127.0.0.9'
+    for (let i = 1; i <= 3; i++) {
+      const res = await signupFrom(address, buyerSignup())
+      expect(res.status, res.text).toBe(201)
+      expect(res.headers.get('ratelimit-policy'), res.text).toBe('3;w=86400')
+      expect(res.headers.get('ratelimit'), res.text).toStartWith(`limit=3, remaining=${3 - i}, reset=`)
+    }
+    const refusedEmail = uniqueEmail('refused')
+
+    const refused = await signupFrom(address, buyerSignup({ email: refusedEmail }))
+    const elsewhere = await signupFrom('127.0.0.10', buyerSignup({ email: refusedEmail }))
+
+    expectProblem(refused, 429, 'RATE_LIMITED')
+    expect(refused.headers.get('ratelimit-policy'), refused.text).toBe('3;w=86400')
+    expect(refused.headers.get('ratelimit'), refused.text).toMatch(/^limit=3, remaining=0, reset=\d+$/)
+    expect(Number(refused.headers.get('retry-after')), refused.text).toBeGreaterThan(0)
+    expect(elsewhere.status, elsewhere.text).toBe(201)
+  })
+
+  test('a taken email counts against the allowance too (it would otherwise probe emails for free)', async () => {
+    const address = '127.0.0.11'
+    for (let i = 0; i < 3; i++) {
+      expectProblem(
+        await signupFrom(address, buyerSignup({ email: DEMO.buyer.email })),
+        409,
+        'EMAIL_ALREADY_EXISTS',
+      )
+    }
+
+    expectProblem(await signupFrom(address, buyerSignup()), 429, 'RATE_LIMITED')
+  })
+
+  test('a malformed signup is refused with 400 without spending the allowance', async () => {
+    const address = '127.0.0.12'
+    for (let i = 0; i < 5; i++) {
+      expectProblem(await signupFrom(address, buyerSignup({ password: 'short' })), 400, 'VALIDATION_FAILED')
+    }
+
+    const res = await signupFrom(address, buyerSignup())
+
+    expect(res.status, res.text).toBe(201)
+  })
+
+  test('SIGNUP_MAX_PER_IP and SIGNUP_WINDOW_SECONDS: defaults 20 per 600 s, bad values named at start', () => {
+    expect(loadConfig({}).signup).toEqual({ maxPerIp: 20, windowSeconds: 600 })
+    expect(limited.deps.config.signup).toEqual({ maxPerIp: 3, windowSeconds: 86_400 })
+    const problems = configProblems({ SIGNUP_MAX_PER_IP: '-1', SIGNUP_WINDOW_SECONDS: '0' }).join('\n')
+
+    expect(problems).toContain('SIGNUP_MAX_PER_IP')
+    expect(problems).toContain('SIGNUP_WINDOW_SECONDS')
   })
 })

@@ -96,9 +96,10 @@ async function openTestApp(
     SEED_DEMO_DATA: 'true',
     LOG_LEVEL: 'silent',
     UPLOAD_DIR: join(dir, 'uploads'),
-    // Tests send bursts far beyond SPEC §7's limits; only test/rate-limit.test.ts turns them on.
+    // Tests send bursts far beyond SPEC §7's limits; only the tests of a limit turn it on.
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
     RATE_LIMIT_IP_PER_SECOND: '0',
+    SIGNUP_MAX_PER_IP: '0',
     ...env,
   })
   const deps = createDeps(config)

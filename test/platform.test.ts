@@ -5,7 +5,6 @@ import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../src/config'
 import { InMemoryAttemptLimiter } from '../src/platform/attempt-limiter'
 import { CursorCodec } from '../src/platform/cursor-codec'
-import { InMemoryTokenBlacklist } from '../src/platform/token-blacklist'
 import { configProblems } from './harness'
 
 /** A clock the test moves by hand. */
@@ -18,56 +17,6 @@ function fakeClock(start = 1_700_000_000_000) {
     },
   }
 }
-
-describe('InMemoryTokenBlacklist', () => {
-  test('a revoked jti is reported until its expiry, then no longer', async () => {
-    const clock = fakeClock()
-    const blacklist = new InMemoryTokenBlacklist(clock.now)
-    await blacklist.add('jti-1', clock.now() + 10_000)
-
-    const whileValid = await blacklist.has('jti-1')
-    clock.advance(9_999)
-    const justBefore = await blacklist.has('jti-1')
-    clock.advance(1)
-    const atExpiry = await blacklist.has('jti-1')
-
-    expect(whileValid).toBe(true)
-    expect(justBefore).toBe(true)
-    expect(atExpiry).toBe(false)
-  })
-
-  test('an unknown jti is not blacklisted', async () => {
-    const blacklist = new InMemoryTokenBlacklist(fakeClock().now)
-    await blacklist.add('jti-1', Date.now() + 60_000)
-
-    expect(await blacklist.has('jti-2')).toBe(false)
-  })
-
-  test('a token that has already expired is not stored at all', async () => {
-    const clock = fakeClock()
-    const blacklist = new InMemoryTokenBlacklist(clock.now)
-
-    await blacklist.add('old', clock.now() - 1)
-    await blacklist.add('now', clock.now())
-
-    expect(blacklist.size).toBe(0)
-  })
-
-  test('expired entries are swept on a later add, so memory is bounded by live tokens', async () => {
-    const clock = fakeClock()
-    const blacklist = new InMemoryTokenBlacklist(clock.now)
-    for (let i = 0; i < 100; i++) await blacklist.add(`short-${i}`, clock.now() + 1_000)
-    await blacklist.add('long', clock.now() + 3_600_000)
-    expect(blacklist.size).toBe(101)
-
-    clock.advance(61_000)
-    await blacklist.add('trigger', clock.now() + 1_000)
-
-    expect(blacklist.size).toBe(2)
-    expect(await blacklist.has('long')).toBe(true)
-    expect(await blacklist.has('short-0')).toBe(false)
-  })
-})
 
 describe('InMemoryAttemptLimiter', () => {
   test('a key is blocked once it reaches maxFailures within the window, and not before', async () => {
@@ -219,7 +168,7 @@ describe('loadConfig', () => {
       seedDemoData: true,
       logLevel: 'info',
       http: { bodyLimitBytes: 1024 * 1024, imageMaxBytes: 10 * 1024 * 1024, maxImagesPerProduct: 5 },
-      login: { maxFailures: 5, windowSeconds: 300 },
+      login: { maxFailures: 5, ipMaxFailures: 20, accountMaxFailures: 100, windowSeconds: 300 },
     })
     expect(config.jwt).toMatchObject({
       accessTtlSeconds: 900,

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { BrokenCircuitError } from 'cockatiel'
 import { loadConfig } from '../src/config'
+import { loginFrom } from './client-address'
 import { createTestApp, DEMO, redisTestEnv, type TestApp } from './harness'
 import { redisCli, startThrowawayRedis } from './throwaway-redis'
 
@@ -130,7 +131,7 @@ describe('token blacklist and login throttling shared through Redis', () => {
     expect(after.body.detail, after.text).toContain('revoked')
   })
 
-  test('five failed logins spread over both instances block the account on either (429, Retry-After)', async () => {
+  test('five failed logins from one address spread over both instances block that pair on either (429, Retry-After)', async () => {
     const member = { email: 'throttled@example.com', password: 'password123' }
     const signup = await first.request('POST', '/api/v1/auth/signup', {
       body: { ...member, name: 'Throttled', role: 'BUYER' },
@@ -141,8 +142,12 @@ describe('token blacklist and login throttling shared through Redis', () => {
       const res = await app.request('POST', '/api/v1/auth/login', { body: wrong })
       expect(res.status, `attempt ${i + 1}: ${res.text}`).toBe(401)
     }
-    const key = `${env.REDIS_KEY_PREFIX}login:failures:account:${member.email}`
+    // app.handle() has no socket, so the address is 'unknown' on both instances
+    const key = `${env.REDIS_KEY_PREFIX}login:failures:pair:unknown/${member.email}`
     expect(redisCli(env.REDIS_URL, 'get', key)).toBe('5')
+    expect(
+      redisCli(env.REDIS_URL, 'get', `${env.REDIS_KEY_PREFIX}login:failures:account:${member.email}`),
+    ).toBe('5')
 
     for (const app of [first, second]) {
       const res = await app.request('POST', '/api/v1/auth/login', { body: member })
@@ -153,12 +158,81 @@ describe('token blacklist and login throttling shared through Redis', () => {
     }
   })
 
+  test('a wrong-password storm from one address over both instances: that address gets 429 on either, the owner signs in from another on either', async () => {
+    const servers = [first.listen(), second.listen()]
+    try {
+      const member = { email: 'storm-target@example.com', password: 'password123' }
+      const signup = await first.request('POST', '/api/v1/auth/signup', {
+        body: { ...member, name: 'Storm Target', role: 'BUYER' },
+      })
+      expect(signup.status, signup.text).toBe(201)
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const res = await loginFrom('127.0.0.2', servers[attempt % 2]!.baseUrl, member.email, 'guess')
+        expect(res.status, `attempt ${attempt + 1}: ${res.text}`).toBe(attempt < 5 ? 401 : 429)
+      }
+      const pairKey = `${env.REDIS_KEY_PREFIX}login:failures:pair:127.0.0.2/${member.email}`
+      expect(redisCli(env.REDIS_URL, 'get', pairKey)).toBe('5')
+
+      for (const server of servers) {
+        const attacker = await loginFrom('127.0.0.2', server.baseUrl, member.email, member.password)
+        const owner = await loginFrom('127.0.0.3', server.baseUrl, member.email, member.password)
+        expect(attacker.status, attacker.text).toBe(429)
+        expect(owner.status, owner.text).toBe(200)
+      }
+    } finally {
+      for (const server of servers) await server.stop()
+    }
+  })
+
   test('health shows redis UP with the PING latency', async () => {
     const admin = await second.login(DEMO.admin.email, DEMO.admin.password)
     const res = await second.request('GET', '/actuator/health', { token: admin })
     expect(res.status, res.text).toBe(200)
     expect(res.body.components.redis.status, res.text).toBe('UP')
     expect(typeof res.body.components.redis.details.latencyMs, res.text).toBe('number')
+  })
+})
+
+describe('the signup limit shared through Redis', () => {
+  let env: ReturnType<typeof redisTestEnv>
+  let first: TestApp
+  let second: TestApp
+  beforeAll(async () => {
+    // a day-long window (aligned to the clock) keeps the window's edge out of the test
+    env = redisTestEnv('redis-signup')
+    first = await createTestApp({ ...env, SIGNUP_MAX_PER_IP: '2', SIGNUP_WINDOW_SECONDS: '86400' })
+    second = await first.openSecondInstance()
+  })
+  afterAll(async () => {
+    await second?.close()
+    await first?.close()
+  })
+
+  test('signups from one address count once over both instances: the third is a 429 on either', async () => {
+    const signup = (app: TestApp, email: string) =>
+      app.request('POST', '/api/v1/auth/signup', {
+        body: { email, password: 'password123', name: 'Shared Count', role: 'BUYER' },
+      })
+    const admitted = [
+      await signup(first, 'shared-1@example.com'),
+      await signup(second, 'shared-2@example.com'),
+    ]
+
+    const refused = [
+      await signup(first, 'shared-3@example.com'),
+      await signup(second, 'shared-3@example.com'),
+    ]
+
+    for (const res of admitted) expect(res.status, res.text).toBe(201)
+    for (const res of refused) {
+      expect(res.status, res.text).toBe(429)
+      expect(res.body.code, res.text).toBe('RATE_LIMITED')
+      expect(res.headers.get('ratelimit-policy'), res.text).toBe('2;w=86400')
+    }
+    const window = Math.floor(Date.now() / 86_400_000)
+    // app.handle() has no socket, so the address is 'unknown' on both instances
+    const key = `${env.REDIS_KEY_PREFIX}ratelimit:signup:unknown:${window}`
+    expect(redisCli(env.REDIS_URL, 'get', key)).toBe('4')
   })
 })
 

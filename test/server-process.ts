@@ -55,6 +55,8 @@ export async function startServer(options: {
       // load tests place hundreds of orders per second per buyer from one IP: the limits would refuse them
       RATE_LIMIT_ORDERS_PER_SECOND: '0',
       RATE_LIMIT_IP_PER_SECOND: '0',
+      // and sign up dozens of buyers from that IP
+      SIGNUP_MAX_PER_IP: '0',
       ...options.env,
     },
     stdout: 'pipe',

@@ -10,7 +10,8 @@ import { AppError } from '../errors'
 import type { JwtCodec } from '../platform/jwt'
 import type { TokenBlacklist } from '../platform/token-blacklist'
 
-export type Principal = { memberId: number; role: Role; jti: string; expiresAt: number }
+/** `sessionId`: the refresh family of the login that issued the token (absent in tokens issued before it). */
+export type Principal = { memberId: number; role: Role; jti: string; expiresAt: number; sessionId?: string }
 
 export type AuthRequirement = 'any' | readonly Role[]
 
@@ -27,7 +28,13 @@ export async function authenticate(
   if (claims === 'expired') throw new AppError('TOKEN_EXPIRED', 'The access token has expired')
   if (claims === 'invalid') throw new AppError('UNAUTHENTICATED', 'The access token is invalid')
   if (await blacklist.has(claims.jti)) throw new AppError('UNAUTHENTICATED', 'The access token was revoked')
-  return { memberId: claims.memberId, role: claims.role, jti: claims.jti, expiresAt: claims.expiresAt }
+  return {
+    memberId: claims.memberId,
+    role: claims.role,
+    jti: claims.jti,
+    expiresAt: claims.expiresAt,
+    sessionId: claims.familyId,
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * SPEC §7 rate limits as HTTP: the counting lives in src/platform/rate-limiter.ts, this file decides what is
- * counted and what the client sees. Two scopes:
+ * counted and what the client sees. Two scopes (and `signup`, per client address, on its route):
  * - `ip`: every /api/v1 request per client IP, in `onRequest`, before routing and authentication (a cheap shield:
  *   a flood is refused before any token is verified or body parsed). Health, metrics, docs and uploads live
  *   outside /api/v1 and are never limited. The IP is the socket's peer address (no proxy header is trusted: one
@@ -82,19 +82,23 @@ export function ipRateLimit(limiter: RateLimiter | undefined, rejections: Counte
 }
 
 /**
- * The per-member limit of one route, for its handler to call once the member is known; a no-op when off.
- * Not a hot read, so one async shape serves both limiters.
+ * The limit of one route per caller key (a member id; a client address for signup), for its handler to call
+ * once the key is known; a no-op when off. Not a hot read, so one async shape serves both limiters.
  */
-export function memberRateLimit(
+export function keyedRateLimit(
   limiter: RateLimiter | undefined,
   scope: string,
   rejections: Counter<'scope'>,
 ) {
-  if (!limiter) return async (_memberId: number, _headers: Headers) => {}
+  if (!limiter) return async (_key: number | string, _headers: Headers) => {}
   const rejected = rejections.labels(scope)
-  return async (memberId: number, headers: Headers) => {
-    enforce(await limiter.hit(String(memberId)), headers, rejected)
+  return async (key: number | string, headers: Headers) => {
+    enforce(await limiter.hit(String(key)), headers, rejected)
   }
 }
 
-export type MemberRateLimit = ReturnType<typeof memberRateLimit>
+/** The per-member limit of one route (order placement). */
+export const memberRateLimit = keyedRateLimit
+
+export type KeyedRateLimit = ReturnType<typeof keyedRateLimit>
+export type MemberRateLimit = KeyedRateLimit

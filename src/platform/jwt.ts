@@ -1,7 +1,9 @@
 /**
  * JWT issue and verification (jose). HS256 is pinned (no `alg: none`, no algorithm confusion), `iss`, `aud`,
  * `exp`, `jti`, `sub` are required. Access and refresh tokens are signed with different keys derived from the
- * one secret, and carry `token_use`, so a refresh token can never pass as an access token.
+ * one secret, and carry `token_use`, so a refresh token can never pass as an access token. Both name the login
+ * session they belong to (the refresh-token family): `fam` on refresh tokens, `sid` on access tokens, so logout
+ * can end the session from the access token alone.
  */
 import { createHmac, randomUUID } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
@@ -15,6 +17,7 @@ export type TokenClaims = {
   jti: string
   /** expiry, epoch ms */
   expiresAt: number
+  /** the login session: the refresh-token family (`fam` on refresh tokens, `sid` on access tokens) */
   familyId?: string
 }
 
@@ -44,7 +47,7 @@ export class JwtCodec {
     const ttl = use === 'access' ? this.settings.accessTtlSeconds : this.settings.refreshTtlSeconds
     const jti = randomUUID()
     const nowSeconds = Math.floor(Date.now() / 1000)
-    const extra = subject.familyId ? { fam: subject.familyId } : {}
+    const extra = subject.familyId ? { [use === 'access' ? 'sid' : 'fam']: subject.familyId } : {}
     const token = await new SignJWT({ role: subject.role, token_use: use, ...extra })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(this.settings.issuer)
@@ -105,10 +108,14 @@ export class JwtCodec {
         role,
         jti: String(payload.jti),
         expiresAt: (payload.exp ?? 0) * 1000,
-        familyId: typeof payload.fam === 'string' ? payload.fam : undefined,
+        familyId: stringClaim(use === 'access' ? payload.sid : payload.fam),
       }
     } catch (error) {
       return error instanceof errors.JWTExpired ? 'expired' : 'invalid'
     }
   }
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
 }

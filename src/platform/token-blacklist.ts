@@ -1,45 +1,110 @@
 /**
- * Revoked access tokens by `jti`, kept until the token would have expired anyway. In process for the embedded
- * default (one instance; memory bounded by expiry, entries swept as they pass their `exp`), or in Redis when
- * REDIS_URL is set, so a logout holds on every instance: `SET <prefix>token:blacklist:<jti> 1 PX <ms until exp>`,
- * asked with `EXISTS`; Redis drops each entry when its token expires.
+ * Revoked access tokens by `jti`, kept until the token would have expired anyway. Two stores:
+ * - the database (no REDIS_URL, the embedded default): table `revoked_access_tokens`, so a logout survives a
+ *   restart and holds for every process on the same file. The check is one prepared primary-key lookup
+ *   (bun:sqlite, a few µs); rows past their `exp` are never matched and are deleted once a minute, at most
+ *   CLEANUP_BATCH rows per write transaction, so a large backlog never holds the write lock for long.
+ * - Redis when REDIS_URL is set, so a logout holds on every instance: `SET <prefix>token:blacklist:<jti> 1 PX
+ *   <ms until exp>`, asked with `EXISTS`; Redis drops each entry when its token expires.
  *
  * Failure policy with Redis (see RedisTokenBlacklist): the check fails OPEN, the logout write fails LOUDLY.
  */
+import type { Statement } from 'bun:sqlite'
 import { AppError } from '../errors'
+import type { DatabaseHandle } from './database'
 import type { Logger } from './logger'
 import { createFailureLog, type RedisHandle } from './redis'
 
 export interface TokenBlacklist {
   add(jti: string, expiresAtMs: number): Promise<void>
   has(jti: string): Promise<boolean>
+  /** Starts the store's background upkeep, if it has any (connectDeps). */
+  start?(): void
+  /** Stops that upkeep; resolves once a run in progress has ended (closeDeps, before the database closes). */
+  stop?(): Promise<void>
 }
 
-export class InMemoryTokenBlacklist implements TokenBlacklist {
-  private readonly expiries = new Map<string, number>()
-  private nextSweepAt = 0
+const CLEANUP_EVERY_MS = 60_000
+const CLEANUP_BATCH = 1_000
 
-  constructor(private readonly now: () => number = Date.now) {}
+const IS_REVOKED_SQL = 'select 1 as revoked from revoked_access_tokens where jti = $jti and expires_at > $now'
+// a second logout of the same token (a retry) keeps the first row: same jti, same exp
+const REVOKE_SQL = `insert into revoked_access_tokens (jti, expires_at) values ($jti, $expiresAt)
+  on conflict (jti) do nothing`
+// served by idx_revoked_access_tokens_expires: the oldest expired rows first, `limit` at a time
+const DELETE_EXPIRED_SQL = `delete from revoked_access_tokens where jti in (
+  select jti from revoked_access_tokens where expires_at <= $now order by expires_at limit $limit)`
+
+export class DatabaseTokenBlacklist implements TokenBlacklist {
+  private readonly isRevoked: Statement<{ revoked: number }, [{ jti: string; now: number }]>
+  private readonly revoke: Statement<unknown, [{ jti: string; expiresAt: number }]>
+  private readonly deleteExpiredBatch: Statement<unknown, [{ now: number; limit: number }]>
+  private timer: ReturnType<typeof setInterval> | undefined
+  private cleanup: Promise<number> | undefined
+  private isStopping = false
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    const { sqlite } = database
+    this.isRevoked = sqlite.query(IS_REVOKED_SQL)
+    this.revoke = sqlite.query(REVOKE_SQL)
+    this.deleteExpiredBatch = sqlite.query(DELETE_EXPIRED_SQL)
+  }
 
   async add(jti: string, expiresAtMs: number): Promise<void> {
-    this.sweep()
-    if (expiresAtMs > this.now()) this.expiries.set(jti, expiresAtMs)
+    if (expiresAtMs <= this.now()) return
+    this.database.writeTransaction(() => this.revoke.run({ jti, expiresAt: expiresAtMs }))
   }
 
   async has(jti: string): Promise<boolean> {
-    const expiresAt = this.expiries.get(jti)
-    return expiresAt !== undefined && expiresAt > this.now()
+    return this.isRevoked.get({ jti, now: this.now() }) !== null
   }
 
-  get size(): number {
-    return this.expiries.size
+  start(): void {
+    this.isStopping = false
+    this.timer ??= setInterval(() => void this.deleteExpired(), CLEANUP_EVERY_MS)
+    // upkeep alone must not keep a process alive
+    this.timer.unref?.()
   }
 
-  private sweep(): void {
-    const now = this.now()
-    if (now < this.nextSweepAt) return
-    this.nextSweepAt = now + 60_000
-    for (const [jti, expiresAt] of this.expiries) if (expiresAt <= now) this.expiries.delete(jti)
+  async stop(): Promise<void> {
+    this.isStopping = true
+    clearInterval(this.timer)
+    this.timer = undefined
+    await this.cleanup
+  }
+
+  /**
+   * Deletes the rows of tokens that have expired, CLEANUP_BATCH per write transaction, yielding between batches
+   * so requests waiting for the write lock go first; returns how many. One run at a time; errors are logged.
+   */
+  deleteExpired(): Promise<number> {
+    this.cleanup ??= this.deleteExpiredInBatches().finally(() => {
+      this.cleanup = undefined
+    })
+    return this.cleanup
+  }
+
+  private async deleteExpiredInBatches(): Promise<number> {
+    let deleted = 0
+    try {
+      while (!this.isStopping) {
+        const now = this.now()
+        const batch = this.database.writeTransaction(
+          () => this.deleteExpiredBatch.run({ now, limit: CLEANUP_BATCH }).changes,
+        )
+        deleted += batch
+        if (batch < CLEANUP_BATCH) break
+        await Bun.sleep(0)
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'token blacklist cleanup failed; retrying later')
+    }
+    if (deleted > 0) this.logger.info({ deleted }, 'token blacklist: expired revocations deleted')
+    return deleted
   }
 }
 

@@ -26,9 +26,16 @@ export function revokeRefreshToken(db: DbOrTx, jti: string, at: Date): boolean {
   return revoked.length === 1
 }
 
-export function revokeRefreshFamily(db: DbOrTx, familyId: string, at: Date): void {
+/** Revokes every live token of one family; scoped to its member, so a family id alone ends no one else's session. */
+export function revokeRefreshFamily(db: DbOrTx, memberId: number, familyId: string, at: Date): void {
   db.update(refreshTokens)
     .set({ revokedAt: at })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .where(
+      and(
+        eq(refreshTokens.familyId, familyId),
+        eq(refreshTokens.memberId, memberId),
+        isNull(refreshTokens.revokedAt),
+      ),
+    )
     .run()
 }

@@ -1,16 +1,23 @@
 import { Elysia, t } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { NoContent, problems } from '../../http/common.model'
+import type { KeyedRateLimit } from '../../http/rate-limit'
 import { Member } from '../members/members.model'
 import { LoginBody, LogoutBody, RefreshBody, SignupBody, TokenPair } from './auth.model'
 import type { AuthService } from './auth.service'
 
-export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthService) {
+export function authRoutes(
+  guard: ReturnType<typeof authGuard>,
+  auth: AuthService,
+  limitSignupsFrom: KeyedRateLimit,
+) {
   return new Elysia({ name: 'auth-routes', prefix: '/api/v1/auth' })
     .use(guard)
     .post(
       '/signup',
-      async ({ body, set }) => {
+      async ({ body, set, server, request }) => {
+        // every well-formed attempt counts, a taken email too (it would otherwise probe emails for free)
+        await limitSignupsFrom(clientIp(server, request), set.headers as Record<string, string>)
         const member = await auth.signup(body)
         set.status = 201
         set.headers.location = '/api/v1/members/me' // the new member's own profile
@@ -19,8 +26,15 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
       {
         body: SignupBody,
         parse: 'json',
-        response: { 201: Member, ...problems(400, 409, 413, 415, 422) },
-        detail: { tags: ['Auth'], summary: 'Sign up as a buyer or seller' },
+        response: { 201: Member, ...problems(400, 409, 413, 415, 422, 429) },
+        detail: {
+          tags: ['Auth'],
+          summary: 'Sign up as a buyer or seller',
+          description:
+            'Limited per client address (SIGNUP_MAX_PER_IP per SIGNUP_WINDOW_SECONDS): beyond it, 429 ' +
+            '`RATE_LIMITED` with `RateLimit-Policy`, `RateLimit` and `Retry-After`; admitted signups carry the ' +
+            'first two. A taken email is a 409 `EMAIL_ALREADY_EXISTS`.',
+        },
       },
     )
     .post(
@@ -52,7 +66,11 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
         response: { 204: NoContent, ...problems(400, 401, 413, 415, 503) },
         detail: {
           tags: ['Auth'],
-          summary: 'Sign out: revoke the refresh token and this access token',
+          summary: 'Sign out: end this session and refuse this access token',
+          description:
+            'Revokes the refresh tokens of the session this access token belongs to (no body needed) and ' +
+            'refuses this access token until it expires, also after a restart. A `refreshToken` in the body ' +
+            'revokes its session too (it must belong to the caller).',
         },
       },
     )

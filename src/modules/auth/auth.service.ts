@@ -1,7 +1,14 @@
 /**
  * Signup, login, refresh rotation with reuse detection, logout. Passwords: argon2id (Bun.password). Login
- * answers the same 401 for an unknown email and a wrong password, and spends the same hashing time on both;
- * repeated failures per account and per IP are throttled (429).
+ * answers the same 401 for an unknown email and a wrong password, and spends the same hashing time on both.
+ *
+ * Login throttling (429) without lock-out: failures are counted per (account, client address) pair, per address,
+ * and per account, each in a fixed window (thresholds: config.login). The pair limit stops one address guessing
+ * one account; the address limit stops one address spraying many accounts; the account limit is much higher than
+ * the pair's (config.ts refuses it otherwise), so a wrong-password storm from one address — or from a few — never
+ * locks the owner out from their own address, while a guesser spread over many addresses is still capped per
+ * account. Progressive delays were not chosen: a delay holds the attacker's request, not their next one, so
+ * parallel guessing goes on unslowed.
  */
 import { randomUUID } from 'node:crypto'
 import type { Role } from '../../../db/schema'
@@ -9,6 +16,7 @@ import { AppError } from '../../errors'
 import type { AttemptLimiter } from '../../platform/attempt-limiter'
 import type { DatabaseHandle } from '../../platform/database'
 import type { JwtCodec } from '../../platform/jwt'
+import { argon2idHasher, type PasswordHasher } from '../../platform/password-hasher'
 import type { TokenBlacklist } from '../../platform/token-blacklist'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
@@ -20,35 +28,43 @@ import {
   revokeRefreshToken,
 } from './auth.repository'
 
-const ARGON2 = { algorithm: 'argon2id', memoryCost: 19_456, timeCost: 2 } as const
-
 export type AuthServiceDeps = {
   database: DatabaseHandle
   members: MembersService
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
-  accountLimiter: AttemptLimiter
-  ipLimiter: AttemptLimiter
+  passwordHasher: PasswordHasher
+  loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   accessTtlSeconds: number
 }
 
+/** The production hash, for seeding demo members (main.ts, the test harness). */
 export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, ARGON2)
+  return argon2idHasher.hash(password)
 }
 
 export class AuthService {
-  // verified against when the email is unknown, so both failures cost the same time
-  private readonly decoyHash = hashPassword(randomUUID())
+  /** verified against when the email is unknown, so both failures cost the same time */
+  private readonly decoyHash: Promise<string>
 
-  constructor(private readonly deps: AuthServiceDeps) {}
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.decoyHash = deps.passwordHasher.hash(randomUUID())
+  }
 
+  /**
+   * Every refusal comes before the hash: a taken email is answered from one indexed lookup, so a caller cannot
+   * make the server spend argon2id on signups that cannot succeed. The UNIQUE index still decides a race between
+   * two signups of one email (registerMember answers the loser with the same 409).
+   */
   async signup(input: SignupInput): Promise<Member> {
     if (input.role === 'SELLER' && !input.businessNumber) {
       throw new AppError('BUSINESS_NUMBER_REQUIRED', 'Sellers must give a businessNumber')
     }
+    const email = normalizeEmail(input.email)
+    this.deps.members.refuseTakenEmail(email)
     return this.deps.members.registerMember({
-      email: normalizeEmail(input.email),
-      passwordHash: await hashPassword(input.password),
+      email,
+      passwordHash: await this.deps.passwordHasher.hash(input.password),
       name: input.name.trim(),
       phone: input.phone ?? null,
       role: input.role,
@@ -58,20 +74,26 @@ export class AuthService {
 
   async login(emailInput: string, password: string, clientIp: string): Promise<TokenPair> {
     const email = normalizeEmail(emailInput)
-    const accountKey = `account:${email}`
-    const ipKey = `ip:${clientIp}`
-    await this.refuseWhenThrottled(accountKey, ipKey)
+    const { pair, ip, account } = this.deps.loginLimiters
+    // an address never contains '/', so the first '/' ends it: no two (address, email) pairs share a key
+    const throttles = [
+      [pair, `pair:${clientIp}/${email}`],
+      [ip, `ip:${clientIp}`],
+      [account, `account:${email}`],
+    ] as const
+    await this.refuseWhenThrottled(throttles)
 
     const credentials = this.deps.members.findCredentials(email)
-    const isValid = await Bun.password.verify(password, credentials?.passwordHash ?? (await this.decoyHash))
+    const isValid = await this.deps.passwordHasher.verify(
+      password,
+      credentials?.passwordHash ?? (await this.decoyHash),
+    )
     if (!credentials || !isValid) {
-      await Promise.all([
-        this.deps.accountLimiter.recordFailure(accountKey),
-        this.deps.ipLimiter.recordFailure(ipKey),
-      ])
+      await Promise.all(throttles.map(([limiter, key]) => limiter.recordFailure(key)))
       throw new AppError('INVALID_CREDENTIALS', 'Email or password is incorrect')
     }
-    await this.deps.accountLimiter.reset(accountKey)
+    // only the pair forgets: a success must not refill the address's or the account's allowance for a guesser
+    await pair.reset(throttles[0][1])
     return this.issuePair(credentials.id, credentials.role, randomUUID())
   }
 
@@ -97,7 +119,7 @@ export class AuthService {
       const now = new Date()
       if (!revokeRefreshToken(tx, stored.jti, now)) {
         // reuse of a revoked token: someone holds a stolen copy, so end every session of this family
-        revokeRefreshFamily(tx, stored.familyId, now)
+        revokeRefreshFamily(tx, stored.memberId, stored.familyId, now)
         return false
       }
       insertRefreshToken(tx, {
@@ -109,18 +131,20 @@ export class AuthService {
       return true
     })
     if (!isRotated) throw new AppError('UNAUTHENTICATED', 'The refresh token was already used; sign in again')
-    return this.pairWith(claims.memberId, role, next.token)
+    return this.pairWith(claims.memberId, role, stored.familyId, next.token)
   }
 
   /**
-   * Ends the session: the refresh family is revoked, the access token is refused from now on. The family goes
-   * first (the database), so a blacklist that cannot be written (Redis down → 503) leaves at most the short-lived
-   * access token usable.
+   * Ends the session: its refresh family is revoked (named by the access token's `sid`, and the family of
+   * `refreshToken` when one is given: tokens issued before `sid` existed), and the access token is refused from
+   * now on. The family goes first (the database), so a blacklist that cannot be written (Redis down → 503) leaves
+   * at most the short-lived access token usable.
    */
   async logout(
-    principal: { memberId: number; jti: string; expiresAt: number },
+    principal: { memberId: number; jti: string; expiresAt: number; sessionId?: string },
     refreshToken?: string,
   ): Promise<void> {
+    if (principal.sessionId) this.revokeFamily(principal.memberId, principal.sessionId)
     if (refreshToken) await this.revokeFamilyOf(principal.memberId, refreshToken)
     await this.deps.tokenBlacklist.add(principal.jti, principal.expiresAt)
   }
@@ -130,22 +154,26 @@ export class AuthService {
     if (typeof claims === 'string' || claims.memberId !== memberId) return
     const stored = findRefreshToken(this.deps.database.db, claims.jti)
     if (!stored || stored.memberId !== memberId) return
-    this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, stored.familyId, new Date()))
+    this.revokeFamily(memberId, stored.familyId)
   }
 
-  private async refuseWhenThrottled(accountKey: string, ipKey: string): Promise<void> {
-    const { accountLimiter, ipLimiter } = this.deps
-    for (const [limiter, key] of [
-      [accountLimiter, accountKey],
-      [ipLimiter, ipKey],
-    ] as const) {
-      if (await limiter.isBlocked(key)) {
-        const retryAfter = await limiter.retryAfterSeconds(key)
-        throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
-          headers: { 'retry-after': String(retryAfter) },
-        })
-      }
-    }
+  private revokeFamily(memberId: number, familyId: string): void {
+    this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, memberId, familyId, new Date()))
+  }
+
+  private async refuseWhenThrottled(
+    throttles: readonly (readonly [AttemptLimiter, string])[],
+  ): Promise<void> {
+    const blocked = await Promise.all(throttles.map(([limiter, key]) => limiter.isBlocked(key)))
+    if (!blocked.includes(true)) return
+    // the latest end among the windows that block this attempt: coming back earlier would be refused again
+    const waits = await Promise.all(
+      throttles.map(([limiter, key], i) => (blocked[i] ? limiter.retryAfterSeconds(key) : 0)),
+    )
+    const retryAfter = Math.max(...waits)
+    throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
+      headers: { 'retry-after': String(retryAfter) },
+    })
   }
 
   private async issuePair(memberId: number, role: Role, familyId: string): Promise<TokenPair> {
@@ -158,11 +186,17 @@ export class AuthService {
         expiresAt: new Date(refresh.claims.expiresAt),
       }),
     )
-    return this.pairWith(memberId, role, refresh.token)
+    return this.pairWith(memberId, role, familyId, refresh.token)
   }
 
-  private async pairWith(memberId: number, role: Role, refreshToken: string): Promise<TokenPair> {
-    const access = await this.deps.jwt.issue('access', { memberId, role })
+  /** The access token names its session (`sid` = the refresh family), so logout needs no body to end it. */
+  private async pairWith(
+    memberId: number,
+    role: Role,
+    familyId: string,
+    refreshToken: string,
+  ): Promise<TokenPair> {
+    const access = await this.deps.jwt.issue('access', { memberId, role, familyId })
     return {
       accessToken: access.token,
       refreshToken,
