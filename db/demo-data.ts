@@ -3,7 +3,7 @@
  * (product 1 is the Laptop). Idempotent: rows that exist are left alone, so it runs at every start.
  */
 import { inArray } from 'drizzle-orm'
-import type { DatabaseHandle } from '../src/platform/database'
+import type { DatabaseHandle } from '../src/platform/db/database'
 import { categories, members, products } from './schema'
 
 export const DEMO_MEMBERS = [

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { databaseFilePath, loadConfig } from '../src/config'
 import { hashPassword } from '../src/modules/auth/auth.service'
-import { openDatabase } from '../src/platform/database'
+import { openDatabase } from '../src/platform/db/database'
 import { seedDemoData } from './demo-data'
 
 const { values } = parseArgs({ options: { products: { type: 'string', default: '100000' } } })

@@ -59,7 +59,7 @@ export type Config = Readonly<{
       }>
     | undefined
   /**
-   * The read cache (src/platform/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an entry
+   * The read cache (src/platform/cache/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an entry
    * from its own memory when another instance's invalidation did not reach it (Redis down); without Redis the
    * in-process level keeps entries for the cache's full TTL, since every write is seen locally.
    */
@@ -76,7 +76,7 @@ export type Config = Readonly<{
         sendTimeoutMs: number
       }>
     | undefined
-  /** The outbox relay (src/platform/outbox-relay.ts) and its health thresholds. */
+  /** The outbox relay (src/platform/events/outbox-relay.ts) and its health thresholds. */
   outbox: Readonly<{
     isRelayEnabled: boolean
     pollIntervalMs: number
@@ -176,7 +176,7 @@ function checkRedisUrl(url: string): string | undefined {
 }
 
 function checkDatabaseUrl(url: string): string | undefined {
-  // Local files are served by bun:sqlite (see src/platform/database.ts). Remote libSQL primaries need the async
+  // Local files are served by bun:sqlite (see src/platform/db/database.ts). Remote libSQL primaries need the async
   // write path that arrives with read replicas; until then they are refused here rather than half-supported.
   if (!url.startsWith('file:'))
     return 'only file: URLs are supported by this build (e.g. file:./data/marketplace.db)'

@@ -8,35 +8,48 @@ import packageJson from '../package.json'
 import { type Config, databaseFilePath } from './config'
 import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
-import { type AttemptLimiter, InMemoryAttemptLimiter, RedisAttemptLimiter } from './platform/attempt-limiter'
-import { BatchedRedisRateLimiter } from './platform/batched-rate-limiter'
-import { CacheInvalidation } from './platform/cache-invalidation'
-import { CircuitBreakers } from './platform/circuit-breaker'
-import { CursorCodec } from './platform/cursor-codec'
-import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './platform/database'
+import { JwtCodec } from './platform/auth/jwt'
+import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
+import {
+  DatabaseTokenBlacklist,
+  RedisTokenBlacklist,
+  type TokenBlacklist,
+} from './platform/auth/token-blacklist'
+import { CacheInvalidation } from './platform/cache/cache-invalidation'
+import { LocalCache } from './platform/cache/local-cache'
+import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/cache/two-level-cache'
+import { CursorCodec } from './platform/codec/cursor-codec'
+import {
+  type DatabaseHandle,
+  openDatabase,
+  openReadReplica,
+  type ReplicaHandle,
+} from './platform/db/database'
+import { ReadRouter } from './platform/db/read-routing'
+import { EventTopics } from './platform/events/contract'
 import {
   createEventMetrics,
   type EventMetrics,
   registerBacklogGauges,
   registerConsumerLagGauge,
-} from './platform/event-metrics'
-import type { EventPublisher, EventSubscriber } from './platform/event-publisher'
-import { EventTopics } from './platform/events/contract'
-import { InProcessEventBus } from './platform/in-process-event-bus'
-import { JwtCodec } from './platform/jwt'
-import { KafkaEventPublisher } from './platform/kafka-event-publisher'
-import { KafkaEventSubscriber } from './platform/kafka-event-subscriber'
-import { LocalCache } from './platform/local-cache'
-import { createLogger, type Logger } from './platform/logger'
-import { createMetrics, type Metrics } from './platform/metrics'
-import { OutboxRelay } from './platform/outbox-relay'
-import { OutboxStore } from './platform/outbox-store'
-import { argon2idHasher, type PasswordHasher } from './platform/password-hasher'
-import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/rate-limiter'
-import { ReadRouter } from './platform/read-routing'
-import { createRedis, type RedisHandle } from './platform/redis'
-import { DatabaseTokenBlacklist, RedisTokenBlacklist, type TokenBlacklist } from './platform/token-blacklist'
-import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/two-level-cache'
+} from './platform/events/event-metrics'
+import type { EventPublisher, EventSubscriber } from './platform/events/event-publisher'
+import { InProcessEventBus } from './platform/events/in-process-event-bus'
+import { KafkaEventPublisher } from './platform/events/kafka-event-publisher'
+import { KafkaEventSubscriber } from './platform/events/kafka-event-subscriber'
+import { OutboxRelay } from './platform/events/outbox-relay'
+import { OutboxStore } from './platform/events/outbox-store'
+import {
+  type AttemptLimiter,
+  InMemoryAttemptLimiter,
+  RedisAttemptLimiter,
+} from './platform/limits/attempt-limiter'
+import { BatchedRedisRateLimiter } from './platform/limits/batched-rate-limiter'
+import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/limits/rate-limiter'
+import { createLogger, type Logger } from './platform/observability/logger'
+import { createMetrics, type Metrics } from './platform/observability/metrics'
+import { createRedis, type RedisHandle } from './platform/redis/redis'
+import { CircuitBreakers } from './platform/resilience/circuit-breaker'
 
 export type Deps = {
   config: Config

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
-import { argon2idHasher, type PasswordHasher } from '../src/platform/password-hasher'
+import { argon2idHasher, type PasswordHasher } from '../src/platform/auth/password-hasher'
 import { loginFrom, requestFrom } from './client-address'
 import { configProblems, createTestApp, DEMO, expectProblem, type TestApp } from './harness'
 

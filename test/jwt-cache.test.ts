@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { JwtCodec } from '../src/platform/jwt'
+import { JwtCodec } from '../src/platform/auth/jwt'
 import { TEST_JWT_SECRET } from './harness'
 
 const settings = {

@@ -1,6 +1,6 @@
 /**
  * Forged and broken tokens against a protected route. Tokens are crafted with jose and the same key derivation
- * as src/platform/jwt.ts (HMAC-SHA256(secret, token use)); the first test proves a correctly forged token is
+ * as src/platform/auth/jwt.ts (HMAC-SHA256(secret, token use)); the first test proves a correctly forged token is
  * accepted, so every refusal below is about the one thing each test changes.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
@@ -39,7 +39,7 @@ type Forge = {
   expiresAt?: number
 }
 
-/** A token like the ones src/platform/jwt.ts issues for the demo buyer, with the given changes. */
+/** A token like the ones src/platform/auth/jwt.ts issues for the demo buyer, with the given changes. */
 async function forge(options: Forge = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
   const payload: JWTPayload = {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { renderEmbeddedMigrations } from '../scripts/embed-migrations'
-import { openDatabase } from '../src/platform/database'
+import { openDatabase } from '../src/platform/db/database'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-migrations-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -13,7 +13,7 @@
  *
  * The two processes share Redis, as instances must (the product cache invalidates across instances by pub/sub): an
  * API read is held to every restock confirmed CACHE_PROPAGATION_MS before it began, the documented bound on how
- * long one instance may serve a copy another instance's write has made stale (src/platform/two-level-cache.ts).
+ * long one instance may serve a copy another instance's write has made stale (src/platform/cache/two-level-cache.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * The relay's claim, on a real SQLite file (src/platform/outbox-store.ts): leases, retry delays, per-aggregate
+ * The relay's claim, on a real SQLite file (src/platform/events/outbox-store.ts): leases, retry delays, per-aggregate
  * order, fencing, dead letters, retention; and two relays on two connections to one file (as two processes
  * would be) publishing every row exactly once.
  */
@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { EVENT_CATALOG } from '../src/event-catalog'
-import { type DatabaseHandle, openDatabase } from '../src/platform/database'
-import { createEventMetrics } from '../src/platform/event-metrics'
+import { type DatabaseHandle, openDatabase } from '../src/platform/db/database'
 import { EventTopics } from '../src/platform/events/contract'
-import { InProcessEventBus } from '../src/platform/in-process-event-bus'
-import { createLogger } from '../src/platform/logger'
-import { appendOutboxEvent } from '../src/platform/outbox'
-import { OutboxRelay } from '../src/platform/outbox-relay'
-import { CLAIM_CANDIDATES_SQL, OutboxStore } from '../src/platform/outbox-store'
+import { createEventMetrics } from '../src/platform/events/event-metrics'
+import { InProcessEventBus } from '../src/platform/events/in-process-event-bus'
+import { appendOutboxEvent } from '../src/platform/events/outbox'
+import { OutboxRelay } from '../src/platform/events/outbox-relay'
+import { CLAIM_CANDIDATES_SQL, OutboxStore } from '../src/platform/events/outbox-store'
+import { createLogger } from '../src/platform/observability/logger'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-outbox-claims-'))
 const opened: DatabaseHandle[] = []

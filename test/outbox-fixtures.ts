@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs'
 import { EVENT_CATALOG } from '../src/event-catalog'
 import { EventTopics } from '../src/platform/events/contract'
-import { ensureTopics } from '../src/platform/kafka'
+import { ensureTopics } from '../src/platform/events/kafka'
 
 /** Polls `probe` until it returns true; fails with `describe()` after `timeoutMs`. */
 export async function waitUntil(

@@ -1,5 +1,5 @@
 /**
- * The relay's decisions (src/platform/outbox-relay.ts) on a real SQLite file with the in-process bus as its
+ * The relay's decisions (src/platform/events/outbox-relay.ts) on a real SQLite file with the in-process bus as its
  * transport: an order's events go out one acknowledged round after another; an event refused by its consumer is
  * isolated and the rest of its batch goes; a later event of the refused event's order is held back with it; an
  * unroutable event type fails unsent; stop() lets the batch in progress finish and records it. The same
@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { EVENT_CATALOG } from '../src/event-catalog'
-import { type DatabaseHandle, openDatabase } from '../src/platform/database'
-import { createEventMetrics } from '../src/platform/event-metrics'
-import type { DeliveredEvent } from '../src/platform/event-publisher'
+import { type DatabaseHandle, openDatabase } from '../src/platform/db/database'
 import { EventTopics } from '../src/platform/events/contract'
-import { InProcessEventBus } from '../src/platform/in-process-event-bus'
-import { createLogger } from '../src/platform/logger'
-import { appendOutboxEvent } from '../src/platform/outbox'
-import { OutboxRelay } from '../src/platform/outbox-relay'
-import { OutboxStore } from '../src/platform/outbox-store'
+import { createEventMetrics } from '../src/platform/events/event-metrics'
+import type { DeliveredEvent } from '../src/platform/events/event-publisher'
+import { InProcessEventBus } from '../src/platform/events/in-process-event-bus'
+import { appendOutboxEvent } from '../src/platform/events/outbox'
+import { OutboxRelay } from '../src/platform/events/outbox-relay'
+import { OutboxStore } from '../src/platform/events/outbox-store'
+import { createLogger } from '../src/platform/observability/logger'
 import { insertPoisonEvent } from './outbox-fixtures'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-outbox-relay-'))

@@ -96,7 +96,7 @@ function recordingClient(sqlite: Database): Database {
 beforeAll(async () => {
   t = await createTestApp()
   insertBulkProducts(t)
-  // The repository runs its SQL through bun:sqlite statements (src/platform/sql-reader.ts): record every
+  // The repository runs its SQL through bun:sqlite statements (src/platform/db/sql-reader.ts): record every
   // statement it executes, with its bound parameters, by wrapping the client it is given.
   const recording = recordingClient(t.deps.database.sqlite)
   const logging = drizzle({ client: recording, schema })

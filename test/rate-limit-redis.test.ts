@@ -61,7 +61,7 @@ describe('per-member order limit shared through Redis', () => {
     expect(pttl).toBeGreaterThan(0)
     expect(pttl).toBeLessThanOrEqual(2 * WINDOW_MS)
     // the per-IP limit counted the same burst in Redis too (app.handle has no socket: the IP is "unknown"),
-    // in batches sent within tens of milliseconds (src/platform/batched-rate-limiter.ts)
+    // in batches sent within tens of milliseconds (src/platform/limits/batched-rate-limiter.ts)
     await Bun.sleep(100)
     const ipCount = Number(
       redisCli(env.REDIS_URL, 'get', `${env.REDIS_KEY_PREFIX}ratelimit:ip:unknown:${window}`),

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { seedDemoData } from '../db/demo-data'
 import { loadConfig } from '../src/config'
 import { hashPassword } from '../src/modules/auth/auth.service'
-import { openDatabase, openReadReplica } from '../src/platform/database'
+import { openDatabase, openReadReplica } from '../src/platform/db/database'
 import { createTestApp, DEMO, type Persona, type TestApp } from './harness'
 
 const READ_YOUR_WRITES_MS = 1_500

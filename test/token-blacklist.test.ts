@@ -6,9 +6,9 @@ import { afterAll, beforeEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DatabaseHandle, openDatabase } from '../src/platform/database'
-import { createLogger } from '../src/platform/logger'
-import { DatabaseTokenBlacklist } from '../src/platform/token-blacklist'
+import { DatabaseTokenBlacklist } from '../src/platform/auth/token-blacklist'
+import { type DatabaseHandle, openDatabase } from '../src/platform/db/database'
+import { createLogger } from '../src/platform/observability/logger'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-blacklist-'))
 const file = join(dir, 'test.db')

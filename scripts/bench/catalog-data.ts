@@ -8,7 +8,7 @@
 import { seedDemoData } from '../../db/demo-data'
 import { categories, products } from '../../db/schema'
 import { hashPassword } from '../../src/modules/auth/auth.service'
-import { openDatabase } from '../../src/platform/database'
+import { openDatabase } from '../../src/platform/db/database'
 
 /** Demo seller (SPEC §9): owns every bench product. */
 const SELLER_ID = 2

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { members, products } from '../../db/schema'
 import { hashPassword } from '../../src/modules/auth/auth.service'
-import { openDatabase } from '../../src/platform/database'
+import { openDatabase } from '../../src/platform/db/database'
 import type { Scenario } from './scenario'
 
 export const ORDER_NAME = 'POST /api/v1/orders, hot product, qty 1'

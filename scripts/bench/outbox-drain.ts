@@ -20,9 +20,9 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
 import { EVENT_CATALOG } from '../../src/event-catalog'
-import { openDatabase } from '../../src/platform/database'
+import { openDatabase } from '../../src/platform/db/database'
 import { EventTopics } from '../../src/platform/events/contract'
-import { outboxAppender } from '../../src/platform/outbox'
+import { outboxAppender } from '../../src/platform/events/outbox'
 
 /**
  * The backlog (written by the bench process before the drains): `count` order.created rows through the app's own

@@ -5,7 +5,7 @@
  *
  * It is the physical limit of the order write path on this machine: the one statement an order cannot do
  * without, through the same client and database file, with the same commit cost. Included: bun:sqlite, the
- * PRAGMAs of src/platform/database.ts (WAL, synchronous=NORMAL, foreign_keys, busy_timeout), one BEGIN
+ * PRAGMAs of src/platform/db/database.ts (WAL, synchronous=NORMAL, foreign_keys, busy_timeout), one BEGIN
  * IMMEDIATE … COMMIT per UPDATE (an order is one transaction: write lock, WAL append, WAL auto-checkpoints),
  * takeStock's conditional UPDATE with its RETURNING row on the same hot product (its partial index on
  * sales_count included), statements prepared once. Excluded: HTTP, JSON parsing and validation, the JWT

@@ -6,8 +6,8 @@
  * all out of the load balancer.
  */
 import { Elysia, t } from 'elysia'
-import type { JwtCodec } from '../platform/jwt'
-import type { TokenBlacklist } from '../platform/token-blacklist'
+import type { JwtCodec } from '../platform/auth/jwt'
+import type { TokenBlacklist } from '../platform/auth/token-blacklist'
 import { authenticate } from './auth'
 
 export type HealthStatus = 'UP' | 'DOWN'

@@ -4,7 +4,7 @@
  * `/actuator/prometheus`.
  */
 import { Elysia, t } from 'elysia'
-import type { Metrics } from '../platform/metrics'
+import type { Metrics } from '../platform/observability/metrics'
 import type { ResponseObserver } from './request-context'
 
 type Observer = { observe(seconds: number): void }

@@ -5,7 +5,7 @@
  */
 import { Elysia, ValidationError } from 'elysia'
 import { AppError, type ErrorCode, type FieldProblem } from '../errors'
-import type { Logger } from '../platform/logger'
+import type { Logger } from '../platform/observability/logger'
 import { requestIdOf } from './request-context'
 import { pathOf } from './url-path'
 

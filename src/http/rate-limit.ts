@@ -1,5 +1,5 @@
 /**
- * SPEC §7 rate limits as HTTP: the counting lives in src/platform/rate-limiter.ts, this file decides what is
+ * SPEC §7 rate limits as HTTP: the counting lives in src/platform/limits/rate-limiter.ts, this file decides what is
  * counted and what the client sees. Two scopes (and `signup`, per client address, on its route):
  * - `ip`: every /api/v1 request per client IP, in `onRequest`, before routing and authentication (a cheap shield:
  *   a flood is refused before any token is verified or body parsed). Health, metrics, docs and uploads live
@@ -13,7 +13,7 @@
  * none, because adding response headers to every read is most of what the IP check cost (below).
  *
  * Hooks destructure exactly what they read (see request-context.ts): the IP hook costs the hot read one Map op,
- * with or without Redis (with Redis the counts are shared in batches, src/platform/batched-rate-limiter.ts; one
+ * with or without Redis (with Redis the counts are shared in batches, src/platform/limits/batched-rate-limiter.ts; one
  * round trip per request halved the cached read's throughput). Measured (`bun run bench`, limit on
  * but never reached): with admitted-response headers GET /products/:id was ≈ 15–20 % slower than with no IP
  * limit; without them the difference is within the bench's noise (see the README's figures).
@@ -21,7 +21,7 @@
 import { Elysia } from 'elysia'
 import type { Counter } from 'prom-client'
 import { AppError } from '../errors'
-import type { RateLimitDecision, RateLimiter } from '../platform/rate-limiter'
+import type { RateLimitDecision, RateLimiter } from '../platform/limits/rate-limiter'
 import { pathOf } from './url-path'
 
 type Headers = Record<string, string | number>
@@ -39,7 +39,7 @@ function enforce(
   headers: Headers | undefined,
   rejected: RejectionCounter,
 ) {
-  if (!decision) return // limiter unavailable: fail open, no headers (src/platform/rate-limiter.ts)
+  if (!decision) return // limiter unavailable: fail open, no headers (src/platform/limits/rate-limiter.ts)
   if (decision.isAllowed && !headers) return
   const rateLimit = `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`
   if (decision.isAllowed && headers) {

@@ -13,7 +13,7 @@
  * keeps true): reading `request` or `responseValue` there measurably slows every request.
  */
 import { Elysia } from 'elysia'
-import type { Logger } from '../platform/logger'
+import type { Logger } from '../platform/observability/logger'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const PROCESS_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString('hex')

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import { refreshTokens } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { DbOrTx } from '../../platform/db/database'
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 

@@ -5,7 +5,7 @@
  * product edits, deletes and images, orders and cancels (stock, salesCount, status), a seller's rename (their
  * products show the name), category creation.
  */
-import { cacheKey, cacheSpec, type ReadCache } from '../../platform/two-level-cache'
+import { cacheKey, cacheSpec, type ReadCache } from '../../platform/cache/two-level-cache'
 import type { Category } from './categories.model'
 import type { Product } from './products.model'
 

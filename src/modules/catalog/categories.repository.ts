@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm'
 import { categories } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { DbOrTx } from '../../platform/db/database'
 
 export type CategoryRow = typeof categories.$inferSelect
 

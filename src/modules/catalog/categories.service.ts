@@ -1,6 +1,6 @@
 import { AppError } from '../../errors'
-import type { DatabaseHandle } from '../../platform/database'
-import type { ReadRouter } from '../../platform/read-routing'
+import type { DatabaseHandle } from '../../platform/db/database'
+import type { ReadRouter } from '../../platform/db/read-routing'
 import type { CatalogCache } from './catalog-cache'
 import type { Category, CreateCategory } from './categories.model'
 import { type CategoryRow, findCategory, insertCategory, listCategories } from './categories.repository'

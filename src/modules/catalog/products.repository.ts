@@ -4,7 +4,7 @@
  * re-planned by SQLite on every new binding; these primary-key subqueries are not).
  *
  * Drizzle builds each statement once per query *shape* (which filters are present, the sort, cursor or not)
- * with placeholders for the values; src/platform/sql-reader.ts runs it and this file maps the value arrays.
+ * with placeholders for the values; src/platform/db/sql-reader.ts runs it and this file maps the value arrays.
  * Building SQL and decoding rows through Drizzle on every request cost more than running the SQL (measured by
  * `bun run bench`). Shapes are bounded (6 optional filters × sorts), so the statement cache is too.
  *
@@ -15,9 +15,9 @@
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
 import { productImages, products } from '../../../db/schema'
-import type { CursorPosition } from '../../platform/cursor-codec'
-import type { Db, DbOrTx } from '../../platform/database'
-import { type Bindings, SqlReader } from '../../platform/sql-reader'
+import type { CursorPosition } from '../../platform/codec/cursor-codec'
+import type { Db, DbOrTx } from '../../platform/db/database'
+import { type Bindings, SqlReader } from '../../platform/db/sql-reader'
 import type { ProductFilters, SortField } from './products.model'
 
 export const isPubliclyListed = sql`${products.status} in ('ON_SALE', 'SOLD_OUT')`
@@ -205,7 +205,7 @@ export class ProductsRepository {
   }
 }
 
-// Writes: plain functions over the open transaction (see src/platform/database.ts for why they are synchronous).
+// Writes: plain functions over the open transaction (see src/platform/db/database.ts for why they are synchronous).
 
 export function findProductForUpdate(tx: DbOrTx, id: number) {
   return tx.select().from(products).where(eq(products.id, id)).get()

@@ -1,6 +1,6 @@
 import { count, desc, eq } from 'drizzle-orm'
 import { members, type Role } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { DbOrTx } from '../../platform/db/database'
 
 export type MemberRow = typeof members.$inferSelect
 export type NewMemberRow = {

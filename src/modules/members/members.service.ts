@@ -2,7 +2,7 @@
 import type { Role } from '../../../db/schema'
 import { AppError } from '../../errors'
 import { type Paged, type PageRequest, toPage } from '../../http/common.model'
-import type { DatabaseHandle } from '../../platform/database'
+import type { DatabaseHandle } from '../../platform/db/database'
 import type { Member, UpdateMyProfile } from './members.model'
 import {
   findMemberByEmail,

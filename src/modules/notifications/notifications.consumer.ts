@@ -10,12 +10,12 @@
  * (consumer_dead_letters, with the reason) in the same transaction and logged, and the stream goes on.
  */
 import type { NotificationKind } from '../../../db/schema'
-import type { DatabaseHandle } from '../../platform/database'
-import type { EventMetrics } from '../../platform/event-metrics'
-import type { DeliveredEvent } from '../../platform/event-publisher'
+import type { DatabaseHandle } from '../../platform/db/database'
 import { type DecodedEvent, EventDecoder } from '../../platform/events/contract'
+import type { EventMetrics } from '../../platform/events/event-metrics'
+import type { DeliveredEvent } from '../../platform/events/event-publisher'
 import { recordDeadLetter, recordReceipt } from '../../platform/events/inbox'
-import type { Logger } from '../../platform/logger'
+import type { Logger } from '../../platform/observability/logger'
 import { ORDER_EVENTS, type OrderEvent } from '../orders/orders.events'
 import { insertNotification, type NewNotification } from './notifications.repository'
 

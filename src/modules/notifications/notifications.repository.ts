@@ -1,5 +1,5 @@
 import { type NotificationKind, notifications } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { DbOrTx } from '../../platform/db/database'
 
 export type NewNotification = { eventId: string; orderId: number; memberId: number; kind: NotificationKind }
 

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { DEFAULT_PAGE_SIZE, IdParams, problems } from '../../http/common.model'
 import type { MemberRateLimit } from '../../http/rate-limit'
-import { fingerprintOf } from '../../platform/idempotency'
+import { fingerprintOf } from '../../platform/db/idempotency'
 import {
   ChangeOrderStatusBody,
   CreateOrderBody,

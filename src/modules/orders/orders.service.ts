@@ -1,6 +1,6 @@
 /**
  * Orders: all-or-nothing placement with atomic stock, idempotency keys, and the status lifecycle of SPEC §5.
- * Every write is one synchronous transaction (src/platform/database.ts): the idempotency claim, the stock
+ * Every write is one synchronous transaction (src/platform/db/database.ts): the idempotency claim, the stock
  * decrements (in ascending product id, so two multi-line orders always lock in the same order), the order, its
  * lines, its parts (one per seller), its outbox event and the stored response commit together or not at all.
  * Moves act on parts (order-parts.ts): a seller moves its own part, the buyer's cancel moves every part, and the
@@ -11,12 +11,12 @@ import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { Principal } from '../../http/auth'
-import type { CursorCodec, CursorPosition } from '../../platform/cursor-codec'
-import type { DatabaseHandle, DbOrTx } from '../../platform/database'
-import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/idempotency'
-import type { OrderMetrics } from '../../platform/metrics'
-import { outboxAppender } from '../../platform/outbox'
-import type { ReadRouter } from '../../platform/read-routing'
+import type { CursorCodec, CursorPosition } from '../../platform/codec/cursor-codec'
+import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
+import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/db/idempotency'
+import type { ReadRouter } from '../../platform/db/read-routing'
+import { outboxAppender } from '../../platform/events/outbox'
+import type { OrderMetrics } from '../../platform/observability/metrics'
 import type { CatalogCache } from '../catalog/catalog-cache'
 import {
   derivedOrderStatus,

@@ -1,6 +1,6 @@
 import { and, asc, count, eq } from 'drizzle-orm'
 import { outboxEvents } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/database'
+import type { DbOrTx } from '../../platform/db/database'
 
 export type OutboxEventRow = typeof outboxEvents.$inferSelect
 

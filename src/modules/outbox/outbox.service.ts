@@ -1,12 +1,12 @@
 /**
  * The outbox's dead letters, for admins: rows the relay gave up on after OUTBOX_MAX_ATTEMPTS (see
- * src/platform/outbox-relay.ts) are listed and can be re-driven once whatever refused them is fixed. A re-driven
+ * src/platform/events/outbox-relay.ts) are listed and can be re-driven once whatever refused them is fixed. A re-driven
  * event is published after any later event of its order that already went out: consumers must not assume an
  * order's events arrive complete after a dead letter.
  */
 import { AppError } from '../../errors'
 import { type Paged, type PageRequest, toPage } from '../../http/common.model'
-import type { DatabaseHandle } from '../../platform/database'
+import type { DatabaseHandle } from '../../platform/db/database'
 import type { OutboxEvent } from './outbox.model'
 import { listDeadEvents, type OutboxEventRow, redriveDeadEvent } from './outbox.repository'
 

@@ -4,7 +4,7 @@
  * reason so that the stream keeps flowing and an operator can look at them later).
  */
 import { consumerDeadLetters, inboxEvents } from '../../../db/schema'
-import type { DbOrTx } from '../database'
+import type { DbOrTx } from '../db/database'
 
 /** Records that `consumer` received `eventId`; false when it already had (a redelivery). */
 export function recordReceipt(tx: DbOrTx, consumer: string, eventId: string): boolean {

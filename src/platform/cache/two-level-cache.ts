@@ -21,11 +21,11 @@
  * write happens in this process and invalidates it directly.
  */
 
+import type { Logger } from '../observability/logger'
+import type { CacheMetrics, HotCounter } from '../observability/metrics'
+import { createFailureLog, type RedisHandle } from '../redis/redis'
 import type { CacheInvalidation } from './cache-invalidation'
 import type { LocalCache } from './local-cache'
-import type { Logger } from './logger'
-import type { CacheMetrics, HotCounter } from './metrics'
-import { createFailureLog, type RedisHandle } from './redis'
 
 /** A named cache: its values' type, the key schema version (bump it when the value's shape changes), TTLs. */
 export type CacheSpec<T> = {

@@ -8,9 +8,9 @@
  */
 import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import { idempotencyKeys } from '../../db/schema'
-import { AppError } from '../errors'
-import { canonicalJson } from './canonical-json'
+import { idempotencyKeys } from '../../../db/schema/index'
+import { AppError } from '../../errors'
+import { canonicalJson } from '../codec/canonical-json'
 import type { DbOrTx } from './database'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000

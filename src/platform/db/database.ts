@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
-import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../db/migrations/embedded'
-import * as schema from '../../db/schema'
+import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../../db/migrations/embedded'
+import * as schema from '../../../db/schema/index'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */

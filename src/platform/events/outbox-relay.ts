@@ -10,10 +10,11 @@
  * its batch goes (outbox-batch.ts). A DEAD row does not hold back later events of its order: one bad event must
  * not silence an order for good; an operator re-drives it (/api/v1/admin/outbox).
  */
+
+import type { Logger } from '../observability/logger'
+import type { EventTopics } from './contract'
 import type { OutboxMetrics } from './event-metrics'
 import type { EventPublisher } from './event-publisher'
-import type { EventTopics } from './events/contract'
-import type { Logger } from './logger'
 import { publishClaimedBatch } from './outbox-batch'
 import type { Backlog, OutboxStore } from './outbox-store'
 

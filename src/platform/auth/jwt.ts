@@ -7,7 +7,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { Role } from '../../db/schema'
+import type { Role } from '../../../db/schema/index'
 
 export type TokenUse = 'access' | 'refresh'
 

@@ -10,10 +10,10 @@
  * Failure policy with Redis (see RedisTokenBlacklist): the check fails OPEN, the logout write fails LOUDLY.
  */
 import type { Statement } from 'bun:sqlite'
-import { AppError } from '../errors'
-import type { DatabaseHandle } from './database'
-import type { Logger } from './logger'
-import { createFailureLog, type RedisHandle } from './redis'
+import { AppError } from '../../errors'
+import type { DatabaseHandle } from '../db/database'
+import type { Logger } from '../observability/logger'
+import { createFailureLog, type RedisHandle } from '../redis/redis'
 
 export interface TokenBlacklist {
   add(jti: string, expiresAtMs: number): Promise<void>

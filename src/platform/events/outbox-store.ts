@@ -5,7 +5,7 @@
  * with `lease_owner = :owner`, so a relay whose lease expired and was taken over changes nothing. Statements are
  * compiled once (bun:sqlite); id lists travel as one JSON array parameter.
  */
-import type { DatabaseHandle } from './database'
+import type { DatabaseHandle } from '../db/database'
 
 export type ClaimedEvent = {
   id: number

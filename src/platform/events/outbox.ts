@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
-import { outboxEvents } from '../../db/schema'
-import type { Db, DbOrTx } from './database'
-import { type DomainEvent, EVENT_VERSION, type EventEnvelope } from './events/contract'
+import { outboxEvents } from '../../../db/schema/index'
+import type { Db, DbOrTx } from '../db/database'
+import { type DomainEvent, EVENT_VERSION, type EventEnvelope } from './contract'
 
 /** Appends `event` in the caller's transaction. Producers pass events typed by their feature's contract. */
 export function appendOutboxEvent(tx: DbOrTx, event: DomainEvent, now = new Date()): EventEnvelope {

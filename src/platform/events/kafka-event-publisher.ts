@@ -10,6 +10,7 @@
  * is sent (`unavailable`), so two sends never overlap.
  */
 import { type Kafka, Partitioners, type Producer } from 'kafkajs'
+import type { Logger } from '../observability/logger'
 import {
   type EventPublisher,
   type OutgoingEvent,
@@ -26,7 +27,6 @@ import {
   probeCluster,
   withDeadline,
 } from './kafka'
-import type { Logger } from './logger'
 
 /** Topic creation waits for partition leaders: a fresh broker takes a few seconds. */
 const TOPIC_SETUP_TIMEOUT_MS = 15_000

@@ -5,9 +5,9 @@
  * auto-create them), a health probe, and the one place that tells an outage from an error of a message.
  */
 import { type Admin, Kafka, type logCreator, logLevel } from 'kafkajs'
-import type { Config } from '../config'
+import type { Config } from '../../config'
+import type { Logger } from '../observability/logger'
 import type { TransportHealth } from './event-publisher'
-import type { Logger } from './logger'
 
 export type KafkaSettings = NonNullable<Config['kafka']>
 

@@ -15,7 +15,7 @@ import {
   handleAll,
 } from 'cockatiel'
 import type { Gauge } from 'prom-client'
-import type { Logger } from './logger'
+import type { Logger } from '../observability/logger'
 
 export type BreakerSettings = { failureThreshold: number; openMs: number }
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN'

@@ -16,7 +16,8 @@
  * (`runBatch`): a batch whose commands time out is a failure there like any command's, and while the breaker is
  * open no flush reaches Redis.
  */
-import type { Logger } from './logger'
+import type { Logger } from '../observability/logger'
+import { createFailureLog, type RedisHandle } from '../redis/redis'
 import {
   type CountingRedis,
   counterKey,
@@ -26,7 +27,6 @@ import {
   type Settings,
   withCountingScript,
 } from './rate-limiter'
-import { createFailureLog, type RedisHandle } from './redis'
 
 const FLUSH_MS = 20
 

@@ -49,7 +49,7 @@ class HotCounters<L extends string> {
   }
 }
 
-/** Per named cache (`product-detail`, `products-popular`, `categories`): see src/platform/two-level-cache.ts. */
+/** Per named cache (`product-detail`, `products-popular`, `categories`): see src/platform/cache/two-level-cache.ts. */
 export type CacheMetrics = {
   /** answered from memory (`level="l1"`) or Redis (`level="l2"`) */
   hit(cache: string, level: 'l1' | 'l2'): HotCounter

@@ -20,8 +20,8 @@
  * GET, a `SET … NX` that lost) is a success: Redis answered.
  */
 import Redis, { type ChainableCommander } from 'ioredis'
-import type { BreakerSettings, CircuitBreakers } from './circuit-breaker'
-import type { Logger } from './logger'
+import type { Logger } from '../observability/logger'
+import type { BreakerSettings, CircuitBreakers } from '../resilience/circuit-breaker'
 
 export type RedisSettings = {
   url: string

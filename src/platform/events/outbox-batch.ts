@@ -12,8 +12,9 @@
  * the aggregate's later events are handed back, so they cannot overtake it. An outage ends the batch: everything
  * not yet acknowledged is handed back.
  */
+
+import type { EventTopics } from './contract'
 import { type EventPublisher, type OutgoingEvent, PublishError } from './event-publisher'
-import type { EventTopics } from './events/contract'
 import type { ClaimedEvent, Settlement } from './outbox-store'
 
 export type BatchResult = Settlement & {

@@ -7,9 +7,9 @@
  * start keeps trying in the background; once running, kafkajs restarts it after failures by itself.
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Logger } from '../observability/logger'
 import type { EventHandler, EventSubscriber } from './event-publisher'
 import { consumerLagOf, createKafka, ensureTopics, KafkaAdmin, type KafkaSettings } from './kafka'
-import type { Logger } from './logger'
 
 const RESTART_DELAY_MS = 2_000
 /**

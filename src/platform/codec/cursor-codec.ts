@@ -5,7 +5,7 @@
  * Layout (41 bytes): version(1) | createdAtMs(8) | id(8) | filterFingerprint(8) | mac(16).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 import { canonicalJson } from './canonical-json'
 
 const VERSION = 1

@@ -11,10 +11,10 @@
  *
  * Failure policy with Redis: fail OPEN (admitted, not counted, no headers) with a throttled warning. A limit
  * protects capacity; a Redis outage must not turn into refusing every order. No request waits longer than the
- * command timeout (src/platform/redis.ts).
+ * command timeout (src/platform/redis/redis.ts).
  */
-import type { Logger } from './logger'
-import { createFailureLog, type RedisHandle } from './redis'
+import type { Logger } from '../observability/logger'
+import { createFailureLog, type RedisHandle } from '../redis/redis'
 
 export type RateLimitDecision = {
   isAllowed: boolean
