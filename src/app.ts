@@ -1,19 +1,21 @@
 /**
- * createApp(deps): the whole HTTP surface. Cross-cutting plugins first (request id, problem details, rate limit,
- * auth before body, body limits, docs, health), then the feature modules. Their order is their order on each
- * request: a route's authentication runs before the body parser reads a byte. No I/O here: tests build exactly
- * this app.
+ * createApp(deps): the whole HTTP surface. Cross-cutting plugins first (security headers, request id, problem
+ * details, CORS, rate limit, auth before body, body limits, docs, health), then the feature modules. Their order
+ * is their order on each request: CORS answers a preflight before the rate limit counts it, and a route's
+ * authentication runs before the body parser reads a byte. No I/O here: tests build exactly this app.
  */
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { authBeforeBody, authGuard } from './http/auth'
 import { bodyParsing } from './http/body-parsing'
+import { cors } from './http/cors'
 import { actuator, type HealthCheck } from './http/health'
 import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
 import { API_DOCUMENTATION, openApiDocs } from './http/openapi'
 import { problemHandler } from './http/problem'
 import { ipRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
+import { securityHeaders } from './http/security-headers'
 import { authRoutes } from './modules/auth/auth.routes'
 import { AuthService } from './modules/auth/auth.service'
 import { CatalogCache } from './modules/catalog/catalog-cache'
@@ -98,9 +100,11 @@ export function createApp(deps: Deps) {
 
   const app = new Elysia({ name: 'marketplace' })
   return app
+    .use(securityHeaders())
     .use(requestContext(logger, httpRequestObserver(deps.metrics)))
     .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
+    .use(cors(config.http.corsOrigins))
     .use(ipRateLimit(deps.rateLimiters.ip, deps.metrics.rateLimitRejections))
     .use(authBeforeBody(() => app.routes))
     .use(

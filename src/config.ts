@@ -23,7 +23,13 @@ export type Config = Readonly<{
     accessTtlSeconds: number
     refreshTtlSeconds: number
   }>
-  http: Readonly<{ bodyLimitBytes: number; imageMaxBytes: number; maxImagesPerProduct: number }>
+  http: Readonly<{
+    bodyLimitBytes: number
+    imageMaxBytes: number
+    maxImagesPerProduct: number
+    /** browser origins allowed to call the API cross-origin (CORS); empty: no CORS headers at all */
+    corsOrigins: readonly string[]
+  }>
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   login: Readonly<{ maxFailures: number; windowSeconds: number }>
@@ -221,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: read.int('HTTP_BODY_LIMIT_BYTES', MIB, 1024, 16 * MIB),
       imageMaxBytes: read.int('IMAGE_MAX_BYTES', 10 * MIB, 1024, 50 * MIB),
       maxImagesPerProduct: read.int('MAX_IMAGES_PER_PRODUCT', 5, 1, 50),
+      corsOrigins: listOf(read.string('CORS_ORIGINS', '', (v) => checkEach(v, checkOrigin))),
     },
     uploadDir: read.string('UPLOAD_DIR', './uploads'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
@@ -265,6 +272,31 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config
+}
+
+/** A comma-separated list, entries trimmed, empty entries dropped. */
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+}
+
+function checkEach(list: string, check: (entry: string) => string | undefined): string | undefined {
+  for (const entry of listOf(list)) {
+    const problem = check(entry)
+    if (problem) return `${JSON.stringify(entry)}: ${problem}`
+  }
+  return undefined
+}
+
+/** An origin as browsers send it: scheme, host and port only (`https://shop.example`, no path or slash). */
+function checkOrigin(entry: string): string | undefined {
+  try {
+    const url = new URL(entry)
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === entry) return undefined
+  } catch {}
+  return 'expected an origin such as https://shop.example (scheme, host, optional port; no path)'
 }
 
 function readRedis(read: EnvReader): Config['redis'] {
