@@ -130,6 +130,7 @@ export function createApp(deps: Deps) {
         info: deps.info,
         jwt: deps.jwt,
         tokenBlacklist: deps.tokenBlacklist,
+        managementToken: config.managementToken,
       }),
     )
     .use(authRoutes(guard, auth))

@@ -30,6 +30,8 @@ export type Config = Readonly<{
     /** browser origins allowed to call the API cross-origin (CORS); empty: no CORS headers at all */
     corsOrigins: readonly string[]
   }>
+  /** a Bearer token that shows health components, besides an ADMIN access token; unset: admins only */
+  managementToken: string | undefined
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   login: Readonly<{ maxFailures: number; windowSeconds: number }>
@@ -229,6 +231,16 @@ export function loadConfig(env: Env = process.env): Config {
       maxImagesPerProduct: read.int('MAX_IMAGES_PER_PRODUCT', 5, 1, 50),
       corsOrigins: listOf(read.string('CORS_ORIGINS', '', (v) => checkEach(v, checkOrigin))),
     },
+    managementToken:
+      read.string(
+        'MANAGEMENT_TOKEN',
+        '',
+        (v) =>
+          /^[A-Za-z0-9._~+/-]{32,}=*$/.test(v)
+            ? undefined
+            : 'at least 32 characters of A-Z a-z 0-9 . _ ~ + / -',
+        { isSecret: true },
+      ) || undefined,
     uploadDir: read.string('UPLOAD_DIR', './uploads'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     login: {
