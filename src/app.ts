@@ -8,6 +8,7 @@ import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { authBeforeBody, authGuard } from './http/auth'
 import { bodyParsing } from './http/body-parsing'
+import { clientAddressResolver } from './http/client-address'
 import { cors } from './http/cors'
 import { actuator, type HealthCheck } from './http/health'
 import { httpRequestObserver, prometheusEndpoint } from './http/http-metrics'
@@ -97,15 +98,16 @@ export function createApp(deps: Deps) {
   })
   const orders = new OrdersService(database, deps.cursors, deps.metrics.orders, deps.reads, catalogCache)
   const guard = authGuard(deps)
+  const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
 
   const app = new Elysia({ name: 'marketplace' })
   return app
     .use(securityHeaders())
-    .use(requestContext(logger, httpRequestObserver(deps.metrics)))
+    .use(requestContext(logger, httpRequestObserver(deps.metrics), clientAddressOf))
     .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
     .use(cors(config.http.corsOrigins))
-    .use(ipRateLimit(deps.rateLimiters.ip, deps.metrics.rateLimitRejections))
+    .use(ipRateLimit(deps.rateLimiters.ip, deps.metrics.rateLimitRejections, clientAddressOf))
     .use(authBeforeBody(() => app.routes))
     .use(
       bodyParsing({
@@ -133,7 +135,7 @@ export function createApp(deps: Deps) {
         managementToken: config.managementToken,
       }),
     )
-    .use(authRoutes(guard, auth))
+    .use(authRoutes(guard, auth, clientAddressOf))
     .use(membersRoutes(guard, members))
     .use(categoriesRoutes(guard, categories))
     .use(productsRoutes(guard, products, images))

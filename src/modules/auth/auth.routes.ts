@@ -1,11 +1,16 @@
 import { Elysia, t } from 'elysia'
 import type { authGuard } from '../../http/auth'
+import type { ClientAddressOf } from '../../http/client-address'
 import { NoContent, problems } from '../../http/common.model'
 import { Member } from '../members/members.model'
 import { LoginBody, LogoutBody, RefreshBody, SignupBody, TokenPair } from './auth.model'
 import type { AuthService } from './auth.service'
 
-export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthService) {
+export function authRoutes(
+  guard: ReturnType<typeof authGuard>,
+  auth: AuthService,
+  clientAddressOf: ClientAddressOf,
+) {
   return new Elysia({ name: 'auth-routes', prefix: '/api/v1/auth' })
     .use(guard)
     .post(
@@ -25,7 +30,7 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
     )
     .post(
       '/login',
-      ({ body, server, request }) => auth.login(body.email, body.password, clientIp(server, request)),
+      ({ body, server, request }) => auth.login(body.email, body.password, clientAddressOf(request, server)),
       {
         body: LoginBody,
         parse: 'json',
@@ -56,11 +61,4 @@ export function authRoutes(guard: ReturnType<typeof authGuard>, auth: AuthServic
         },
       },
     )
-}
-
-function clientIp(
-  server: { requestIP(r: Request): { address: string } | null } | null,
-  request: Request,
-): string {
-  return server?.requestIP(request)?.address ?? 'unknown'
 }
