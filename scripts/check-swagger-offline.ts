@@ -1,7 +1,8 @@
 /**
  * Proves Swagger UI works with the network off (SPEC §4): starts the app on loopback, opens /swagger-ui in
  * Debian's headless Chromium with every request to any host but 127.0.0.1 aborted, and waits for the
- * operations list to render from /v3/api-docs. Prints one verdict line; exits 1 on failure.
+ * operations list to render from /v3/api-docs, with no Content-Security-Policy violation on the way (the page's
+ * CSP is strict, src/http/openapi.ts). Prints one verdict line; exits 1 on failure.
  *
  *   bun run check:swagger-offline        (needs `apt-get install chromium`; CHROMIUM_PATH overrides the binary)
  */
@@ -32,6 +33,7 @@ async function checkSwaggerOffline(): Promise<Verdict> {
   const blocked: string[] = []
   const failedLocal: string[] = []
   const pageErrors: string[] = []
+  const cspViolations: string[] = []
   let browser: Browser | undefined
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
@@ -43,12 +45,18 @@ async function checkSwaggerOffline(): Promise<Verdict> {
       return route.abort('blockedbyclient')
     })
     page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
     page.on('response', (response) => {
       if (response.status() >= 400) failedLocal.push(`${response.status()} ${response.url()}`)
     })
 
     await page.goto(`${server.baseUrl}/swagger-ui`, { waitUntil: 'domcontentloaded' })
     await page.waitForSelector('.opblock', { timeout: RENDER_TIMEOUT_MS })
+    // expanding an operation renders its schemas and highlighted examples: more of the UI under the CSP
+    await page.locator('.opblock .opblock-summary').first().click()
+    await page.waitForSelector('.opblock-body', { timeout: RENDER_TIMEOUT_MS })
 
     const title = (await page.locator('.information-container .title').first().textContent())?.trim() ?? ''
     const operationPaths = await page.locator('.opblock .opblock-summary-path').allTextContents()
@@ -63,6 +71,7 @@ async function checkSwaggerOffline(): Promise<Verdict> {
       blocked.length > 0 && `page tried to reach the network: ${blocked.join(', ')}`,
       failedLocal.length > 0 && `local requests failed: ${failedLocal.join(', ')}`,
       pageErrors.length > 0 && `page errors: ${pageErrors.join(' | ')}`,
+      cspViolations.length > 0 && `CSP violations: ${cspViolations.join(' | ')}`,
     ].filter((p): p is string => typeof p === 'string')
 
     return problems.length === 0

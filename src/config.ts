@@ -2,6 +2,10 @@
  * The only reader of the environment. Every setting is parsed once at start, with its default here and nowhere
  * else; a bad value stops the start with one message naming every bad variable (SPEC §2).
  */
+import { isIP } from 'node:net'
+
+/** An IPv4 or IPv6 network: `10.0.0.0/8`, `fd00::/8`; a plain address is a /32 or /128. */
+export type Cidr = Readonly<{ address: string; prefix: number; family: 'ipv4' | 'ipv6' }>
 
 export type Config = Readonly<{
   port: number
@@ -23,7 +27,17 @@ export type Config = Readonly<{
     accessTtlSeconds: number
     refreshTtlSeconds: number
   }>
-  http: Readonly<{ bodyLimitBytes: number; imageMaxBytes: number; maxImagesPerProduct: number }>
+  http: Readonly<{
+    bodyLimitBytes: number
+    imageMaxBytes: number
+    maxImagesPerProduct: number
+    /** browser origins allowed to call the API cross-origin (CORS); empty: no CORS headers at all */
+    corsOrigins: readonly string[]
+    /** socket peers whose X-Forwarded-For is believed (src/http/client-address.ts); empty: none is */
+    trustedProxies: readonly Cidr[]
+  }>
+  /** a Bearer token that shows health components, besides an ADMIN access token; unset: admins only */
+  managementToken: string | undefined
   uploadDir: string
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /**
@@ -237,7 +251,21 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: read.int('HTTP_BODY_LIMIT_BYTES', MIB, 1024, 16 * MIB),
       imageMaxBytes: read.int('IMAGE_MAX_BYTES', 10 * MIB, 1024, 50 * MIB),
       maxImagesPerProduct: read.int('MAX_IMAGES_PER_PRODUCT', 5, 1, 50),
+      corsOrigins: listOf(read.string('CORS_ORIGINS', '', (v) => checkEach(v, checkOrigin))),
+      trustedProxies: listOf(read.string('TRUSTED_PROXIES', '', (v) => checkEach(v, checkCidr))).map(
+        (entry) => parseCidr(entry) as Cidr,
+      ),
     },
+    managementToken:
+      read.string(
+        'MANAGEMENT_TOKEN',
+        '',
+        (v) =>
+          /^[A-Za-z0-9._~+/-]{32,}=*$/.test(v)
+            ? undefined
+            : 'at least 32 characters of A-Z a-z 0-9 . _ ~ + / -',
+        { isSecret: true },
+      ) || undefined,
     uploadDir: read.string('UPLOAD_DIR', './uploads'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     login: {
@@ -293,6 +321,50 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config
+}
+
+/** A comma-separated list, entries trimmed, empty entries dropped. */
+function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+}
+
+function checkEach(list: string, check: (entry: string) => string | undefined): string | undefined {
+  for (const entry of listOf(list)) {
+    const problem = check(entry)
+    if (problem) return `${JSON.stringify(entry)}: ${problem}`
+  }
+  return undefined
+}
+
+/** An origin as browsers send it: scheme, host and port only (`https://shop.example`, no path or slash). */
+function checkOrigin(entry: string): string | undefined {
+  try {
+    const url = new URL(entry)
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === entry) return undefined
+  } catch {}
+  return 'expected an origin such as https://shop.example (scheme, host, optional port; no path)'
+}
+
+function checkCidr(entry: string): string | undefined {
+  return parseCidr(entry) ? undefined : 'expected an IPv4 or IPv6 address or CIDR (10.0.0.0/8, fd00::/8)'
+}
+
+/**
+ * `address[/prefix]`, IPv4 or IPv6 (no zone id); undefined when malformed. The prefix defaults to the full
+ * length (one address). Host bits may be set (`10.1.2.3/8` is `10.0.0.0/8`), as in most proxy settings.
+ */
+export function parseCidr(text: string): Cidr | undefined {
+  const [address = '', prefixText, ...rest] = text.trim().split('/')
+  const version = isIP(address)
+  if (rest.length > 0 || version === 0 || address.includes('%')) return undefined
+  const maxPrefix = version === 4 ? 32 : 128
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined
+  const prefix = prefixText === undefined ? maxPrefix : Number(prefixText)
+  if (prefix > maxPrefix) return undefined
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' }
 }
 
 function readRedis(read: EnvReader): Config['redis'] {

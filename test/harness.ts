@@ -168,7 +168,7 @@ async function openTestApp(
     },
     listen() {
       // app.listen (as main.ts does), not Bun.serve + app.handle: only then does Elysia hand routes the
-      // `server`, so the client IP (per-IP login throttling, loopback health details) is what production sees.
+      // `server`, so the client IP (per-IP limits, login throttling) is what production sees.
       app.listen({ port: 0, hostname: '127.0.0.1', maxRequestBodySize: maxRequestBodyBytes(config) })
       const port = app.server?.port
       return {

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import packageJson from '../package.json'
 import { createTestApp, expectProblem, type Persona, type TestApp } from './harness'
 
+/** MANAGEMENT_TOKEN of this file's app: shows the health components to monitoring without a member account */
+const MANAGEMENT_TOKEN = 'monitoring-token-0123456789abcdefghijklmnop'
+
 let t: TestApp
 let tokens: Record<Persona, string>
 beforeAll(async () => {
-  t = await createTestApp()
+  t = await createTestApp({ MANAGEMENT_TOKEN })
   tokens = await t.tokens()
 })
 afterAll(() => t.close())
@@ -249,7 +252,7 @@ describe('request ids and problem bodies', () => {
 })
 
 describe('GET /actuator/health', () => {
-  test('anonymous callers (no loopback address through app.handle) get only {status: UP}', async () => {
+  test('anonymous callers get only {status: UP}', async () => {
     const res = await t.request('GET', '/actuator/health')
 
     expect(res.status, res.text).toBe(200)
@@ -278,17 +281,59 @@ describe('GET /actuator/health', () => {
     expect(res.body).toEqual({ status: 'UP' })
   })
 
-  test('a loopback caller of a real server sees the components without a token', async () => {
+  test('a loopback caller of a real server gets only {status}: behind a local reverse proxy every client is loopback', async () => {
     const server = t.listen()
     try {
       const res = await fetch(`${server.baseUrl}/actuator/health`)
       const text = await res.text()
 
       expect(res.status, text).toBe(200)
+      expect(JSON.parse(text), text).toEqual({ status: 'UP' })
+    } finally {
+      await server.stop()
+    }
+  })
+
+  test('the MANAGEMENT_TOKEN as a Bearer token shows the components, from loopback or anywhere', async () => {
+    const server = t.listen()
+    try {
+      const viaHandle = await t.request('GET', '/actuator/health', { token: MANAGEMENT_TOKEN })
+      const res = await fetch(`${server.baseUrl}/actuator/health`, {
+        headers: { authorization: `Bearer ${MANAGEMENT_TOKEN}` },
+      })
+      const text = await res.text()
+
+      expect(viaHandle.body.components?.db?.status, viaHandle.text).toBe('UP')
+      expect(res.status, text).toBe(200)
       expect(JSON.parse(text).components?.db?.status, text).toBe('UP')
     } finally {
       await server.stop()
     }
+  })
+
+  test.each([
+    ['one character off', `${MANAGEMENT_TOKEN.slice(0, -1)}q`],
+    ['a prefix of it', MANAGEMENT_TOKEN.slice(0, 32)],
+    ['it with a suffix', `${MANAGEMENT_TOKEN}x`],
+  ])('a management token that is %s shows nothing', async (_label, wrong) => {
+    const res = await t.request('GET', '/actuator/health', { token: wrong })
+
+    expect(res.status, res.text).toBe(200)
+    expect(res.body).toEqual({ status: 'UP' })
+  })
+
+  test('the management token in another scheme (Basic) shows nothing', async () => {
+    const res = await t.request('GET', '/actuator/health', {
+      headers: { authorization: `Basic ${MANAGEMENT_TOKEN}` },
+    })
+
+    expect(res.body).toEqual({ status: 'UP' })
+  })
+
+  test('the management token opens health only: it is no access token for the API', async () => {
+    const res = await t.request('GET', '/api/v1/members/me', { token: MANAGEMENT_TOKEN })
+
+    expectProblem(res, 401, 'UNAUTHENTICATED')
   })
 
   test('liveness is UP', async () => {

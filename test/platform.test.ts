@@ -250,6 +250,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: 's'.repeat(32) }).jwt.secret).toBe('s'.repeat(32))
   })
 
+  test('MANAGEMENT_TOKEN is optional; one under 32 characters stops the start, named but never echoed', () => {
+    expect(loadConfig({}).managementToken).toBeUndefined()
+    expect(loadConfig({ MANAGEMENT_TOKEN: 'm'.repeat(32) }).managementToken).toBe('m'.repeat(32))
+    const problems = configProblems({ MANAGEMENT_TOKEN: 'too-short-secret' }).join('\n')
+    expect(problems).toContain('MANAGEMENT_TOKEN')
+    expect(problems).not.toContain('too-short-secret')
+  })
+
   test('a rejected JWT_SECRET is never echoed into the error message', () => {
     const problems = configProblems({ JWT_SECRET: 'hunter2-secret' })
 

@@ -88,8 +88,8 @@ describe('per-IP limit over /api/v1 (a real listening server, the IP from the so
   const IP_LIMIT = 20
   let t: TestApp
   let server: ReturnType<TestApp['listen']>
-  const get = async (path: string): Promise<TestResponse> => {
-    const response = await fetch(`${server.baseUrl}${path}`)
+  const get = async (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => {
+    const response = await fetch(`${server.baseUrl}${path}`, { headers })
     const text = await response.text()
     let body: unknown = text
     try {
@@ -118,6 +118,17 @@ describe('per-IP limit over /api/v1 (a real listening server, the IP from the so
     expect(await counterValue(t, 'marketplace_rate_limit_rejections_total', '{scope="ip"}')).toBe(10)
   })
 
+  test('without TRUSTED_PROXIES X-Forwarded-For is ignored: two forwarded clients on one socket share a bucket', async () => {
+    await waitForWindowStart()
+    const responses: TestResponse[] = []
+    for (let i = 0; i < IP_LIMIT + 1; i++) {
+      const forwardedFor = i % 2 === 0 ? '203.0.113.1' : '203.0.113.2'
+      responses.push(await get('/api/v1/categories', { 'x-forwarded-for': forwardedFor }))
+    }
+
+    expect(statusTally(responses), responses.at(-1)?.text).toEqual({ 200: IP_LIMIT, 429: 1 })
+  })
+
   test('health, metrics, docs and Swagger UI are never limited, even from an IP over its limit', async () => {
     await waitForWindowStart()
     for (let i = 0; i <= IP_LIMIT; i++) await get('/api/v1/categories')
@@ -135,5 +146,66 @@ describe('per-IP limit over /api/v1 (a real listening server, the IP from the so
         expect(res.headers.get('ratelimit'), path).toBeNull()
       }
     }
+  })
+})
+
+describe('per-IP limit behind TRUSTED_PROXIES=127.0.0.1/32 (a real server: the test client is the proxy)', () => {
+  const IP_LIMIT = 5
+  let t: TestApp
+  let server: ReturnType<TestApp['listen']>
+  const getAs = async (forwardedFor: string): Promise<TestResponse> => {
+    const response = await fetch(`${server.baseUrl}/api/v1/categories`, {
+      headers: { 'x-forwarded-for': forwardedFor },
+    })
+    const text = await response.text()
+    return { status: response.status, headers: response.headers, body: JSON.parse(text), text }
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      ...rateLimitEnv({ orders: 10, ip: IP_LIMIT }),
+      TRUSTED_PROXIES: '127.0.0.1/32',
+    })
+    server = t.listen()
+  })
+  afterAll(async () => {
+    await server.stop()
+    await t.close()
+  })
+
+  test('two forwarded clients get a bucket each: both are admitted up to the limit, then each is refused', async () => {
+    await waitForWindowStart()
+    const first: TestResponse[] = []
+    const second: TestResponse[] = []
+    for (let i = 0; i < IP_LIMIT; i++) {
+      first.push(await getAs('203.0.113.1'))
+      second.push(await getAs('203.0.113.2'))
+    }
+    first.push(await getAs('203.0.113.1'))
+    second.push(await getAs('203.0.113.2'))
+
+    expect(statusTally(first), first.at(-1)?.text).toEqual({ 200: IP_LIMIT, 429: 1 })
+    expect(statusTally(second), second.at(-1)?.text).toEqual({ 200: IP_LIMIT, 429: 1 })
+    expectRateLimited(first.at(-1)!, IP_LIMIT)
+  })
+
+  test('a spoofed left-most entry does not escape the limit: the right-most untrusted address is counted', async () => {
+    await waitForWindowStart()
+    const responses: TestResponse[] = []
+    for (let i = 0; i < IP_LIMIT + 3; i++) {
+      responses.push(await getAs(`198.51.100.${i + 1}, 203.0.113.9`))
+    }
+
+    expect(statusTally(responses), responses.at(-1)?.text).toEqual({ 200: IP_LIMIT, 429: 3 })
+  })
+
+  test('trusted hops are skipped: a client behind two proxies is counted, not the inner proxy', async () => {
+    await waitForWindowStart()
+    const responses: TestResponse[] = []
+    for (let i = 0; i < IP_LIMIT + 1; i++) responses.push(await getAs('203.0.113.20, 127.0.0.1'))
+    const other = await getAs('203.0.113.21, 127.0.0.1')
+
+    expect(statusTally(responses), responses.at(-1)?.text).toEqual({ 200: IP_LIMIT, 429: 1 })
+    expect(other.status, other.text).toBe(200)
   })
 })

@@ -1,10 +1,13 @@
 /**
- * Actuator-style endpoints. `/actuator/health` answers `{status}` to everyone and adds `components` for admins
- * and loopback callers (operators on the box); readiness is DOWN while starting or draining, so a load balancer
+ * Actuator-style endpoints. `/actuator/health` answers `{status}` to everyone and adds `components` only for a
+ * caller with `Authorization: Bearer <MANAGEMENT_TOKEN>` (monitoring, compared in constant time) or an ADMIN
+ * access token. A loopback caller gets no more than anyone: behind a reverse proxy on the same box every client
+ * is loopback, and the components name the infrastructure (driver, breaker states, backlog). Readiness is DOWN while starting or draining, so a load balancer
  * stops sending traffic before shutdown. DOWN answers 503. Readiness ignores the components the app serves without
  * (`notForReadiness`, e.g. redis, whose users fail open): an outage shared by every instance must not take them
  * all out of the load balancer.
  */
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia, t } from 'elysia'
 import type { JwtCodec } from '../platform/auth/jwt'
 import type { TokenBlacklist } from '../platform/auth/token-blacklist'
@@ -31,7 +34,10 @@ const Info = t.Object({
   runtime: t.Object({ name: t.String(), version: t.String(), platform: t.String() }),
 })
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+/** SHA-256 of both sides makes them equal in length, so the comparison reveals neither content nor length. */
+function isSameSecret(candidate: string, secretDigest: Buffer): boolean {
+  return timingSafeEqual(createHash('sha256').update(candidate).digest(), secretDigest)
+}
 
 async function runChecks(checks: Record<string, HealthCheck>) {
   const entries = await Promise.all(
@@ -59,14 +65,21 @@ export function actuator(deps: {
   info: typeof Info.static
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
+  /** shows the components to `Authorization: Bearer <token>`; unset: only ADMIN access tokens do */
+  managementToken: string | undefined
 }) {
   const readinessChecks = Object.fromEntries(
     Object.entries(deps.checks).filter(([name]) => !deps.notForReadiness?.includes(name)),
   )
-  const mayShowDetails = async (request: Request, ip: string | undefined) => {
-    if (ip && LOOPBACK.has(ip)) return true
+  const managementDigest =
+    deps.managementToken === undefined
+      ? undefined
+      : createHash('sha256').update(deps.managementToken).digest()
+  const mayShowDetails = async (request: Request) => {
     const authorization = request.headers.get('authorization')
     if (!authorization) return false
+    const bearer = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : ''
+    if (managementDigest && isSameSecret(bearer, managementDigest)) return true
     const principal = await authenticate(authorization, deps.jwt, deps.tokenBlacklist).catch(() => undefined)
     return principal?.role === 'ADMIN'
   }
@@ -74,15 +87,21 @@ export function actuator(deps: {
   return new Elysia({ name: 'actuator', prefix: '/actuator' })
     .get(
       '/health',
-      async ({ request, server, set }) => {
+      async ({ request, set }) => {
         const { status, components } = await runChecks(deps.checks)
         set.status = status === 'UP' ? 200 : 503
-        const showDetails = await mayShowDetails(request, server?.requestIP(request)?.address)
+        const showDetails = await mayShowDetails(request)
         return showDetails ? { status, components } : { status }
       },
       {
         response: { 200: Health, 503: Health },
-        detail: { tags: ['Actuator'], summary: 'Health; components for admins and loopback callers' },
+        detail: {
+          tags: ['Actuator'],
+          summary: 'Health; components for admins and the management token',
+          description:
+            'Everyone gets `{status}` (503 when DOWN). `components` are added for an ADMIN access token or ' +
+            "`Authorization: Bearer <MANAGEMENT_TOKEN>`, whatever the caller's address.",
+        },
       },
     )
     .get('/health/liveness', () => ({ status: 'UP' as const }), {

@@ -3,8 +3,8 @@
  * counted and what the client sees. Two scopes (and `signup`, per client address, on its route):
  * - `ip`: every /api/v1 request per client IP, in `onRequest`, before routing and authentication (a cheap shield:
  *   a flood is refused before any token is verified or body parsed). Health, metrics, docs and uploads live
- *   outside /api/v1 and are never limited. The IP is the socket's peer address (no proxy header is trusted: one
- *   behind a load balancer would count the balancer; a trusted-proxy setting is future work).
+ *   outside /api/v1 and are never limited. The IP is the client address of src/http/client-address.ts: the socket's
+ *   peer, or behind TRUSTED_PROXIES the right-most untrusted X-Forwarded-For entry.
  * - `orders`: order placement per member, after authentication and validation (it needs the member; a caller
  *   without a token still gets 401, a malformed order 400, neither spends the allowance).
  * A refusal is a 429 `RATE_LIMITED` problem with `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-
@@ -22,6 +22,7 @@ import { Elysia } from 'elysia'
 import type { Counter } from 'prom-client'
 import { AppError } from '../errors'
 import type { RateLimitDecision, RateLimiter } from '../platform/limits/rate-limiter'
+import type { ClientAddressOf } from './client-address'
 import { pathOf } from './url-path'
 
 type Headers = Record<string, string | number>
@@ -62,22 +63,24 @@ function isLimitedUrl(url: string): boolean {
 }
 
 /** The per-IP limit over /api/v1; a no-op plugin when the limit is off. */
-export function ipRateLimit(limiter: RateLimiter | undefined, rejections: Counter<'scope'>) {
+export function ipRateLimit(
+  limiter: RateLimiter | undefined,
+  rejections: Counter<'scope'>,
+  clientAddressOf: ClientAddressOf,
+) {
   const plugin = new Elysia({ name: 'ip-rate-limit' })
   if (!limiter) return plugin
   const rejected = rejections.labels('ip')
   if (limiter.isSynchronous) {
     return plugin.onRequest(({ request, server }) => {
       if (!isLimitedUrl(request.url)) return
-      const ip = server?.requestIP(request)?.address ?? 'unknown'
-      enforce(limiter.hit(ip) as RateLimitDecision, undefined, rejected)
+      enforce(limiter.hit(clientAddressOf(request, server)) as RateLimitDecision, undefined, rejected)
     })
   }
   // Elysia awaits a hook only when it is declared async; the Redis limiter answers with a promise.
   return plugin.onRequest(async ({ request, server }) => {
     if (!isLimitedUrl(request.url)) return
-    const ip = server?.requestIP(request)?.address ?? 'unknown'
-    enforce(await limiter.hit(ip), undefined, rejected)
+    enforce(await limiter.hit(clientAddressOf(request, server)), undefined, rejected)
   })
 }
 

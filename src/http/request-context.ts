@@ -14,12 +14,13 @@
  */
 import { Elysia } from 'elysia'
 import type { Logger } from '../platform/observability/logger'
+import type { ClientAddressOf } from './client-address'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const PROCESS_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString('hex')
 let requestCounter = 0
 
-type Tracked = { requestId: string; method: string; startedAt: number }
+type Tracked = { requestId: string; method: string; startedAt: number; client?: string }
 const TRACKED = Symbol('request-context')
 /** The per-request `set` object of Elysia's context, carrying our bookkeeping */
 type RequestState = { [TRACKED]?: Tracked }
@@ -47,10 +48,17 @@ export function requestIdOf(set: object, request: Request): string {
 
 export type ResponseObserver = (method: string, route: string, status: number, seconds: number) => void
 
-export function requestContext(logger: Logger, observeResponse: ResponseObserver) {
+export function requestContext(
+  logger: Logger,
+  observeResponse: ResponseObserver,
+  clientAddressOf: ClientAddressOf,
+) {
   return new Elysia({ name: 'request-context' })
-    .onRequest(({ request, set }) => {
-      set.headers['x-request-id'] = track(set as RequestState, request).requestId
+    .onRequest(({ request, set, server }) => {
+      const entry = track(set as RequestState, request)
+      set.headers['x-request-id'] = entry.requestId
+      // the access log's client (X-Forwarded-For only from TRUSTED_PROXIES), resolved only when it is written
+      if (logger.isLevelEnabled('debug')) entry.client = clientAddressOf(request, server)
     })
     .onAfterResponse({ as: 'global' }, ({ route, set }) => {
       const entry = (set as RequestState)[TRACKED]
@@ -59,7 +67,10 @@ export function requestContext(logger: Logger, observeResponse: ResponseObserver
       const uri = route && route !== '*' ? route : 'UNMATCHED'
       observeResponse(entry.method, uri, status, (performance.now() - entry.startedAt) / 1000)
       if (logger.isLevelEnabled('debug')) {
-        logger.debug({ requestId: entry.requestId, method: entry.method, uri, status }, 'request')
+        logger.debug(
+          { requestId: entry.requestId, method: entry.method, uri, status, client: entry.client },
+          'request',
+        )
       }
     })
 }

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { authGuard } from '../../http/auth'
+import type { ClientAddressOf } from '../../http/client-address'
 import { NoContent, problems } from '../../http/common.model'
 import type { KeyedRateLimit } from '../../http/rate-limit'
 import { Member } from '../members/members.model'
@@ -10,6 +11,7 @@ export function authRoutes(
   guard: ReturnType<typeof authGuard>,
   auth: AuthService,
   limitSignupsFrom: KeyedRateLimit,
+  clientAddressOf: ClientAddressOf,
 ) {
   return new Elysia({ name: 'auth-routes', prefix: '/api/v1/auth' })
     .use(guard)
@@ -17,7 +19,7 @@ export function authRoutes(
       '/signup',
       async ({ body, set, server, request }) => {
         // every well-formed attempt counts, a taken email too (it would otherwise probe emails for free)
-        await limitSignupsFrom(clientIp(server, request), set.headers as Record<string, string>)
+        await limitSignupsFrom(clientAddressOf(request, server), set.headers as Record<string, string>)
         const member = await auth.signup(body)
         set.status = 201
         set.headers.location = '/api/v1/members/me' // the new member's own profile
@@ -39,7 +41,7 @@ export function authRoutes(
     )
     .post(
       '/login',
-      ({ body, server, request }) => auth.login(body.email, body.password, clientIp(server, request)),
+      ({ body, server, request }) => auth.login(body.email, body.password, clientAddressOf(request, server)),
       {
         body: LoginBody,
         parse: 'json',
@@ -74,11 +76,4 @@ export function authRoutes(
         },
       },
     )
-}
-
-function clientIp(
-  server: { requestIP(r: Request): { address: string } | null } | null,
-  request: Request,
-): string {
-  return server?.requestIP(request)?.address ?? 'unknown'
 }
