@@ -5,10 +5,12 @@ import {
   CursorPage,
   CursorPageQuery,
   Id,
+  IdParam,
   OffsetPage,
   OffsetPageQuery,
   Timestamp,
 } from '../../http/common.model'
+import { IntegerParam } from '../../http/strict-input.model'
 
 export const Price = Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
 export const StockQuantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
@@ -76,12 +78,12 @@ export type SortField = (typeof SORT_FIELDS)[number]
 
 const searchFilters = {
   keyword: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
-  categoryId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
-  minPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
-  maxPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
+  categoryId: t.Optional(IdParam('Category id')),
+  minPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Lowest price, KRW' })),
+  maxPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Highest price, KRW' })),
   // no status filter lists ON_SALE and SOLD_OUT; without default: undefined Elysia would fill in ON_SALE
   status: t.Optional(t.UnionEnum(['ON_SALE', 'SOLD_OUT'], { default: undefined })),
-  sellerId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
+  sellerId: t.Optional(IdParam('Seller (member) id')),
 }
 
 export const ProductSearchQuery = t.Object({
