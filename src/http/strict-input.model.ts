@@ -2,14 +2,16 @@
  * The strict input types every model builds on (SPEC §3 "strict parsing"), written once here:
  * - `IntegerParam`: a number in a path or a query string. Only the canonical decimal spelling is a number; `0x1`,
  *   `1e0`, `1.0`, `+1`, `01` and ` 1` are refused, never converted (Elysia's `t.Numeric` converts them all).
+ * - `Text`: free text in a body (names, descriptions, addresses) and `Password`.
  * Each is a TypeBox kind of its own: the rule runs during validation, so a refusal is a 400 VALIDATION_FAILED
- * naming the field (the reason comes from `refusalOf`), and the OpenAPI document shows a plain `integer` with
- * the rule in its description. The value the handler sees is decoded: a number.
+ * naming the field (the reason comes from `refusalOf`), and the OpenAPI document shows a plain `integer` or
+ * `string` with the rule in its description. The value the handler sees is decoded: a number, or NFC text.
  */
 import { Kind, type TSchema, TypeRegistry } from '@sinclair/typebox'
 import { t } from 'elysia'
 
 const INTEGER_PARAM = 'IntegerParam'
+const TEXT = 'Text'
 
 // One spelling per number: no sign, exponent, fraction, radix prefix, whitespace or leading zero.
 const CANONICAL_DECIMAL = /^(?:0|[1-9][0-9]*)$/
@@ -50,14 +52,115 @@ export function IntegerParam(options: {
     .Encode((value) => value)
 }
 
+// the text rule's switches, kept under a symbol so they stay out of the OpenAPI document
+const TEXT_RULE = Symbol('text rule')
+type TextSchema = TSchema & {
+  minLength: number
+  maxLength: number
+  [TEXT_RULE]: { isMultiline: boolean; isBlankAllowed: boolean }
+}
+
+// Cc: the C0 controls, DEL and the C1 controls; a multi-line field allows tab and line feed (not CR: send \n)
+const CONTROL = /\p{Cc}/u
+const CONTROL_EXCEPT_TAB_LF = /[^\P{Cc}\t\n]/u
+// a character that shows: not white space, not an invisible one (zero-width space, joiners, Hangul fillers, BOM…)
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}]/u
+
+/** Length in Unicode code points, as JSON Schema counts it (an emoji is one character, not two). */
+function codePointLength(wellFormed: string): number {
+  let length = wellFormed.length
+  for (let i = 0; i < wellFormed.length; i++) {
+    const unit = wellFormed.charCodeAt(i)
+    if (unit >= 0xdc00 && unit <= 0xdfff) length-- // the second half of a pair
+  }
+  return length
+}
+
+function textRefusal(schema: TextSchema, value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string'
+  if (!value.isWellFormed()) return 'must not contain unpaired UTF-16 surrogates'
+  const { isMultiline, isBlankAllowed } = schema[TEXT_RULE]
+  if ((isMultiline ? CONTROL_EXCEPT_TAB_LF : CONTROL).test(value)) {
+    return isMultiline
+      ? 'must not contain control characters other than tab and line feed'
+      : 'must not contain control characters (no line breaks or tabs either)'
+  }
+  const text = value.normalize('NFC')
+  const length = codePointLength(text)
+  if (length > schema.maxLength) return `must be at most ${schema.maxLength} characters`
+  if (length < schema.minLength) return `must be at least ${schema.minLength} characters`
+  if (!isBlankAllowed && !VISIBLE.test(text)) {
+    return 'must contain a visible character (not only spaces or invisible characters)'
+  }
+  return undefined
+}
+
+export type TextOptions = {
+  maxLength: number
+  /** Default 1 (0 when blank text is allowed). */
+  minLength?: number
+  /** Allows tab and line feed (descriptions, address details); single-line fields refuse every control. */
+  isMultiline?: boolean
+  /** Allows text with nothing visible in it (an empty description); names and addresses refuse it. */
+  isBlankAllowed?: boolean
+  description?: string
+}
+
+function textRule(options: TextOptions, minLength: number): string {
+  return [
+    `NFC-normalised; ${minLength}–${options.maxLength} Unicode characters (counted after normalisation)`,
+    options.isMultiline
+      ? 'no control characters except tab and line feed'
+      : 'no control characters (no line breaks or tabs)',
+    'no unpaired surrogates',
+    ...(options.isBlankAllowed
+      ? []
+      : ['at least one visible character (zero-width characters do not count)']),
+  ].join('; ')
+}
+
+/** Free text: refused with 400 when it breaks the rules above, normalised to NFC when accepted. */
+export function Text(options: TextOptions) {
+  const { description, isMultiline = false, isBlankAllowed = false } = options
+  const minLength = options.minLength ?? (isBlankAllowed ? 0 : 1)
+  const rule = textRule(options, minLength)
+  const schema = {
+    [Kind]: TEXT,
+    type: 'string',
+    minLength,
+    maxLength: options.maxLength,
+    [TEXT_RULE]: { isMultiline, isBlankAllowed },
+    description: description ? `${description}. ${rule}.` : `${rule}.`,
+  } as unknown as TSchema & { static: string }
+  return t
+    .Transform(schema)
+    .Decode((value) => value.normalize('NFC'))
+    .Encode((value) => value)
+}
+
 /**
- * Why `value` breaks the rule of `schema` (one of the kinds above, or a union holding one);
+ * Passwords follow RFC 8265's OpaqueString profile (the IETF rule for passwords; NIST SP 800-63B also asks for
+ * normalisation): any printable character, spaces included, NFC-normalised at signup and at login alike, so the
+ * same password typed on two keyboards (composed or decomposed é) is the same password. Controls and unpaired
+ * surrogates are refused: no keyboard types them, and Bun.password would hash every lone surrogate as U+FFFD.
+ */
+export const Password = (minLength: number) =>
+  Text({
+    minLength,
+    maxLength: 128,
+    isBlankAllowed: true,
+    description: 'Any printable character, spaces included; hashed in its NFC form (RFC 8265 OpaqueString)',
+  })
+
+/**
+ * Why `value` breaks the rule of `schema` (one of the kinds above, or a union holding one: `Text | null`);
  * undefined for any other schema, whose validator's own message stands.
  */
 export function refusalOf(schema: unknown, value: unknown): string | undefined {
   if (!schema || typeof schema !== 'object') return undefined
   const kind = (schema as Record<symbol, unknown>)[Kind]
   if (kind === INTEGER_PARAM) return integerRefusal(schema as IntegerParamSchema, value)
+  if (kind === TEXT) return textRefusal(schema as TextSchema, value)
   const branches = (schema as { anyOf?: unknown[] }).anyOf
   if (!Array.isArray(branches) || value === null) return undefined
   for (const branch of branches) {
@@ -71,3 +174,4 @@ TypeRegistry.Set<IntegerParamSchema>(
   INTEGER_PARAM,
   (schema, value) => integerRefusal(schema, value) === undefined,
 )
+TypeRegistry.Set<TextSchema>(TEXT, (schema, value) => textRefusal(schema, value) === undefined)

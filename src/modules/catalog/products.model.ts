@@ -10,12 +10,12 @@ import {
   OffsetPageQuery,
   Timestamp,
 } from '../../http/common.model'
-import { IntegerParam } from '../../http/strict-input.model'
+import { IntegerParam, Text } from '../../http/strict-input.model'
 
 export const Price = Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
 export const StockQuantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
-const ProductName = t.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
-const Description = t.String({ maxLength: 5000 })
+const ProductName = Text({ maxLength: 200 })
+const Description = Text({ maxLength: 5000, isMultiline: true, isBlankAllowed: true })
 
 export const ProductImage = t.Object({
   id: Id,
@@ -77,7 +77,8 @@ export const SORT_FIELDS = ['createdAt', 'price', 'salesCount'] as const
 export type SortField = (typeof SORT_FIELDS)[number]
 
 const searchFilters = {
-  keyword: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  // NFC like the stored names, so a decomposed "é" finds them
+  keyword: t.Optional(Text({ maxLength: 100, description: 'Matches name or description' })),
   categoryId: t.Optional(IdParam('Category id')),
   minPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Lowest price, KRW' })),
   maxPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Highest price, KRW' })),
