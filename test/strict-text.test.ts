@@ -306,6 +306,18 @@ describe('accepted text is stored NFC', () => {
     expect(rename.status, rename.text).toBe(200)
   })
 
+  test('decomposed text sent as \\u escapes (as Python’s json.dumps sends it) is stored composed too', async () => {
+    const res = await t.request('PATCH', '/api/v1/members/me', {
+      token: tokens.otherBuyer,
+      rawBody: '{"name":"Cafe\\u0301 escaped"}',
+      headers: { 'content-type': 'application/json' },
+    })
+
+    expect(res.status, res.text).toBe(200)
+    const me = await t.request('GET', '/api/v1/members/me', { token: tokens.otherBuyer })
+    expect(me.body.name).toBe(`${COMPOSED} escaped`)
+  })
+
   test('a decomposed search keyword finds the composed name', async () => {
     const product = await createProduct(t, tokens.seller, { name: `${COMPOSED} noir beans` })
 

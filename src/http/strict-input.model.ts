@@ -2,10 +2,10 @@
  * The strict input types every model builds on (SPEC §3 "strict parsing"), written once here:
  * - `IntegerParam`: a number in a path or a query string. Only the canonical decimal spelling is a number; `0x1`,
  *   `1e0`, `1.0`, `+1`, `01` and ` 1` are refused, never converted (Elysia's `t.Numeric` converts them all).
- * - `Text`: free text in a body (names, descriptions, addresses) and `Password`.
+ * - `Text`: free text in a body (names, descriptions, addresses), `Password`, and `TextParam` in a query string.
  * Each is a TypeBox kind of its own: the rule runs during validation, so a refusal is a 400 VALIDATION_FAILED
  * naming the field (the reason comes from `refusalOf`), and the OpenAPI document shows a plain `integer` or
- * `string` with the rule in its description. The value the handler sees is decoded: a number, or NFC text.
+ * `string` with the rule in its description. The handler sees a number, or NFC text.
  */
 import { Kind, type TSchema, TypeRegistry } from '@sinclair/typebox'
 import { t } from 'elysia'
@@ -119,12 +119,17 @@ function textRule(options: TextOptions, minLength: number): string {
   ].join('; ')
 }
 
-/** Free text: refused with 400 when it breaks the rules above, normalised to NFC when accepted. */
+/**
+ * Free text in a JSON body: refused with 400 when it breaks the rules above. No decoding step here: the JSON body
+ * parser (src/http/body-parsing.ts) has already put every string of the body in NFC, in one in-place walk that
+ * costs far less than a TypeBox transform on every text field (which re-walks and copies the whole body).
+ * A text field of a multipart form would need TextParam's decoding instead; no route has one.
+ */
 export function Text(options: TextOptions) {
   const { description, isMultiline = false, isBlankAllowed = false } = options
   const minLength = options.minLength ?? (isBlankAllowed ? 0 : 1)
   const rule = textRule(options, minLength)
-  const schema = {
+  return {
     [Kind]: TEXT,
     type: 'string',
     minLength,
@@ -132,8 +137,12 @@ export function Text(options: TextOptions) {
     [TEXT_RULE]: { isMultiline, isBlankAllowed },
     description: description ? `${description}. ${rule}.` : `${rule}.`,
   } as unknown as TSchema & { static: string }
+}
+
+/** The same text in a query string, which no body parser saw: the handler gets it NFC-normalised. */
+export function TextParam(options: TextOptions) {
   return t
-    .Transform(schema)
+    .Transform(Text(options))
     .Decode((value) => value.normalize('NFC'))
     .Encode((value) => value)
 }

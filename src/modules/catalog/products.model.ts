@@ -10,7 +10,7 @@ import {
   OffsetPageQuery,
   Timestamp,
 } from '../../http/common.model'
-import { IntegerParam, Text } from '../../http/strict-input.model'
+import { IntegerParam, Text, TextParam } from '../../http/strict-input.model'
 
 export const Price = Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
 export const StockQuantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
@@ -78,7 +78,7 @@ export type SortField = (typeof SORT_FIELDS)[number]
 
 const searchFilters = {
   // NFC like the stored names, so a decomposed "é" finds them
-  keyword: t.Optional(Text({ maxLength: 100, description: 'Matches name or description' })),
+  keyword: t.Optional(TextParam({ maxLength: 100, description: 'Matches name or description' })),
   categoryId: t.Optional(IdParam('Category id')),
   minPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Lowest price, KRW' })),
   maxPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Highest price, KRW' })),
