@@ -2,6 +2,7 @@
  * Request bodies: JSON only (plus multipart where a route takes files), capped in size before parsing.
  * Declared Content-Length over the cap → 413 before a byte is read; chunked bodies are measured as they are
  * read. Bun's own `maxRequestBodySize` (set in main.ts to the largest legal upload) is the outer bound.
+ * Every string of a JSON body comes out NFC (src/http/strict-input.model.ts relies on it).
  */
 import { Elysia } from 'elysia'
 import { AppError } from '../errors'
@@ -30,7 +31,7 @@ export function bodyParsing(limits: BodyLimits) {
         const bytes = await readCapped(request, limits.jsonBytes)
         if (bytes.byteLength === 0) return null // an empty JSON body: routes with a body schema reject it
         try {
-          return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+          return toNfc(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)))
         } catch {
           throw new AppError('MALFORMED_REQUEST', 'The request body is not valid JSON')
         }
@@ -47,6 +48,23 @@ export function bodyParsing(limits: BodyLimits) {
       }
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.split(';')[0]} is not accepted here`)
     })
+}
+
+/**
+ * Puts every string of a parsed JSON value in NFC, in place: `e` + U+0301 becomes `é`, so equal text is stored
+ * equal, counts the same length and is found by the same search, however the client's keyboard composed it.
+ * Done here once for the whole body, \u escapes included (normalising the raw JSON text would miss those).
+ */
+function toNfc(value: unknown): unknown {
+  if (typeof value === 'string') return value.normalize('NFC')
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = toNfc(value[i])
+  } else {
+    const object = value as Record<string, unknown>
+    for (const key in object) object[key] = toNfc(object[key])
+  }
+  return value
 }
 
 /** Reads the body, giving up with 413 as soon as it passes `limit` (never buffers more than limit + a chunk). */

@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox'
 /**
- * Schemas shared by every module: the problem body (RFC 9457), id params, page queries and page envelopes.
+ * Schemas shared by every module: the problem body (RFC 9457), id params, page queries and page envelopes
+ * (the strict integer and text types they build on: ./strict-input.model.ts).
  * Written once; validation, TypeScript types and the OpenAPI document all come from these.
  */
 import { type TSchema, t } from 'elysia'
+import { IntegerParam } from './strict-input.model'
 
 export const Problem = t.Object(
   {
@@ -19,27 +21,29 @@ export const Problem = t.Object(
   { description: 'RFC 9457 problem details' },
 )
 
-/** Positive integer id in a path; anything else is a 400, never a 500. */
+/** Positive integer id in a body or a response. */
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
-export const IdParams = t.Object({
-  id: t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 }),
-})
+/** The same id in a path or a query string: canonical decimal digits only; anything else is a 400. */
+export const IdParam = (description = 'Positive integer id') =>
+  IntegerParam({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description })
+export const IdParams = t.Object({ id: IdParam() })
 
 export const MAX_PAGE_SIZE = 100
 export const DEFAULT_PAGE_SIZE = 20
 
+const PageSize = (description: string) =>
+  t.Optional(IntegerParam({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description }))
+
 export const OffsetPageQuery = {
-  page: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000, multipleOf: 1, default: 0 })),
-  size: t.Optional(
-    t.Numeric({ minimum: 1, maximum: MAX_PAGE_SIZE, multipleOf: 1, default: DEFAULT_PAGE_SIZE }),
+  page: t.Optional(
+    IntegerParam({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Page number, 0-based' }),
   ),
+  size: PageSize('Page size'),
 }
 
 export const CursorPageQuery = {
   cursor: t.Optional(t.String({ minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' })),
-  limit: t.Optional(
-    t.Numeric({ minimum: 1, maximum: MAX_PAGE_SIZE, multipleOf: 1, default: DEFAULT_PAGE_SIZE }),
-  ),
+  limit: PageSize('Items per page'),
 }
 
 export const PageInfo = t.Object({

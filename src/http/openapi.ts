@@ -59,6 +59,7 @@ const SWAGGER_HTML = `<!doctype html>
 </html>`
 
 type Operation = {
+  parameters?: { description?: string; schema?: { description?: string } }[]
   responses?: Record<
     string,
     { description?: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }
@@ -83,11 +84,8 @@ function markOptionalBodies(root: AnyElysia, paths: Record<string, Record<string
 }
 
 /**
- * Removes Elysia's internal schema artifacts, which make the document invalid OpenAPI:
- * - coerced numbers (t.Numeric in params and queries) come as `anyOf: [{type: 'string', format: 'numeric',
- *   default: 0}, {type: 'number', ...}]`, a string whose default is 0; the numeric branch alone is the
- *   contract (a URL carries it as digits anyway);
- * - t.Files carries `elysiaMeta: 'Files'` and `default: 'Files'` (on an array, and on its binary items).
+ * Removes Elysia's internal schema artifacts, which make the document invalid OpenAPI: t.Files carries
+ * `elysiaMeta: 'Files'` and `default: 'Files'` (on an array, and on its binary items).
  */
 function removeElysiaArtifacts<T>(node: T): T {
   if (Array.isArray(node)) return node.map(removeElysiaArtifacts) as T
@@ -99,19 +97,13 @@ function removeElysiaArtifacts<T>(node: T): T {
     delete schema.default
     delete schema.elysiaMeta
   }
-  const branches = Array.isArray(schema.anyOf) ? (schema.anyOf as Record<string, unknown>[]) : []
-  const numeric = branches.find((b) => b?.type === 'number' || b?.type === 'integer')
-  const isCoerced = (b: Record<string, unknown>) =>
-    b?.type === 'string' && (b.format === 'numeric' || b.format === 'integer')
-  if (branches.length === 2 && numeric && branches.some(isCoerced)) {
-    const { anyOf: _coercion, ...outer } = schema
-    return { ...outer, ...numeric } as T
-  }
   return schema as T
 }
 
 /** Fixes what the generator gets wrong for this API (see the module header). */
 function correctOperation(operation: Operation): void {
+  // Swagger UI shows a parameter's own description, not its schema's: the input rules live there
+  for (const parameter of operation.parameters ?? []) parameter.description ??= parameter.schema?.description
   for (const [status, response] of Object.entries(operation.responses ?? {})) {
     const media = response.content
     if (status === '204' || (media && Object.values(media).some((m) => typeof m !== 'object'))) {

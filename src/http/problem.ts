@@ -7,6 +7,7 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError, type ErrorCode, type FieldProblem } from '../errors'
 import type { Logger } from '../platform/observability/logger'
 import { requestIdOf } from './request-context'
+import { refusalOf } from './strict-input.model'
 import { pathOf } from './url-path'
 
 type RouteLike = { method: string; path: string }
@@ -48,7 +49,9 @@ function fieldProblems(error: ValidationError, fallbackField: string): FieldProb
   for (const issue of error.all) {
     const path = 'path' in issue && typeof issue.path === 'string' ? issue.path : ''
     const field = path.replace(/^\//, '').replaceAll('/', '.') || fallbackField
-    const message = 'message' in issue && issue.message ? String(issue.message) : 'is invalid'
+    // our strict kinds (./strict-input.model.ts) say why; TypeBox would only say "Expected kind 'Text'"
+    const reason = 'schema' in issue ? refusalOf(issue.schema, issue.value) : undefined
+    const message = reason ?? ('message' in issue && issue.message ? String(issue.message) : 'is invalid')
     const key = `${field}:${message}`
     if (seen.has(key)) continue
     seen.add(key)
@@ -56,23 +59,6 @@ function fieldProblems(error: ValidationError, fallbackField: string): FieldProb
     if (problems.length >= 20) break
   }
   return problems
-}
-
-/**
- * Elysia checks the range of a numeric query or path value (`t.Numeric`) while decoding it and reports a
- * failure as type 'property' without its name. The name is recovered from the request: the query or path
- * parameters whose value is the rejected number.
- */
-function rejectedParameters(error: ValidationError, request: Request, route: string | undefined): string[] {
-  const url = new URL(request.url)
-  const isRejected = (raw: string) => raw.trim() !== '' && Number(raw) === error.value
-  const names = [...url.searchParams].filter(([, raw]) => isRejected(raw)).map(([name]) => name)
-  const templateSegments = route?.split('/') ?? []
-  url.pathname.split('/').forEach((segment, i) => {
-    const template = templateSegments[i]
-    if (template?.startsWith(':') && isRejected(decodeURIComponent(segment))) names.push(template.slice(1))
-  })
-  return [...new Set(names)]
 }
 
 /** Compiles route templates once, to tell 405 (path exists, other method) from 404. */
@@ -92,18 +78,18 @@ function toAppError(
   error: unknown,
   request: Request,
   allowedMethods: (p: string) => string[],
-  route?: string,
 ) {
   if (error instanceof AppError) return error
   // Elysia wraps whatever a body parser throws (ours throw 413/415/400 AppErrors) in a ParseError
   if (code === 'PARSE' && error instanceof Error && error.cause instanceof AppError) return error.cause
   if (error instanceof ValidationError) {
     if (error.type === 'response') return undefined // our own bug: the handler broke its declared contract
-    const parameters = error.type === 'property' ? rejectedParameters(error, request, route) : []
-    const where = parameters.length > 0 ? `parameter ${parameters.join(', ')}` : error.type
-    return new AppError('VALIDATION_FAILED', `Request ${where} is invalid`, {
-      errors: fieldProblems(error, parameters.join(', ') || error.type),
-    })
+    const errors = fieldProblems(error, error.type)
+    const where =
+      error.type === 'params' || error.type === 'query'
+        ? `parameter ${[...new Set(errors.map((e) => e.field))].join(', ')}`
+        : error.type
+    return new AppError('VALIDATION_FAILED', `Request ${where} is invalid`, { errors })
   }
   switch (code) {
     case 'PARSE':
@@ -131,8 +117,8 @@ export function problemHandler(logger: Logger, routes: () => RouteLike[]) {
   const allowedMethods = methodIndex(routes)
   return new Elysia({ name: 'problem-handler' }).onError(
     { as: 'global' },
-    ({ code, error, request, route, set }) => {
-      let appError = toAppError(code, error, request, allowedMethods, route)
+    ({ code, error, request, set }) => {
+      let appError = toAppError(code, error, request, allowedMethods)
       if (!appError) {
         logger.error({ err: error, requestId: requestIdOf(set, request), code }, 'unhandled error')
         appError = new AppError('INTERNAL_ERROR', 'An unexpected error occurred')

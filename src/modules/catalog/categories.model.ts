@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { Id } from '../../http/common.model'
+import { Text } from '../../http/strict-input.model'
 
 export const Category = t.Object({
   id: Id,
@@ -11,7 +12,7 @@ export const Category = t.Object({
 export type Category = typeof Category.static
 
 export const CreateCategoryBody = t.Object({
-  name: t.String({ minLength: 1, maxLength: 50, pattern: '\\S' }),
+  name: Text({ maxLength: 50 }),
   parentId: t.Optional(Id),
   displayOrder: t.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 })

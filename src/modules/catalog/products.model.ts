@@ -5,15 +5,17 @@ import {
   CursorPage,
   CursorPageQuery,
   Id,
+  IdParam,
   OffsetPage,
   OffsetPageQuery,
   Timestamp,
 } from '../../http/common.model'
+import { IntegerParam, Text, TextParam } from '../../http/strict-input.model'
 
 export const Price = Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'KRW, no minor unit' })
 export const StockQuantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
-const ProductName = t.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
-const Description = t.String({ maxLength: 5000 })
+const ProductName = Text({ maxLength: 200 })
+const Description = Text({ maxLength: 5000, isMultiline: true, isBlankAllowed: true })
 
 export const ProductImage = t.Object({
   id: Id,
@@ -75,13 +77,14 @@ export const SORT_FIELDS = ['createdAt', 'price', 'salesCount'] as const
 export type SortField = (typeof SORT_FIELDS)[number]
 
 const searchFilters = {
-  keyword: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
-  categoryId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
-  minPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
-  maxPrice: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_PRICE, multipleOf: 1 })),
+  // NFC like the stored names, so a decomposed "é" finds them
+  keyword: t.Optional(TextParam({ maxLength: 100, description: 'Matches name or description' })),
+  categoryId: t.Optional(IdParam('Category id')),
+  minPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Lowest price, KRW' })),
+  maxPrice: t.Optional(IntegerParam({ minimum: 0, maximum: MAX_PRICE, description: 'Highest price, KRW' })),
   // no status filter lists ON_SALE and SOLD_OUT; without default: undefined Elysia would fill in ON_SALE
   status: t.Optional(t.UnionEnum(['ON_SALE', 'SOLD_OUT'], { default: undefined })),
-  sellerId: t.Optional(t.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
+  sellerId: t.Optional(IdParam('Seller (member) id')),
 }
 
 export const ProductSearchQuery = t.Object({

@@ -1,10 +1,12 @@
 import { t } from 'elysia'
 import { ROLES } from '../../../db/schema'
 import { Id, OffsetPage, OffsetPageQuery, Timestamp } from '../../http/common.model'
+import { Text } from '../../http/strict-input.model'
 
 export const Email = t.String({ format: 'email', minLength: 3, maxLength: 254 })
-export const PersonName = t.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
-export const Phone = t.String({ minLength: 3, maxLength: 30, pattern: '^[0-9+() -]+$' })
+export const PersonName = Text({ maxLength: 100 })
+// ASCII only, so no control or invisible character can pass; at least one digit (spaces alone are no number)
+export const Phone = t.String({ minLength: 3, maxLength: 30, pattern: '^[0-9+() -]*[0-9][0-9+() -]*$' })
 
 export const Member = t.Object({
   id: Id,

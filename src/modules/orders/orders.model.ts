@@ -2,18 +2,19 @@ import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { ORDER_STATUSES } from '../../../db/schema'
 import { CursorPage, CursorPageQuery, Id, Timestamp } from '../../http/common.model'
+import { Text } from '../../http/strict-input.model'
 import { Phone } from '../members/members.model'
 
 export const MAX_ORDER_LINES = 50
 export const MAX_LINE_QUANTITY = 1000
 
-const Text = (maxLength: number) => t.String({ minLength: 1, maxLength, pattern: '\\S' })
-
 export const ShippingAddress = t.Object({
-  zipCode: t.String({ minLength: 3, maxLength: 10, pattern: '^[0-9A-Za-z -]+$' }),
-  address: Text(200),
-  addressDetail: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
-  receiverName: Text(50),
+  zipCode: t.String({ minLength: 3, maxLength: 10, pattern: '^[0-9A-Za-z -]*[0-9A-Za-z][0-9A-Za-z -]*$' }),
+  address: Text({ maxLength: 200 }),
+  addressDetail: t.Optional(
+    t.Union([Text({ maxLength: 200, isMultiline: true, isBlankAllowed: true }), t.Null()]),
+  ),
+  receiverName: Text({ maxLength: 50 }),
   receiverPhone: Phone,
 })
 
