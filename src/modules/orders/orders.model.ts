@@ -94,7 +94,7 @@ export const OrderListQuery = t.Object(CursorPageQuery)
 export const ChangeOrderStatusBody = t.Object({
   status: OrderStatus,
   sellerId: t.Optional(
-    t.Integer({
+    Type.Integer({
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       description:
