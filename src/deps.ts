@@ -18,7 +18,6 @@ import {
 import { CacheInvalidation } from './platform/cache/cache-invalidation'
 import { LocalCache } from './platform/cache/local-cache'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/cache/two-level-cache'
-import { CursorCodec } from './platform/codec/cursor-codec'
 import {
   type DatabaseHandle,
   openDatabase,
@@ -48,6 +47,7 @@ import { BatchedRedisRateLimiter } from './platform/limits/batched-rate-limiter'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/limits/rate-limiter'
 import { createLogger, type Logger } from './platform/observability/logger'
 import { createMetrics, type Metrics } from './platform/observability/metrics'
+import { CursorCodec } from './platform/paging/cursor-codec'
 import { createRedis, type RedisHandle } from './platform/redis/redis'
 import { CircuitBreakers } from './platform/resilience/circuit-breaker'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { CursorCodec } from '../src/platform/codec/cursor-codec'
+import { CursorCodec } from '../src/platform/paging/cursor-codec'
 import { productBody } from './catalog-fixtures'
 import { createTestApp, expectProblem, type Persona, type TestApp, type TestResponse } from './harness'
 

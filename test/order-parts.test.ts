@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { derivedOrderStatus } from '../src/modules/orders/order-parts'
+import { derivedOrderStatus } from '../src/modules/orders/orders.rules'
 import { createTestApp, expectProblem, type Persona, type TestApp } from './harness'
 import {
   cancelOrder,

@@ -3,8 +3,8 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../src/config'
-import { CursorCodec } from '../src/platform/codec/cursor-codec'
 import { InMemoryAttemptLimiter } from '../src/platform/limits/attempt-limiter'
+import { CursorCodec } from '../src/platform/paging/cursor-codec'
 import { configProblems } from './harness'
 
 /** A clock the test moves by hand. */

@@ -15,11 +15,9 @@
 import { Elysia } from 'elysia'
 import type { Role } from '../../db/schema'
 import { AppError } from '../errors'
+import type { Principal } from '../modules/auth/principal'
 import type { JwtCodec } from '../platform/auth/jwt'
 import type { TokenBlacklist } from '../platform/auth/token-blacklist'
-
-/** `sessionId`: the refresh family of the login that issued the token (absent in tokens issued before it). */
-export type Principal = { memberId: number; role: Role; jti: string; expiresAt: number; sessionId?: string }
 
 export type AuthRequirement = 'any' | readonly Role[]
 

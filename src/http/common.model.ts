@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox'
  * Written once; validation, TypeScript types and the OpenAPI document all come from these.
  */
 import { type TSchema, t } from 'elysia'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../platform/paging/pages'
 import { IntegerParam } from './strict-input.model'
 
 export const Problem = t.Object(
@@ -28,14 +29,19 @@ export const IdParam = (description = 'Positive integer id') =>
   IntegerParam({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description })
 export const IdParams = t.Object({ id: IdParam() })
 
-export const MAX_PAGE_SIZE = 100
-export const DEFAULT_PAGE_SIZE = 20
+/**
+ * An optional query parameter with a default: when it is absent Elysia fills the default in before validation,
+ * so the handler always has a value and its type says so (the default lives in the schema, nowhere else).
+ */
+export function Defaulted<T extends TSchema>(schema: T): T {
+  return t.Optional(schema) as unknown as T
+}
 
 const PageSize = (description: string) =>
-  t.Optional(IntegerParam({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description }))
+  Defaulted(IntegerParam({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description }))
 
 export const OffsetPageQuery = {
-  page: t.Optional(
+  page: Defaulted(
     IntegerParam({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Page number, 0-based' }),
   ),
   size: PageSize('Page size'),
@@ -56,24 +62,6 @@ export const PageInfo = t.Object({
 export const OffsetPage = <T extends TSchema>(item: T) => t.Object({ items: t.Array(item), page: PageInfo })
 export const CursorPage = <T extends TSchema>(item: T) =>
   t.Object({ items: t.Array(item), nextCursor: t.Union([t.String(), t.Null()]), hasNext: t.Boolean() })
-
-export type PageRequest = { page: number; size: number }
-export type Paged<T> = {
-  items: T[]
-  page: { number: number; size: number; totalElements: number; totalPages: number }
-}
-
-export function toPage<T>(items: T[], request: PageRequest, totalElements: number): Paged<T> {
-  return {
-    items,
-    page: {
-      number: request.page,
-      size: request.size,
-      totalElements,
-      totalPages: Math.ceil(totalElements / request.size),
-    },
-  }
-}
 
 /** The problem responses a route documents, by status: `problems(400, 401, 404)`. */
 export function problems<S extends number>(...statuses: S[]): Record<S, typeof Problem> {

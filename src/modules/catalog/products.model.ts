@@ -4,6 +4,7 @@ import { MAX_PRICE, PRODUCT_STATUSES } from '../../../db/schema'
 import {
   CursorPage,
   CursorPageQuery,
+  Defaulted,
   Id,
   IdParam,
   OffsetPage,
@@ -90,7 +91,7 @@ const searchFilters = {
 export const ProductSearchQuery = t.Object({
   ...searchFilters,
   ...OffsetPageQuery,
-  sort: t.Optional(
+  sort: Defaulted(
     t.String({ pattern: '^(createdAt|price|salesCount)(,(asc|desc))?$', default: 'createdAt,desc' }),
   ),
 })

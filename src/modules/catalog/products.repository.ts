@@ -15,9 +15,9 @@
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
 import { productImages, products } from '../../../db/schema'
-import type { CursorPosition } from '../../platform/codec/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/db/database'
 import { type Bindings, SqlReader } from '../../platform/db/sql-reader'
+import type { CursorPosition } from '../../platform/paging/cursor-codec'
 import type { ProductFilters, SortField } from './products.model'
 
 export const isPubliclyListed = sql`${products.status} in ('ON_SALE', 'SOLD_OUT')`

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { cachedJsonResponder } from '../../http/cached-json'
-import { DEFAULT_PAGE_SIZE, IdParams, NoContent, problems } from '../../http/common.model'
+import { IdParams, NoContent, problems } from '../../http/common.model'
 import type { ProductImagesService } from './product-images.service'
 import {
   CreateProductBody,
@@ -30,8 +30,8 @@ function filtersOf(query: FilterQuery): ProductFilters {
   )
 }
 
-function sortOf(sort: string | undefined): { field: SortField; direction: 'asc' | 'desc' } {
-  const [field, direction] = (sort ?? 'createdAt,desc').split(',')
+function sortOf(sort: string): { field: SortField; direction: 'asc' | 'desc' } {
+  const [field, direction] = sort.split(',')
   return { field: field as SortField, direction: direction === 'asc' ? 'asc' : 'desc' }
 }
 
@@ -50,7 +50,7 @@ export function productsRoutes(
         products.searchProducts(
           filtersOf(query),
           sortOf(query.sort),
-          { page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE },
+          { page: query.page, size: query.size },
           viewer,
         ),
       {
@@ -62,8 +62,7 @@ export function productsRoutes(
     )
     .get(
       '/products/cursor',
-      ({ query, viewer }) =>
-        products.productsByCursor(filtersOf(query), query.cursor, query.limit ?? DEFAULT_PAGE_SIZE, viewer),
+      ({ query, viewer }) => products.productsByCursor(filtersOf(query), query.cursor, query.limit, viewer),
       {
         optionalAuth: true,
         query: ProductCursorQuery,
@@ -155,8 +154,7 @@ export function productsRoutes(
     )
     .get(
       '/sellers/me/products',
-      ({ principal, query }) =>
-        products.sellerProducts(principal, { page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE }),
+      ({ principal, query }) => products.sellerProducts(principal, { page: query.page, size: query.size }),
       {
         auth: ['SELLER'],
         query: SellerProductsQuery,

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
-import { DEFAULT_PAGE_SIZE, problems } from '../../http/common.model'
+import { problems } from '../../http/common.model'
 import { Member, MemberListQuery, MemberPage, UpdateMyProfileBody } from './members.model'
 import type { MembersService } from './members.service'
 
@@ -19,14 +19,10 @@ export function membersRoutes(guard: ReturnType<typeof authGuard>, members: Memb
       response: { 200: Member, ...problems(400, 401, 404, 413, 415) },
       detail: { tags: ['Members'], summary: 'Update my name or phone' },
     })
-    .get(
-      '/admin/members',
-      ({ query }) => members.listMembers({ page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE }),
-      {
-        auth: ['ADMIN'],
-        query: MemberListQuery,
-        response: { 200: MemberPage, ...problems(400, 401, 403) },
-        detail: { tags: ['Members'], summary: 'All members, newest first (admin)' },
-      },
-    )
+    .get('/admin/members', ({ query }) => members.listMembers({ page: query.page, size: query.size }), {
+      auth: ['ADMIN'],
+      query: MemberListQuery,
+      response: { 200: MemberPage, ...problems(400, 401, 403) },
+      detail: { tags: ['Members'], summary: 'All members, newest first (admin)' },
+    })
 }

@@ -1,8 +1,8 @@
 /** Members: profiles and the admin list. Password hashes never leave this module's rows-to-DTO mapping. */
 import type { Role } from '../../../db/schema'
 import { AppError } from '../../errors'
-import { type Paged, type PageRequest, toPage } from '../../http/common.model'
 import type { DatabaseHandle } from '../../platform/db/database'
+import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { Member, UpdateMyProfile } from './members.model'
 import {
   findMemberByEmail,

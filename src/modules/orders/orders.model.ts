@@ -4,9 +4,7 @@ import { ORDER_STATUSES } from '../../../db/schema'
 import { CursorPage, CursorPageQuery, Id, Timestamp } from '../../http/common.model'
 import { Text } from '../../http/strict-input.model'
 import { Phone } from '../members/members.model'
-
-export const MAX_ORDER_LINES = 50
-export const MAX_LINE_QUANTITY = 1000
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './orders.rules'
 
 export const ShippingAddress = t.Object({
   zipCode: t.String({ minLength: 3, maxLength: 10, pattern: '^[0-9A-Za-z -]*[0-9A-Za-z][0-9A-Za-z -]*$' }),

@@ -7,8 +7,8 @@
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { type OrderStatus, orderItems, orderParts, orders, products } from '../../../db/schema'
-import type { CursorPosition } from '../../platform/codec/cursor-codec'
 import type { Db, DbOrTx } from '../../platform/db/database'
+import type { CursorPosition } from '../../platform/paging/cursor-codec'
 
 export type OrderRow = typeof orders.$inferSelect
 export type OrderItemRow = typeof orderItems.$inferSelect

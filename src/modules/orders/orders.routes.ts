@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
-import { DEFAULT_PAGE_SIZE, IdParams, problems } from '../../http/common.model'
+import { IdParams, problems } from '../../http/common.model'
 import type { MemberRateLimit } from '../../http/rate-limit'
 import { fingerprintOf } from '../../platform/db/idempotency'
 import {
@@ -47,17 +47,12 @@ export function ordersRoutes(
         },
       },
     )
-    .get(
-      '/orders',
-      ({ principal, query }) =>
-        orders.listMyOrders(principal, query.cursor, query.limit ?? DEFAULT_PAGE_SIZE),
-      {
-        auth: ['BUYER'],
-        query: OrderListQuery,
-        response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
-        detail: { tags: ['Orders'], summary: 'My orders, newest first (cursor pages)' },
-      },
-    )
+    .get('/orders', ({ principal, query }) => orders.listMyOrders(principal, query.cursor, query.limit), {
+      auth: ['BUYER'],
+      query: OrderListQuery,
+      response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
+      detail: { tags: ['Orders'], summary: 'My orders, newest first (cursor pages)' },
+    })
     .get('/orders/:id', ({ principal, params }) => orders.getOrder(principal, params.id), {
       auth: 'any',
       params: IdParams,
@@ -79,8 +74,7 @@ export function ordersRoutes(
     })
     .get(
       '/sellers/orders',
-      ({ principal, query }) =>
-        orders.listSellerOrders(principal, query.cursor, query.limit ?? DEFAULT_PAGE_SIZE),
+      ({ principal, query }) => orders.listSellerOrders(principal, query.cursor, query.limit),
       {
         auth: ['SELLER'],
         query: OrderListQuery,

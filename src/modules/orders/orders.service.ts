@@ -3,31 +3,24 @@
  * Every write is one synchronous transaction (src/platform/db/database.ts): the idempotency claim, the stock
  * decrements (in ascending product id, so two multi-line orders always lock in the same order), the order, its
  * lines, its parts (one per seller), its outbox event and the stored response commit together or not at all.
- * Moves act on parts (order-parts.ts): a seller moves its own part, the buyer's cancel moves every part, and the
+ * Moves act on parts (orders.rules.ts): a seller moves its own part, the buyer's cancel moves every part, and the
  * order's status is re-derived from its parts in the same transaction, with one order.status-changed event per
  * part moved. Somebody else's order is a 404 (never revealing that it exists); a move outside the rules is a 409.
  */
 import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { Principal } from '../../http/auth'
-import type { CursorCodec, CursorPosition } from '../../platform/codec/cursor-codec'
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
 import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/db/idempotency'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import { outboxAppender } from '../../platform/events/outbox'
 import type { OrderMetrics } from '../../platform/observability/metrics'
+import type { CursorCodec, CursorPosition } from '../../platform/paging/cursor-codec'
+import type { CursorPaged } from '../../platform/paging/pages'
+import type { Principal } from '../auth/principal'
 import type { CatalogCache } from '../catalog/catalog-cache'
-import {
-  derivedOrderStatus,
-  isLive,
-  SELLER_PART_MOVES,
-  subtotalsBySeller,
-  toOrder,
-  toSellerPart,
-} from './order-parts'
 import { orderEvent } from './orders.events'
-import { type CreateOrder, MAX_LINE_QUANTITY, type Order } from './orders.model'
+import type { CreateOrder, Order } from './orders.model'
 import {
   findOrder,
   findOrderItems,
@@ -46,9 +39,17 @@ import {
   returnStock,
   setOrderStatus,
 } from './orders.repository'
+import {
+  derivedOrderStatus,
+  isLive,
+  MAX_LINE_QUANTITY,
+  SELLER_PART_MOVES,
+  subtotalsBySeller,
+  toOrder,
+  toSellerPart,
+} from './orders.rules'
 
 export type PlacedOrder = { order: Order; isReplay: boolean }
-type CursorPage<T> = { items: T[]; nextCursor: string | null; hasNext: boolean }
 
 /**
  * Which parts of an order a move touches, and how the mover sees the result. `pick` returns the parts to move
@@ -135,7 +136,7 @@ export class OrdersService {
     return toSellerPart(row, findOrderItems(db, [id]), part)
   }
 
-  listMyOrders(buyer: Principal, cursor: string | undefined, limit: number): CursorPage<Order> {
+  listMyOrders(buyer: Principal, cursor: string | undefined, limit: number): CursorPaged<Order> {
     const db = this.database.db
     const scope = { scope: 'buyer', memberId: buyer.memberId }
     const page = this.page(scope, cursor, limit, (after) => listBuyerOrders(db, buyer.memberId, after, limit))
@@ -149,7 +150,7 @@ export class OrdersService {
   }
 
   /** The seller's parts of the orders holding its lines, newest first; never another seller's lines. */
-  listSellerOrders(seller: Principal, cursor: string | undefined, limit: number): CursorPage<Order> {
+  listSellerOrders(seller: Principal, cursor: string | undefined, limit: number): CursorPaged<Order> {
     const db = this.database.db
     const scope = { scope: 'seller', memberId: seller.memberId }
     const page = this.page(scope, cursor, limit, (after) =>

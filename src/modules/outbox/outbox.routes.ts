@@ -1,22 +1,18 @@
 import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
-import { DEFAULT_PAGE_SIZE, IdParams, problems } from '../../http/common.model'
+import { IdParams, problems } from '../../http/common.model'
 import { DeadEventListQuery, OutboxEvent, OutboxEventPage } from './outbox.model'
 import type { OutboxService } from './outbox.service'
 
 export function outboxRoutes(guard: ReturnType<typeof authGuard>, outbox: OutboxService) {
   return new Elysia({ name: 'outbox-routes', prefix: '/api/v1/admin/outbox' })
     .use(guard)
-    .get(
-      '/dead',
-      ({ query }) => outbox.listDeadEvents({ page: query.page ?? 0, size: query.size ?? DEFAULT_PAGE_SIZE }),
-      {
-        auth: ['ADMIN'],
-        query: DeadEventListQuery,
-        response: { 200: OutboxEventPage, ...problems(400, 401, 403) },
-        detail: { tags: ['Outbox'], summary: 'Dead-lettered outbox events, oldest first (admin)' },
-      },
-    )
+    .get('/dead', ({ query }) => outbox.listDeadEvents({ page: query.page, size: query.size }), {
+      auth: ['ADMIN'],
+      query: DeadEventListQuery,
+      response: { 200: OutboxEventPage, ...problems(400, 401, 403) },
+      detail: { tags: ['Outbox'], summary: 'Dead-lettered outbox events, oldest first (admin)' },
+    })
     .post('/:id/redrive', ({ params }) => outbox.redriveDeadEvent(params.id), {
       auth: ['ADMIN'],
       params: IdParams,

@@ -5,8 +5,8 @@
  * order's events arrive complete after a dead letter.
  */
 import { AppError } from '../../errors'
-import { type Paged, type PageRequest, toPage } from '../../http/common.model'
 import type { DatabaseHandle } from '../../platform/db/database'
+import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { OutboxEvent } from './outbox.model'
 import { listDeadEvents, type OutboxEventRow, redriveDeadEvent } from './outbox.repository'
 

@@ -1,11 +1,16 @@
 /**
- * Orders with several sellers (SPEC §5): an order's lines are grouped into one part per seller, and each part
- * has its own fulfilment status. The rules here are pure (no I/O), so the service and its tests share them:
- * which part moves a caller may make, and how the order's own status follows from its parts.
+ * The pure rules of orders (no I/O, no HTTP), shared by the service, the route schemas and the tests: how big an
+ * order may be, and orders with several sellers (SPEC §5): an order's lines are grouped into one part per seller,
+ * each with its own fulfilment status; which part moves a caller may make, and how the order's own status
+ * follows from its parts.
  */
-import type { OrderStatus } from '../../../db/schema'
+import type { OrderStatus } from '../../../db/schema/index'
 import type { Order } from './orders.model'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
+
+export const MAX_ORDER_LINES = 50
+/** per line, and per product once lines of one product are merged */
+export const MAX_LINE_QUANTITY = 1000
 
 /**
  * The moves a seller makes on its own part. PENDING → CONFIRMED is not among them: only the buyer's payment

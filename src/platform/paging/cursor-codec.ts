@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../errors'
-import { canonicalJson } from './canonical-json'
+import { canonicalJson } from '../codec/canonical-json'
 
 const VERSION = 1
 const BODY_BYTES = 25
