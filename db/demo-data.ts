@@ -1,10 +1,7 @@
 /**
- * Demo data of SPEC §9, inserted with fixed ids so the guide's exercises and the k6 scenarios can name them
- * (product 1 is the Laptop). Idempotent: rows that exist are left alone, so it runs at every start.
+ * Demo data of SPEC §9, as plain data, with fixed ids so the guide's exercises and the k6 scenarios can name them
+ * (product 1 is the Laptop). src/demo-data.ts inserts it.
  */
-import { inArray } from 'drizzle-orm'
-import type { DatabaseHandle } from '../src/platform/db/database'
-import { categories, members, products } from './schema'
 
 export const DEMO_MEMBERS = [
   {
@@ -36,13 +33,14 @@ export const DEMO_MEMBERS = [
   },
 ] as const
 
-const DEMO_CATEGORIES = [
+export const DEMO_CATEGORIES = [
   { id: 1, name: 'Electronics', displayOrder: 1 },
   { id: 2, name: 'Clothing', displayOrder: 2 },
   { id: 3, name: 'Books', displayOrder: 3 },
 ]
 
-const DEMO_PRODUCTS = [
+/** all of the demo seller (member 2), ON_SALE */
+export const DEMO_PRODUCTS = [
   {
     id: 1,
     name: 'Laptop',
@@ -76,32 +74,3 @@ const DEMO_PRODUCTS = [
     description: 'Comprehensive guide to Kotlin programming',
   },
 ]
-
-export async function seedDemoData(database: DatabaseHandle, hash: (password: string) => Promise<string>) {
-  const existing = new Set(
-    database.db
-      .select({ email: members.email })
-      .from(members)
-      .where(
-        inArray(
-          members.email,
-          DEMO_MEMBERS.map((m) => m.email),
-        ),
-      )
-      .all()
-      .map((m) => m.email),
-  )
-  const missing = DEMO_MEMBERS.filter((m) => !existing.has(m.email))
-  const hashed = await Promise.all(
-    missing.map(async ({ password, ...m }) => ({ ...m, passwordHash: await hash(password) })),
-  )
-  database.writeTransaction((tx) => {
-    if (hashed.length > 0) tx.insert(members).values(hashed).onConflictDoNothing().run()
-    tx.insert(categories).values(DEMO_CATEGORIES).onConflictDoNothing().run()
-    tx.insert(products)
-      .values(DEMO_PRODUCTS.map((p) => ({ ...p, sellerId: 2, status: 'ON_SALE' as const })))
-      .onConflictDoNothing()
-      .run()
-  })
-  return { membersCreated: hashed.length }
-}

@@ -18,20 +18,13 @@ import { ipRateLimit, keyedRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
 import { securityHeaders } from './http/security-headers'
 import { authRoutes } from './modules/auth/auth.routes'
-import { AuthService } from './modules/auth/auth.service'
-import { CatalogCache } from './modules/catalog/catalog-cache'
 import { categoriesRoutes } from './modules/catalog/categories.routes'
-import { CategoriesService } from './modules/catalog/categories.service'
-import { ProductImagesService } from './modules/catalog/product-images.service'
 import { productsRoutes } from './modules/catalog/products.routes'
-import { ProductsService } from './modules/catalog/products.service'
 import { uploadedFiles } from './modules/catalog/uploads.routes'
 import { membersRoutes } from './modules/members/members.routes'
-import { MembersService } from './modules/members/members.service'
 import { ordersRoutes } from './modules/orders/orders.routes'
-import { OrdersService } from './modules/orders/orders.service'
 import { outboxRoutes } from './modules/outbox/outbox.routes'
-import { OutboxService } from './modules/outbox/outbox.service'
+import { createServices } from './services'
 
 /** Multipart bodies are accepted on these paths only; everything else is JSON. */
 export const MULTIPART_PATHS = /^\/api\/v1\/products\/[^/]+\/images\/?$/
@@ -78,25 +71,8 @@ function healthChecks({
 }
 
 export function createApp(deps: Deps) {
-  const { config, database, logger } = deps
-  const catalogCache = new CatalogCache(deps.cache)
-  const members = new MembersService(database, (memberId) => products.sellerRenamed(memberId))
-  const auth = new AuthService({
-    database,
-    members,
-    jwt: deps.jwt,
-    tokenBlacklist: deps.tokenBlacklist,
-    passwordHasher: deps.passwordHasher,
-    loginLimiters: deps.loginLimiters,
-    accessTtlSeconds: config.jwt.accessTtlSeconds,
-  })
-  const categories = new CategoriesService(database, deps.reads, catalogCache)
-  const products = new ProductsService(database, categories, deps.cursors, deps.reads, catalogCache)
-  const images = new ProductImagesService(database, products, config.uploadDir, {
-    maxBytes: config.http.imageMaxBytes,
-    maxPerProduct: config.http.maxImagesPerProduct,
-  })
-  const orders = new OrdersService(database, deps.cursors, deps.metrics.orders, deps.reads, catalogCache)
+  const { config, logger } = deps
+  const { auth, members, categories, products, images, orders, outbox } = createServices(deps)
   const guard = authGuard(deps)
   const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
 
@@ -153,7 +129,7 @@ export function createApp(deps: Deps) {
         memberRateLimit(deps.rateLimiters.orders, 'orders', deps.metrics.rateLimitRejections),
       ),
     )
-    .use(outboxRoutes(guard, new OutboxService(database)))
+    .use(outboxRoutes(guard, outbox))
     .use(uploadedFiles(config.uploadDir))
 }
 

@@ -3,12 +3,11 @@
  * (outbox relay and consumers). SIGTERM/SIGINT: graceful shutdown (see `shutdown`).
  */
 
-import { seedDemoData } from '../db/demo-data'
+import { seedDemoData } from '../src/demo-data'
 import { createApp, maxRequestBodyBytes } from './app'
 import { ConfigError, loadConfig } from './config'
 import { closeDeps, connectDeps, createDeps } from './deps'
 import { startEventFlow } from './event-flow'
-import { hashPassword } from './modules/auth/auth.service'
 
 function loadConfigOrExit() {
   try {
@@ -35,7 +34,7 @@ await connectDeps(deps).catch((error: Error) => {
   )
 })
 if (config.seedDemoData) {
-  const { membersCreated } = await seedDemoData(deps.database, hashPassword)
+  const { membersCreated } = await seedDemoData(deps.database)
   logger.info({ membersCreated }, 'demo data ready')
 }
 

@@ -7,12 +7,11 @@ import { expect } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { seedDemoData } from '../db/demo-data'
 import { type App, createApp, maxRequestBodyBytes } from '../src/app'
 import { ConfigError, loadConfig } from '../src/config'
+import { seedDemoData } from '../src/demo-data'
 import { closeDeps, connectDeps, createDeps, type Deps } from '../src/deps'
 import { startEventFlow } from '../src/event-flow'
-import { hashPassword } from '../src/modules/auth/auth.service'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
 
@@ -104,7 +103,7 @@ async function openTestApp(
   })
   const deps = createDeps(config)
   await connectDeps(deps)
-  await seedDemoData(deps.database, hashPassword)
+  await seedDemoData(deps.database)
   deps.lifecycle.isReady = true
   const app = createApp(deps)
   let cachedTokens: Record<Persona, string> | undefined = signedInTokens

@@ -14,9 +14,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { seedDemoData } from '../db/demo-data'
 import { loadConfig } from '../src/config'
-import { hashPassword } from '../src/modules/auth/auth.service'
+import { seedDemoData } from '../src/demo-data'
 import { openDatabase, openReadReplica } from '../src/platform/db/database'
 import { createTestApp, DEMO, type Persona, type TestApp } from './harness'
 
@@ -46,7 +45,7 @@ function syncReplica(): void {
 
 beforeAll(async () => {
   const primary = openDatabase(primaryFile)
-  await seedDemoData(primary, hashPassword)
+  await seedDemoData(primary)
   primary.sqlite.run(`VACUUM INTO '${replicaFile}'`)
   primary.close()
   t = await createTestApp({

@@ -5,9 +5,8 @@
  * different commits search the same rows.
  */
 
-import { seedDemoData } from '../../db/demo-data'
 import { categories, products } from '../../db/schema'
-import { hashPassword } from '../../src/modules/auth/auth.service'
+import { seedDemoData } from '../../src/demo-data'
 import { openDatabase } from '../../src/platform/db/database'
 
 /** Demo seller (SPEC §9): owns every bench product. */
@@ -45,7 +44,7 @@ function prng(seed: number): () => number {
 export async function seedBenchCatalog(dbFile: string, count: number): Promise<void> {
   const database = openDatabase(dbFile)
   try {
-    await seedDemoData(database, hashPassword)
+    await seedDemoData(database)
     const random = prng(20_240_601)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
     const categoryIds = Object.keys(NOUNS_BY_CATEGORY).map(Number)

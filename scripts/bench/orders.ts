@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { members, products } from '../../db/schema'
-import { hashPassword } from '../../src/modules/auth/auth.service'
+import { argon2idHasher } from '../../src/platform/auth/password-hasher'
 import { openDatabase } from '../../src/platform/db/database'
 import type { Scenario } from './scenario'
 
@@ -23,7 +23,7 @@ export type OrderBench = { productId: number; buyerEmails: string[] }
 
 /** Writes the hot product and `buyers` BUYER members (one argon2id hash shared by all) into the bench DB. */
 export async function seedOrderBench(dbFile: string, buyers: number): Promise<OrderBench> {
-  const passwordHash = await hashPassword(BUYER_PASSWORD)
+  const passwordHash = await argon2idHasher.hash(BUYER_PASSWORD)
   const buyerEmails = Array.from({ length: buyers }, (_, i) => `bench-buyer-${i + 1}@example.com`)
   const database = openDatabase(dbFile)
   try {

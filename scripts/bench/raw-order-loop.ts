@@ -4,8 +4,7 @@
  */
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
-import { CatalogCache } from '../../src/modules/catalog/catalog-cache'
-import { OrdersService } from '../../src/modules/orders/orders.service'
+import { createServices } from '../../src/services'
 
 const ADDRESS = { zipCode: '06236', address: 'Seoul', receiverName: 'Kim', receiverPhone: '010-1234-5678' }
 
@@ -17,8 +16,7 @@ export async function runOrderLoop(file: string, productId: number, seconds: num
       LOG_LEVEL: 'warn',
     }),
   )
-  const catalogCache = new CatalogCache(deps.cache)
-  const orders = new OrdersService(deps.database, deps.cursors, deps.metrics.orders, deps.reads, catalogCache)
+  const { orders } = createServices(deps)
   const buyer = { memberId: 3, role: 'BUYER' as const, jti: 'raw-loop', expiresAt: Number.MAX_SAFE_INTEGER }
   const input = { orderItems: [{ productId, quantity: 1 }], shippingAddress: ADDRESS }
   const loop = async (durationMs: number) => {

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto'
 import type { Role } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { JwtCodec } from '../../platform/auth/jwt'
-import { argon2idHasher, type PasswordHasher } from '../../platform/auth/password-hasher'
+import type { PasswordHasher } from '../../platform/auth/password-hasher'
 import type { TokenBlacklist } from '../../platform/auth/token-blacklist'
 import type { DatabaseHandle } from '../../platform/db/database'
 import type { AttemptLimiter } from '../../platform/limits/attempt-limiter'
@@ -36,11 +36,6 @@ export type AuthServiceDeps = {
   passwordHasher: PasswordHasher
   loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   accessTtlSeconds: number
-}
-
-/** The production hash, for seeding demo members (main.ts, the test harness). */
-export function hashPassword(password: string): Promise<string> {
-  return argon2idHasher.hash(password)
 }
 
 export class AuthService {

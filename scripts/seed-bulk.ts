@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util'
 import { databaseFilePath, loadConfig } from '../src/config'
-import { hashPassword } from '../src/modules/auth/auth.service'
+import { seedDemoData } from '../src/demo-data'
 import { openDatabase } from '../src/platform/db/database'
-import { seedDemoData } from './demo-data'
 
 const { values } = parseArgs({ options: { products: { type: 'string', default: '100000' } } })
 const total = Number(values.products)
@@ -18,7 +17,7 @@ if (!Number.isSafeInteger(total) || total < 1 || total > 50_000_000) {
 
 const config = loadConfig()
 const database = openDatabase(databaseFilePath(config.databaseUrl))
-await seedDemoData(database, hashPassword)
+await seedDemoData(database)
 
 const WORDS = [
   'Laptop',

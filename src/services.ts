@@ -1,0 +1,41 @@
+/**
+ * createServices(deps): every feature service, built by hand in dependency order, so each constructor receives
+ * services that already exist (no closure over one declared later). Framework-free: the routes (app.ts) and
+ * tests use the same services.
+ */
+import type { Deps } from './deps'
+import { AuthService } from './modules/auth/auth.service'
+import { CatalogCache } from './modules/catalog/catalog-cache'
+import { CategoriesService } from './modules/catalog/categories.service'
+import { ProductImagesService } from './modules/catalog/product-images.service'
+import { ProductsService } from './modules/catalog/products.service'
+import { MembersService } from './modules/members/members.service'
+import { OrdersService } from './modules/orders/orders.service'
+import { OutboxService } from './modules/outbox/outbox.service'
+
+export type Services = ReturnType<typeof createServices>
+
+export function createServices(deps: Deps) {
+  const { config, database, reads, cursors } = deps
+  const catalogCache = new CatalogCache(deps.cache)
+  const categories = new CategoriesService(database, reads, catalogCache)
+  const products = new ProductsService(database, categories, cursors, reads, catalogCache)
+  // a seller's new name shows on their products: the catalog forgets its cached copies
+  const members = new MembersService(database, (memberId) => products.sellerRenamed(memberId))
+  const auth = new AuthService({
+    database,
+    members,
+    jwt: deps.jwt,
+    tokenBlacklist: deps.tokenBlacklist,
+    passwordHasher: deps.passwordHasher,
+    loginLimiters: deps.loginLimiters,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+  })
+  const images = new ProductImagesService(database, products, config.uploadDir, {
+    maxBytes: config.http.imageMaxBytes,
+    maxPerProduct: config.http.maxImagesPerProduct,
+  })
+  const orders = new OrdersService(database, cursors, deps.metrics.orders, reads, catalogCache)
+  const outbox = new OutboxService(database)
+  return { auth, members, categories, products, images, orders, outbox }
+}
