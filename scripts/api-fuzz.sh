@@ -12,11 +12,15 @@ BASE="http://127.0.0.1:${PORT}"
 
 DATABASE_URL="file:${WORK}/fuzz.db" UPLOAD_DIR="${WORK}/uploads" SEED_DEMO_DATA=true LOG_LEVEL=warn PORT="$PORT" \
   HOST=127.0.0.1 JWT_SECRET="fuzz-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  LOGIN_MAX_FAILURES=1000 RATE_LIMIT_IP_PER_SECOND=100000 RATE_LIMIT_ORDERS_PER_SECOND=100000 bun src/main.ts >"${WORK}/server.log" 2>&1 &
+  LOGIN_MAX_FAILURES=1000 LOGIN_IP_MAX_FAILURES=100000 LOGIN_ACCOUNT_MAX_FAILURES=100000 SIGNUP_MAX_PER_IP=100000 \
+  RATE_LIMIT_IP_PER_SECOND=100000 RATE_LIMIT_ORDERS_PER_SECOND=100000 bun src/main.ts >"${WORK}/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 for _ in $(seq 1 100); do curl -sf "${BASE}/actuator/health/readiness" >/dev/null && break; sleep 0.1; done
+if ! curl -sf "${BASE}/actuator/health/readiness" >/dev/null; then
+  echo "the server did not become ready in 10 s; its log:"; tail -20 "${WORK}/server.log"; exit 1
+fi
 
 token() {
   curl -sf -X POST "${BASE}/api/v1/auth/login" -H 'content-type: application/json' \
