@@ -7,114 +7,18 @@ import { isIP } from 'node:net'
 /** An IPv4 or IPv6 network: `10.0.0.0/8`, `fd00::/8`; a plain address is a /32 or /128. */
 export type Cidr = Readonly<{ address: string; prefix: number; family: 'ipv4' | 'ipv6' }>
 
-export type Config = Readonly<{
-  port: number
-  host: string
-  databaseUrl: string
-  /** read-only replicas (`file:` URLs) for public catalog reads */
-  databaseReplicaUrls: readonly string[]
-  /** after a member's write, that member's reads go to the primary for this long (read-your-writes) */
-  readYourWritesMs: number
-  /** true when no DATABASE_URL/REDIS_URL/KAFKA_BROKERS is set: the embedded default of SPEC §2 */
-  isEmbedded: boolean
-  seedDemoData: boolean
-  jwt: Readonly<{
-    secret: string
-    /** false when the secret was generated at start (tokens die with the process) */
-    isSecretConfigured: boolean
-    issuer: string
-    audience: string
-    accessTtlSeconds: number
-    refreshTtlSeconds: number
-  }>
-  http: Readonly<{
-    bodyLimitBytes: number
-    imageMaxBytes: number
-    maxImagesPerProduct: number
-    /** browser origins allowed to call the API cross-origin (CORS); empty: no CORS headers at all */
-    corsOrigins: readonly string[]
-    /** socket peers whose X-Forwarded-For is believed (src/http/client-address.ts); empty: none is */
-    trustedProxies: readonly Cidr[]
-  }>
-  /** a Bearer token that shows health components, besides an ADMIN access token; unset: admins only */
-  managementToken: string | undefined
-  uploadDir: string
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
-  /**
-   * Login throttling (src/modules/auth/auth.service.ts), failures per fixed window: `maxFailures` per (account,
-   * client address) pair, `ipMaxFailures` per address over every account, `accountMaxFailures` per account over
-   * every address: much higher than the pair's, so one address can never lock an account's owner out.
-   */
-  login: Readonly<{
-    maxFailures: number
-    ipMaxFailures: number
-    accountMaxFailures: number
-    windowSeconds: number
-  }>
-  /**
-   * Signups per client address per fixed window (aligned to the clock), counted once the body is well formed and
-   * before the taken-email lookup and the hash: argon2id is the most expensive thing an anonymous caller can
-   * trigger. 0 turns it off. Counted in Redis when REDIS_URL is set, in process otherwise.
-   */
-  signup: Readonly<{ maxPerIp: number; windowSeconds: number }>
-  /**
-   * SPEC §7 request limits, per fixed window of `windowMs` (1 s; tests lengthen it to keep the window edge out of
-   * a burst). 0 turns a limit off. Counted in Redis when REDIS_URL is set, in process otherwise.
-   */
-  rateLimit: Readonly<{ ordersPerMember: number; perIp: number; windowMs: number }>
-  /** unset: the in-process blacklist and login throttling (one instance only) */
-  redis:
-    | Readonly<{
-        url: string
-        keyPrefix: string
-        commandTimeoutMs: number
-        /** the circuit breaker: opens after this many failed commands in a row, probes again after `openMs` */
-        breaker: Readonly<{ failureThreshold: number; openMs: number }>
-      }>
-    | undefined
-  /**
-   * The read cache (src/platform/cache/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an entry
-   * from its own memory when another instance's invalidation did not reach it (Redis down); without Redis the
-   * in-process level keeps entries for the cache's full TTL, since every write is seen locally.
-   */
-  cache: Readonly<{ isEnabled: boolean; l1TtlMs: number; l1MaxEntries: number }>
-  /** unset: outbox events go to the in-process bus (SPEC §2 embedded default); consumers still run */
-  kafka:
-    | Readonly<{
-        brokers: readonly string[]
-        clientId: string
-        /** prepended to every topic and consumer group name (tests give each file its own) */
-        topicPrefix: string
-        topicPartitions: number
-        /** the deadline of one send (kafkajs's idempotent producer would otherwise retry for ever) */
-        sendTimeoutMs: number
-      }>
-    | undefined
-  /** The outbox relay (src/platform/events/outbox-relay.ts) and its health thresholds. */
-  outbox: Readonly<{
-    isRelayEnabled: boolean
-    pollIntervalMs: number
-    batchSize: number
-    leaseMs: number
-    /** a row failing this many times for a reason of its own becomes DEAD */
-    maxAttempts: number
-    /** first retry delay of a failed row; doubles per attempt up to 5 minutes */
-    retryBaseMs: number
-    retentionHours: number
-    /**
-     * how long a consumer remembers an event id (inbox_events): longer than the topics keep messages (the broker's
-     * default, 7 days), or a replay from an old offset could deliver an event its inbox has forgotten
-     */
-    inboxRetentionHours: number
-    /** health `outbox` is DOWN when the oldest pending event is older than this */
-    maxPendingAgeSeconds: number
-  }>
-  shutdownGraceMs: number
-  /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
-  shutdownDrainDelayMs: number
-  /** set at build time; otherwise read from git at start when available */
-  gitCommit: string
-}>
+/**
+ * The configuration, typed by its one declaration: `parseEnvironment` below reads every variable and its shape is
+ * the type (field docs live there, next to each variable and its default). Platform settings types derive from it
+ * (e.g. `NonNullable<Config['kafka']>`), so a setting is declared exactly once.
+ */
+export type Config = DeepReadonly<ReturnType<typeof parseEnvironment>>
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T
 
 type Env = Record<string, string | undefined>
 
@@ -201,6 +105,23 @@ function checkDatabaseUrl(url: string): string | undefined {
 
 export function loadConfig(env: Env = process.env): Config {
   const read = new EnvReader(env)
+  const config = parseEnvironment(read, env)
+  // a lease that ends before the send does lets another instance claim and send the same rows again
+  if (config.kafka && config.outbox.leaseMs <= config.kafka.sendTimeoutMs) {
+    read.problems.push(`OUTBOX_LEASE_MS=${config.outbox.leaseMs}: must exceed KAFKA_SEND_TIMEOUT_MS`)
+  }
+  // at or under the pair's threshold, one address alone could block the account for its owner too
+  if (config.login.accountMaxFailures <= config.login.maxFailures) {
+    read.problems.push(
+      `LOGIN_ACCOUNT_MAX_FAILURES=${config.login.accountMaxFailures}: must exceed LOGIN_MAX_FAILURES`,
+    )
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems)
+  return config
+}
+
+/** Every variable, its default and its check, once; the returned shape is the Config type. */
+function parseEnvironment(read: EnvReader, env: Env) {
   const isEmbedded = !env.DATABASE_URL && !env.REDIS_URL && !env.KAFKA_BROKERS
   const configuredSecret = read.string(
     'JWT_SECRET',
@@ -218,13 +139,14 @@ export function loadConfig(env: Env = process.env): Config {
       isSecret: true,
     },
   )
-  const config: Config = {
+  return {
     port: read.int('PORT', 8080, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
     // remote URLs may carry credentials: a rejected one is named, not echoed
     databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl, {
       isSecret: !env.DATABASE_URL?.startsWith('file:'),
     }),
+    /** read-only replicas (`file:` URLs) for public catalog reads */
     databaseReplicaUrls: read
       .string('DATABASE_REPLICA_URLS', '', (v) =>
         v
@@ -236,11 +158,14 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((url) => url.trim())
       .filter((url) => url !== ''),
+    /** after a member's write, that member's reads go to the primary for this long (read-your-writes) */
     readYourWritesMs: read.int('DATABASE_READ_YOUR_WRITES_MS', 5_000, 0, 600_000),
+    /** true when no DATABASE_URL/REDIS_URL/KAFKA_BROKERS is set: the embedded default of SPEC §2 */
     isEmbedded,
     seedDemoData: read.bool('SEED_DEMO_DATA', isEmbedded),
     jwt: {
       secret: configuredSecret || randomSecret(),
+      /** false when the secret was generated at start (tokens die with the process) */
       isSecretConfigured: configuredSecret !== '',
       issuer: read.string('JWT_ISSUER', 'marketplace'),
       audience: read.string('JWT_AUDIENCE', 'marketplace-api'),
@@ -251,11 +176,14 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: read.int('HTTP_BODY_LIMIT_BYTES', MIB, 1024, 16 * MIB),
       imageMaxBytes: read.int('IMAGE_MAX_BYTES', 10 * MIB, 1024, 50 * MIB),
       maxImagesPerProduct: read.int('MAX_IMAGES_PER_PRODUCT', 5, 1, 50),
+      /** browser origins allowed to call the API cross-origin (CORS); empty: no CORS headers at all */
       corsOrigins: listOf(read.string('CORS_ORIGINS', '', (v) => checkEach(v, checkOrigin))),
+      /** socket peers whose X-Forwarded-For is believed (src/http/client-address.ts); empty: none is */
       trustedProxies: listOf(read.string('TRUSTED_PROXIES', '', (v) => checkEach(v, checkCidr))).map(
         (entry) => parseCidr(entry) as Cidr,
       ),
     },
+    /** a Bearer token that shows health components, besides an ADMIN access token; unset: admins only */
     managementToken:
       read.string(
         'MANAGEMENT_TOKEN',
@@ -268,28 +196,50 @@ export function loadConfig(env: Env = process.env): Config {
       ) || undefined,
     uploadDir: read.string('UPLOAD_DIR', './uploads'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    /**
+     * Login throttling (src/modules/auth/auth.service.ts), failures per fixed window: `maxFailures` per (account,
+     * client address) pair, `ipMaxFailures` per address over every account, `accountMaxFailures` per account over
+     * every address: much higher than the pair's, so one address can never lock an account's owner out.
+     */
     login: {
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       ipMaxFailures: read.int('LOGIN_IP_MAX_FAILURES', 20, 1, 100_000),
       accountMaxFailures: read.int('LOGIN_ACCOUNT_MAX_FAILURES', 100, 2, 100_000),
       windowSeconds: read.int('LOGIN_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     },
+    /**
+     * Signups per client address per fixed window (aligned to the clock), counted once the body is well formed
+     * and before the taken-email lookup and the hash: argon2id is the most expensive thing an anonymous caller
+     * can trigger. 0 turns it off. Counted in Redis when REDIS_URL is set, in process otherwise.
+     */
     signup: {
       maxPerIp: read.int('SIGNUP_MAX_PER_IP', 20, 0, 1_000_000),
       windowSeconds: read.int('SIGNUP_WINDOW_SECONDS', 600, 1, 86_400),
     },
+    /**
+     * SPEC §7 request limits, per fixed window of `windowMs` (1 s; tests lengthen it to keep the window edge out
+     * of a burst). 0 turns a limit off. Counted in Redis when REDIS_URL is set, in process otherwise.
+     */
     rateLimit: {
       ordersPerMember: read.int('RATE_LIMIT_ORDERS_PER_SECOND', 10, 0, 1_000_000),
       perIp: read.int('RATE_LIMIT_IP_PER_SECOND', 100, 0, 10_000_000),
       windowMs: read.int('RATE_LIMIT_WINDOW_MS', 1_000, 100, 60_000),
     },
+    /** unset: the database blacklist and in-process throttling and limits (one instance only) */
     redis: readRedis(read),
+    /**
+     * The read cache (src/platform/cache/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an
+     * entry from its own memory when another instance's invalidation did not reach it (Redis down); without Redis
+     * the in-process level keeps entries for the cache's full TTL, since every write is seen locally.
+     */
     cache: {
       isEnabled: read.bool('CACHE_ENABLED', true),
       l1TtlMs: read.int('CACHE_L1_TTL_MS', 5_000, 0, 3_600_000),
       l1MaxEntries: read.int('CACHE_L1_MAX_ENTRIES', 10_000, 1, 1_000_000),
     },
+    /** unset: outbox events go to the in-process bus (SPEC §2 embedded default); consumers still run */
     kafka: readKafka(read),
+    /** The outbox relay (src/platform/events/outbox-relay.ts) and its health thresholds. */
     outbox: {
       isRelayEnabled: read.bool('OUTBOX_RELAY_ENABLED', true),
       // 100 ms: an idle poll is one UPDATE matching nothing (tens of µs), an event waits 50 ms on average, and a
@@ -299,28 +249,25 @@ export function loadConfig(env: Env = process.env): Config {
       // measured with `bun run bench`: order p99 49–59 ms at 100 against 71–76 ms at 500, the drain still ≫ 5,000/s
       batchSize: read.int('OUTBOX_BATCH_SIZE', 100, 1, 10_000),
       leaseMs: read.int('OUTBOX_LEASE_MS', 30_000, 1_000, 3_600_000),
+      /** a row failing this many times for a reason of its own becomes DEAD */
       maxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
+      /** first retry delay of a failed row; doubles per attempt up to 5 minutes */
       retryBaseMs: read.int('OUTBOX_RETRY_BASE_MS', 1_000, 10, 3_600_000),
       retentionHours: read.int('OUTBOX_RETENTION_HOURS', 168, 1, 24 * 365),
+      /**
+       * how long a consumer remembers an event id (inbox_events): longer than the topics keep messages (the
+       * broker's default, 7 days), or a replay from an old offset could deliver an event its inbox has forgotten
+       */
       inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 192, 1, 24 * 3650),
+      /** health `outbox` is DOWN when the oldest pending event is older than this */
       maxPendingAgeSeconds: read.int('OUTBOX_MAX_PENDING_AGE_SECONDS', 60, 1, 86_400),
     },
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    /** SIGTERM: keep serving this long with readiness DOWN, so load balancers stop routing here first */
     shutdownDrainDelayMs: read.int('SHUTDOWN_DRAIN_DELAY_MS', 3_000, 0, 60_000),
+    /** set at build time; otherwise read from git at start when available */
     gitCommit: read.string('GIT_COMMIT', ''),
   }
-  // a lease that ends before the send does lets another instance claim and send the same rows again
-  if (config.kafka && config.outbox.leaseMs <= config.kafka.sendTimeoutMs) {
-    read.problems.push(`OUTBOX_LEASE_MS=${config.outbox.leaseMs}: must exceed KAFKA_SEND_TIMEOUT_MS`)
-  }
-  // at or under the pair's threshold, one address alone could block the account for its owner too
-  if (config.login.accountMaxFailures <= config.login.maxFailures) {
-    read.problems.push(
-      `LOGIN_ACCOUNT_MAX_FAILURES=${config.login.accountMaxFailures}: must exceed LOGIN_MAX_FAILURES`,
-    )
-  }
-  if (read.problems.length > 0) throw new ConfigError(read.problems)
-  return config
 }
 
 /** A comma-separated list, entries trimmed, empty entries dropped. */
@@ -367,11 +314,12 @@ export function parseCidr(text: string): Cidr | undefined {
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' }
 }
 
-function readRedis(read: EnvReader): Config['redis'] {
+function readRedis(read: EnvReader) {
   // the URL may carry a password: a rejected one is named, not echoed
   const url = read.string('REDIS_URL', '', checkRedisUrl, { isSecret: true })
   const keyPrefix = read.string('REDIS_KEY_PREFIX', 'marketplace:')
   const commandTimeoutMs = read.int('REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000)
+  /** the circuit breaker: opens after this many failed commands in a row, probes again after `openMs` */
   const breaker = {
     failureThreshold: read.int('REDIS_BREAKER_FAILURES', 5, 1, 1000),
     openMs: read.int('REDIS_BREAKER_OPEN_MS', 5_000, 50, 600_000),
@@ -389,15 +337,17 @@ function checkKafkaBrokers(list: string): string | undefined {
   return brokers.every(isBroker) ? undefined : 'expected host:port[,host:port…] (e.g. 127.0.0.1:9092)'
 }
 
-function readKafka(read: EnvReader): Config['kafka'] {
+function readKafka(read: EnvReader) {
   const brokers = read.string('KAFKA_BROKERS', '', checkKafkaBrokers)
   const settings = {
     brokers: brokers.split(',').map((broker) => broker.trim()),
     clientId: read.string('KAFKA_CLIENT_ID', 'marketplace'),
+    /** prepended to every topic and consumer group name (tests give each file its own) */
     topicPrefix: read.string('KAFKA_TOPIC_PREFIX', '', (v) =>
       /^[A-Za-z0-9._-]{1,100}$/.test(v) ? undefined : 'letters, digits, . _ - only (at most 100)',
     ),
     topicPartitions: read.int('KAFKA_TOPIC_PARTITIONS', 3, 1, 1_000),
+    /** the deadline of one send (kafkajs's idempotent producer would otherwise retry for ever) */
     sendTimeoutMs: read.int('KAFKA_SEND_TIMEOUT_MS', 5_000, 100, 120_000),
   }
   return brokers ? settings : undefined

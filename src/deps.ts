@@ -200,7 +200,6 @@ function createEvents(config: Config, database: DatabaseHandle, metrics: Metrics
     publisher,
     {
       ...config.outbox,
-      isEnabled: config.outbox.isRelayEnabled,
       owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       topics,
     },

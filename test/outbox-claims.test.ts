@@ -306,7 +306,8 @@ describe('two relays on one database file', () => {
 function settingsOf(owner: string) {
   return {
     owner,
-    isEnabled: true,
+    isRelayEnabled: true,
+    maxPendingAgeSeconds: 60,
     pollIntervalMs: 100,
     batchSize: 50,
     leaseMs: LEASE_MS,

@@ -57,7 +57,8 @@ async function relayWith(
   })
   const settings = {
     owner: `relay-${name}`,
-    isEnabled: true,
+    isRelayEnabled: true,
+    maxPendingAgeSeconds: 60,
     pollIntervalMs: 10,
     batchSize: 100,
     leaseMs: 30_000,

@@ -11,6 +11,7 @@
  * not silence an order for good; an operator re-drives it (/api/v1/admin/outbox).
  */
 
+import type { Config } from '../../config'
 import type { Logger } from '../observability/logger'
 import type { EventTopics } from './contract'
 import type { OutboxMetrics } from './event-metrics'
@@ -18,16 +19,10 @@ import type { EventPublisher } from './event-publisher'
 import { publishClaimedBatch } from './outbox-batch'
 import type { Backlog, OutboxStore } from './outbox-store'
 
-export type OutboxRelaySettings = {
+/** The OUTBOX_* settings as config.ts declares them, plus what the composition root adds. */
+export type OutboxRelaySettings = Config['outbox'] & {
+  /** unique per process: the lease owner of the rows this relay claims */
   owner: string
-  isEnabled: boolean
-  pollIntervalMs: number
-  batchSize: number
-  leaseMs: number
-  maxAttempts: number
-  retryBaseMs: number
-  retentionHours: number
-  inboxRetentionHours: number
   /** event type → topic, from the features' event contracts */
   topics: EventTopics
 }
@@ -56,13 +51,13 @@ export class OutboxRelay {
   ) {}
 
   get state(): 'running' | 'stopped' | 'disabled' {
-    if (!this.settings.isEnabled) return 'disabled'
+    if (!this.settings.isRelayEnabled) return 'disabled'
     return this.running ? 'running' : 'stopped'
   }
 
   /** Starts polling (unless OUTBOX_RELAY_ENABLED=false); returns at once. */
   start(): void {
-    if (!this.settings.isEnabled || this.running) return
+    if (!this.settings.isRelayEnabled || this.running) return
     this.isStopping = false
     this.running = this.loop().finally(() => {
       this.running = undefined

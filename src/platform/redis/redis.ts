@@ -20,15 +20,12 @@
  * GET, a `SET … NX` that lost) is a success: Redis answered.
  */
 import Redis, { type ChainableCommander } from 'ioredis'
+import type { Config } from '../../config'
 import type { Logger } from '../observability/logger'
-import type { BreakerSettings, CircuitBreakers } from '../resilience/circuit-breaker'
+import type { CircuitBreakers } from '../resilience/circuit-breaker'
 
-export type RedisSettings = {
-  url: string
-  keyPrefix: string
-  commandTimeoutMs: number
-  breaker: BreakerSettings
-}
+/** REDIS_* as config.ts declares them */
+export type RedisSettings = NonNullable<Config['redis']>
 
 export type RedisHandle = {
   /** Commands go through `run`/`runBatch`; the client itself is for setup (`defineCommand`, `duplicate`). */
