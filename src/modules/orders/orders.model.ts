@@ -32,16 +32,6 @@ export const CreateOrderBody = t.Object({
 })
 export type CreateOrder = typeof CreateOrderBody.static
 
-export const IdempotencyHeaders = t.Object({
-  'idempotency-key': t.Optional(
-    t.String({
-      minLength: 1,
-      maxLength: 255,
-      description: 'IETF Idempotency-Key; same key + same body → replay',
-    }),
-  ),
-})
-
 export const OrderStatus = t.UnionEnum(ORDER_STATUSES, { default: undefined })
 
 export const OrderItem = t.Object({

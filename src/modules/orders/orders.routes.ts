@@ -1,12 +1,11 @@
 import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { IdParams, problems } from '../../http/common.model'
+import { idempotencyKeys } from '../../http/idempotency'
 import type { MemberRateLimit } from '../../http/rate-limit'
-import { fingerprintOf } from '../../platform/db/idempotency'
 import {
   ChangeOrderStatusBody,
   CreateOrderBody,
-  IdempotencyHeaders,
   Order,
   OrderCursorPage,
   OrderListQuery,
@@ -20,24 +19,21 @@ export function ordersRoutes(
 ) {
   return new Elysia({ name: 'orders-routes', prefix: '/api/v1' })
     .use(guard)
+    .use(idempotencyKeys)
     .post(
       '/orders',
-      async ({ principal, body, headers, set }) => {
+      async ({ principal, body, idempotency, set }) => {
         // after authentication and validation: the allowance is per member, spent only on real attempts
         await limitOrdersOf(principal.memberId, set.headers as Record<string, string>)
-        const key = headers['idempotency-key']
-        const claim = key
-          ? { memberId: principal.memberId, key, fingerprint: fingerprintOf('POST', '/api/v1/orders', body) }
-          : undefined
-        const { order, isReplay } = await orders.placeOrder(principal, body, claim)
+        const { order, isReplay } = await orders.placeOrder(principal, body, idempotency)
+        if (isReplay) idempotency?.markReplayed()
         set.status = 201
         set.headers.location = `/api/v1/orders/${order.id}`
-        if (isReplay) set.headers['idempotent-replayed'] = 'true'
         return order
       },
       {
         auth: ['BUYER'],
-        headers: IdempotencyHeaders,
+        idempotent: true,
         body: CreateOrderBody,
         parse: 'json',
         response: { 201: Order, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },

@@ -11,7 +11,11 @@ import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
-import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/db/idempotency'
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  type IdempotentRequest,
+} from '../../platform/db/idempotency'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import { outboxAppender } from '../../platform/events/outbox'
 import type { OrderMetrics } from '../../platform/observability/metrics'
@@ -97,7 +101,13 @@ export class OrdersService {
   private readonly placement: PlacementStatements
   private readonly appendOutboxEvent: ReturnType<typeof outboxAppender>
 
-  async placeOrder(buyer: Principal, input: CreateOrder, claim?: Claim): Promise<PlacedOrder> {
+  /** With `idempotency`, the key is claimed for the buyer (keys are scoped per member) with the order itself. */
+  async placeOrder(
+    buyer: Principal,
+    input: CreateOrder,
+    idempotency?: IdempotentRequest,
+  ): Promise<PlacedOrder> {
+    const claim = idempotency && { memberId: buyer.memberId, ...idempotency }
     const stopTimer = this.metrics.creationSeconds.startTimer()
     try {
       const lines = mergeLines(input.orderItems)

@@ -6,24 +6,18 @@
  * are serialized, see database.ts). A failed request leaves no key behind (its transaction rolled back), so the
  * client may retry with the same key.
  */
-import { createHash } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { idempotencyKeys } from '../../../db/schema/index'
 import { AppError } from '../../errors'
-import { canonicalJson } from '../codec/canonical-json'
 import type { DbOrTx } from './database'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
 export type StoredResponse = { status: number; body: unknown }
-export type Claim = { memberId: number; key: string; fingerprint: string }
-
-/** A digest of what makes two requests "the same": method, path and the (validated) body, key order ignored. */
-export function fingerprintOf(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonicalJson(body)}`)
-    .digest('hex')
-}
+/** What the HTTP layer hands a service (src/http/idempotency.ts): the key and the request's fingerprint. */
+export type IdempotentRequest = { key: string; fingerprint: string }
+/** A key as stored: scoped to the member who sent it. */
+export type Claim = IdempotentRequest & { memberId: number }
 
 /**
  * Claims the key for this request, or answers for it: the stored response when the same request already
