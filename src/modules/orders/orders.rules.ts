@@ -1,12 +1,10 @@
 /**
- * The pure rules of orders (no I/O, no HTTP), shared by the service, the route schemas and the tests: how big an
- * order may be, and orders with several sellers (SPEC §5): an order's lines are grouped into one part per seller,
+ * The pure rules of orders (no I/O, no HTTP, no schemas), shared by the service, the route schemas and the
+ * tests: how big an order may be, and orders with several sellers (SPEC §5): an order's lines are grouped into one part per seller,
  * each with its own fulfilment status; which part moves a caller may make, and how the order's own status
  * follows from its parts.
  */
-import type { OrderStatus } from '../../../db/schema/index'
-import type { Order } from './orders.model'
-import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
+import type { OrderStatus } from '../../../db/schema'
 
 export const MAX_ORDER_LINES = 50
 /** per line, and per product once lines of one product are merged */
@@ -51,54 +49,4 @@ export function subtotalsBySeller(lines: readonly { sellerId: number; subtotal: 
   const subtotals = new Map<number, number>()
   for (const line of lines) subtotals.set(line.sellerId, (subtotals.get(line.sellerId) ?? 0) + line.subtotal)
   return subtotals
-}
-
-/** The whole order, as its buyer and admins see it. */
-export function toOrder(row: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order {
-  return {
-    id: row.id,
-    orderNumber: row.orderNumber,
-    buyerId: row.buyerId,
-    status: row.status,
-    totalAmount: row.totalAmount,
-    shippingAddress: {
-      zipCode: row.zipCode,
-      address: row.address,
-      addressDetail: row.addressDetail,
-      receiverName: row.receiverName,
-      receiverPhone: row.receiverPhone,
-    },
-    orderItems: items.map((i) => ({
-      id: i.id,
-      productId: i.productId,
-      sellerId: i.sellerId,
-      productName: i.productName,
-      productPrice: i.productPrice,
-      quantity: i.quantity,
-      subtotal: i.subtotal,
-    })),
-    parts: parts.map((p) => ({
-      sellerId: p.sellerId,
-      status: p.status,
-      subtotal: p.subtotal,
-      updatedAt: p.updatedAt.toISOString(),
-    })),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
-}
-
-/**
- * One seller's part of an order, as that seller sees it: its lines only, its subtotal as the total, its part's
- * status and time of last change. Nothing about the other sellers' lines, totals or progress shows.
- */
-export function toSellerPart(row: OrderRow, items: OrderItemRow[], part: OrderPartRow): Order {
-  const own = items.filter((item) => item.sellerId === part.sellerId)
-  const view = toOrder(row, own, [part])
-  return {
-    ...view,
-    status: part.status,
-    totalAmount: part.subtotal,
-    updatedAt: view.parts[0]!.updatedAt,
-  }
 }

@@ -49,9 +49,8 @@ import {
   MAX_LINE_QUANTITY,
   SELLER_PART_MOVES,
   subtotalsBySeller,
-  toOrder,
-  toSellerPart,
 } from './orders.rules'
+import { toOrder, toSellerPart } from './orders.views'
 
 export type PlacedOrder = { order: Order; isReplay: boolean }
 

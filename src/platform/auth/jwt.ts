@@ -7,7 +7,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { Role } from '../../../db/schema/index'
+import type { Role } from '../../../db/schema'
 
 export type TokenUse = 'access' | 'refresh'
 

@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
 import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../../db/migrations/embedded'
-import * as schema from '../../../db/schema/index'
+import * as schema from '../../../db/schema'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */

@@ -7,7 +7,7 @@
  * client may retry with the same key.
  */
 import { and, eq } from 'drizzle-orm'
-import { idempotencyKeys } from '../../../db/schema/index'
+import { idempotencyKeys } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { DbOrTx } from './database'
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
-import { outboxEvents } from '../../../db/schema/index'
+import { outboxEvents } from '../../../db/schema'
 import type { Db, DbOrTx } from '../db/database'
 import { type DomainEvent, EVENT_VERSION, type EventEnvelope } from './contract'
 
