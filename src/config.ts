@@ -245,8 +245,8 @@ function parseEnvironment(read: EnvReader, env: Env) {
       // 100 ms: an idle poll is one UPDATE matching nothing (tens of µs), an event waits 50 ms on average, and a
       // full batch is followed by the next at once
       pollIntervalMs: read.int('OUTBOX_POLL_INTERVAL_MS', 100, 10, 60_000),
-      // 100: a batch is a few write transactions of its size (claim, consumer inbox, mark) that orders wait behind;
-      // measured with `bun run bench`: order p99 49–59 ms at 100 against 71–76 ms at 500, the drain still ≫ 5,000/s
+      // 100: a batch is a few write transactions of its size (claim, consumer inbox, mark) that orders wait behind:
+      // order p99 against drain rate per batch size in docs/performance.md
       batchSize: read.int('OUTBOX_BATCH_SIZE', 100, 1, 10_000),
       leaseMs: read.int('OUTBOX_LEASE_MS', 30_000, 1_000, 3_600_000),
       /** a row failing this many times for a reason of its own becomes DEAD */

@@ -14,9 +14,8 @@
  *
  * Hooks destructure exactly what they read (see request-context.ts): the IP hook costs the hot read one Map op,
  * with or without Redis (with Redis the counts are shared in batches, src/platform/limits/batched-rate-limiter.ts; one
- * round trip per request halved the cached read's throughput). Measured (`bun run bench`, limit on
- * but never reached): with admitted-response headers GET /products/:id was ≈ 15–20 % slower than with no IP
- * limit; without them the difference is within the bench's noise (see the README's figures).
+ * round trip per request halved the cached read's throughput). Headers on every admitted response made the
+ * cached read measurably slower; without them the IP limit costs within the bench's noise (docs/performance.md).
  */
 import { Elysia } from 'elysia'
 import type { Counter } from 'prom-client'

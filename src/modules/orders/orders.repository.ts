@@ -26,8 +26,7 @@ const p = sql.placeholder
 /**
  * The statements of a placement, built by Drizzle and compiled by SQLite once per connection, then run with
  * each order's values inside its write transaction (they belong to `db`'s connection, the one writeTransaction
- * uses). Building and compiling them for every order cost about twice their execution (`bun run bench`: ≈500
- * µs of CPU per order before, ≈150 µs after).
+ * uses). Building and compiling them for every order cost about twice their execution (docs/performance.md).
  *
  * The stock UPDATE leaves `status` out of its SET: the four public partial indexes are `WHERE status in (…)`,
  * so any assignment to status (even `case … else status end`) makes SQLite rewrite all four entries, 3 more

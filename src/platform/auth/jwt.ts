@@ -65,7 +65,7 @@ export class JwtCodec {
 
   /**
    * Access tokens already verified, by their exact text, until they expire: jose's asynchronous WebCrypto check
-   * costs ≈ 25 µs plus promise hops on every authenticated request, and a token's signature and claims never
+   * costs tens of µs plus promise hops on every authenticated request, and a token's signature and claims never
    * change. Bounded (oldest evicted first); expiry is re-checked on every hit; revocation is not cached here
    * (the blacklist is asked on every request, see http/auth.ts).
    */

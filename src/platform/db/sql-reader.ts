@@ -3,8 +3,8 @@
  * each row comes back as an object named by the select's own field list, typed by Drizzle from that same list.
  * Only fields that need it are decoded (timestamp columns → Date through the column's own mapper, `sql<T>` fields
  * through their `.mapWith`); every other value is taken as SQLite returns it. Drizzle's general row mapping (its
- * prepared-statement path) cost more than the query itself under load (`bun run bench`: ≈10 µs per product read
- * vs ≈4 µs for the SQL). Named `sql.placeholder`s bind by name, as with Drizzle.
+ * prepared-statement path) cost more than the query itself under load (figures: docs/performance.md). Named
+ * `sql.placeholder`s bind by name, as with Drizzle.
  */
 import type { Database, Statement } from 'bun:sqlite'
 import { Column, type DriverValueDecoder, noopDecoder, Placeholder, SQL } from 'drizzle-orm'
