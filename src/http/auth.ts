@@ -24,6 +24,8 @@ export type Principal = { memberId: number; role: Role; jti: string; expiresAt: 
 export type AuthRequirement = 'any' | readonly Role[]
 
 export const BEARER_SECURITY = [{ bearerAuth: [] as string[] }]
+/** Anonymous, or with a token (`{}` is the anonymous alternative): what `optionalAuth` routes accept. */
+export const OPTIONAL_BEARER_SECURITY: Record<string, string[]>[] = [{}, { bearerAuth: [] }]
 
 const PRINCIPAL = Symbol('principal')
 /** The per-request `set` object of Elysia's context, carrying the principal once checked */
@@ -88,6 +90,7 @@ export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist 
     },
     /** Public routes that show more to some callers: no token → anonymous, a bad token → 401. */
     optionalAuth: {
+      detail: { security: OPTIONAL_BEARER_SECURITY },
       async resolve({ request }) {
         const authorization = authorizationOf(request)
         const viewer: Principal | undefined = authorization
