@@ -2,22 +2,28 @@
  * The published contract (SPEC §4 last paragraph): /v3/api-docs documents every route the app registers, each
  * with a summary, a tag, its request body and a schema for every status it declares; protected operations
  * declare bearer security and their 401/403 (who gets what comes from test/authorization-cases.ts). Swagger UI
- * must work offline: test/swagger-ui.test.ts.
+ * must work offline: test/swagger-ui.test.ts. For client generators (issue #10): bodies are named component
+ * schemas, each with a description and an example that its own validator accepts; `bun run lint:openapi` lints
+ * the same document with Redocly.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { OptionalKind } from '@sinclair/typebox'
+import { OptionalKind, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { ERROR_STATUS } from '../src/errors'
+import { componentNameOf, exampleOf } from '../src/http/component.model'
 import { AUTHORIZATION_CASES } from './authorization-cases'
 import { createTestApp, type TestApp } from './harness'
 
 type Schema = Record<string, any>
-type MediaType = { schema?: Schema }
+type MediaType = { schema?: Schema; examples?: Record<string, Schema> }
 type Response = { description?: string; content?: Record<string, MediaType> }
 type Operation = {
   summary?: string
+  description?: string
   tags?: string[]
   operationId?: string
   security?: Record<string, string[]>[]
-  parameters?: { name: string; in: string; required?: boolean }[]
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[]
   requestBody?: { required?: boolean; content?: Record<string, MediaType> }
   responses?: Record<string, Response>
 }
@@ -26,10 +32,26 @@ type Document = {
   info: { title: string; version: string }
   tags?: { name: string }[]
   paths: Record<string, Record<string, Operation>>
-  components: { schemas?: Record<string, Schema>; securitySchemes?: Record<string, Schema> }
+  components: {
+    schemas?: Record<string, Schema>
+    securitySchemes?: Record<string, Schema>
+    examples?: Record<string, Schema>
+  }
 }
 
 const PROBLEM_MEMBERS = ['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId']
+/** Identifiers that are not database ids, so not integers: a UUID, a request id, the envelope's text id. */
+const TEXT_IDENTIFIERS = new Set(['eventId', 'requestId', 'aggregateId'])
+/** Operations that read no token at all (the rest of the public ones take an optional token). */
+const TOKENLESS_OPERATIONS = [
+  'post /api/v1/auth/signup',
+  'post /api/v1/auth/login',
+  'post /api/v1/auth/refresh',
+  'get /actuator/health/liveness',
+  'get /actuator/health/readiness',
+  'get /actuator/info',
+  'get /actuator/prometheus',
+]
 /** Documented error statuses whose body is not a problem: Spring-style health answers DOWN with 503. */
 const NON_PROBLEM_ERRORS = new Set(['get /actuator/health 503', 'get /actuator/health/readiness 503'])
 
@@ -146,6 +168,92 @@ describe('GET /v3/api-docs', () => {
     }
   })
 
+  test('every operation has a summary and a description', () => {
+    const missing = operations()
+      .filter(({ operation }) => !operation.summary?.trim() || !operation.description?.trim())
+      .map(({ key }) => key)
+    expect(missing).toEqual([])
+  })
+
+  test('every success body and every JSON request body is a $ref to a named component schema', () => {
+    const inline: string[] = []
+    for (const { key, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (!status.startsWith('2')) continue
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          if (!isComponentRef(media.schema)) inline.push(`${key} ${status} ${type}`)
+        }
+      }
+      const json = operation.requestBody?.content?.['application/json']
+      if (json && !isComponentRef(json.schema)) inline.push(`${key} request body`)
+    }
+    expect(inline).toEqual([])
+  })
+
+  test('every component schema has a description and an example', () => {
+    const schemas = Object.entries(doc.components.schemas ?? {})
+    expect(schemas.length).toBeGreaterThan(20)
+    for (const [name, schema] of schemas) {
+      expect(schema.description?.trim(), name).toBeTruthy()
+      expect(schema.examples?.length, `${name}: ${JSON.stringify(schema).slice(0, 200)}`).toBeGreaterThan(0)
+    }
+  })
+
+  test('pages, lists, problems and enums are components of their own, referenced from their users', () => {
+    const schemas = doc.components.schemas ?? {}
+    expect(resolve(schemas.ProductPage?.properties?.items?.items)).toBe(schemas.Product)
+    expect(resolve(schemas.ProductPage?.properties?.page)).toBe(schemas.PageInfo)
+    expect(resolve(schemas.OrderCursorPage?.properties?.items?.items)).toBe(schemas.Order)
+    expect(resolve(schemas.ProductList?.items)).toBe(schemas.Product)
+    expect(resolve(schemas.Order?.properties?.orderItems?.items)).toBe(schemas.OrderItem)
+    expect(resolve(schemas.Order?.properties?.status)).toBe(schemas.OrderStatus)
+    expect(resolve(schemas.Problem?.properties?.code)?.enum).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED']),
+    )
+    const problemRefs = docText.match(/"\$ref":"#\/components\/schemas\/Problem"/g) ?? []
+    expect(problemRefs.length).toBeGreaterThan(operations().length)
+  })
+
+  test("every component's example passes the component's own validator", () => {
+    const named = namedSchemasOfRoutes()
+    expect(named.size).toBeGreaterThan(20)
+    expect([...named.keys()].sort()).toEqual(Object.keys(doc.components.schemas ?? {}).sort())
+    for (const [name, schema] of named) {
+      const example = exampleOf(schema)
+      const errors = [...Value.Errors(schema, example)].map((e) => `${e.path}: ${e.message}`)
+      expect(errors, `${name}: ${JSON.stringify(example)}`).toEqual([])
+    }
+  })
+
+  test('no response has a generic description', () => {
+    for (const { key, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        expect(response.description ?? '', `${key} ${status}`).not.toMatch(/^(Response for status|$)/)
+      }
+    }
+  })
+
+  test('ids are typed integer, in bodies and in parameters', () => {
+    const wrong: string[] = []
+    const visit = (node: unknown, at: string): void => {
+      if (!node || typeof node !== 'object') return
+      for (const [key, child] of Object.entries(node as Schema)) {
+        const isSchemaOfId =
+          at.endsWith('/properties') && /^(id|.+Id)$/.test(key) && !TEXT_IDENTIFIERS.has(key)
+        if (isSchemaOfId && !isIntegerSchema(child)) wrong.push(`${at}/${key}: ${JSON.stringify(child)}`)
+        visit(child, `${at}/${key}`)
+      }
+    }
+    visit(doc, '#')
+    for (const { key, operation } of operations()) {
+      for (const parameter of operation.parameters ?? []) {
+        if (/^(id|.+Id)$/.test(parameter.name) && !isIntegerSchema(parameter.schema))
+          wrong.push(`${key} parameter ${parameter.name}`)
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
   test('every path parameter is declared as a required path parameter', () => {
     for (const { key, path, operation } of operations()) {
       for (const [, name] of path.matchAll(/\{([^}]+)\}/g)) {
@@ -188,6 +296,25 @@ describe('GET /v3/api-docs', () => {
         const problem = resolve(response.content?.['application/problem+json']?.schema)
         expect(problem?.required, where).toEqual(expect.arrayContaining(PROBLEM_MEMBERS))
         expect(Object.keys(problem?.properties ?? {}), where).toEqual(expect.arrayContaining(PROBLEM_MEMBERS))
+      }
+    }
+  })
+
+  test('every problem response offers an example body for each error code of its status', () => {
+    for (const { key, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const media = response.content?.['application/problem+json']
+        if (!media) continue
+        const codes = Object.entries(ERROR_STATUS)
+          .filter(([, codeStatus]) => String(codeStatus) === status)
+          .map(([code]) => code)
+        const where = `${key} ${status}: ${JSON.stringify(media.examples)}`
+        expect(Object.keys(media.examples ?? {}).sort(), where).toEqual(codes.sort())
+        for (const [code, example] of Object.entries(media.examples ?? {})) {
+          const value = resolve(example)?.value
+          expect(value, where).toMatchObject({ code, status: Number(status) })
+          expect(Object.keys(value ?? {}), where).toEqual(expect.arrayContaining(PROBLEM_MEMBERS))
+        }
       }
     }
   })
@@ -258,7 +385,20 @@ describe('security declared in /v3/api-docs matches the authorization matrix', (
     for (const row of AUTHORIZATION_CASES.filter((r) => r.expected.anonymous.kind !== 'unauthenticated')) {
       const security = operationOf(row.route)?.security
       const where = `${row.route}: ${JSON.stringify(security)}`
-      expect(security === undefined || security.some((r) => Object.keys(r).length === 0), where).toBe(true)
+      expect(Array.isArray(security), where).toBe(true)
+      const isOpen = security?.length === 0 || security?.some((r) => Object.keys(r).length === 0)
+      expect(isOpen, where).toBe(true)
+    }
+  })
+
+  test('every operation declares its security, and operations that read no token declare `security: []`', () => {
+    for (const { key, operation } of operations()) {
+      expect(Array.isArray(operation.security), `${key}: ${JSON.stringify(operation.security)}`).toBe(true)
+      if (!operation.security?.some(isBearer)) expect(operation.security, key).toEqual([])
+    }
+    for (const key of TOKENLESS_OPERATIONS) {
+      const [method, path] = key.split(' ') as [string, string]
+      expect(doc.paths[path]?.[method]?.security, key).toEqual([])
     }
   })
 
@@ -269,6 +409,31 @@ describe('security declared in /v3/api-docs matches the authorization matrix', (
     }
   })
 })
+
+function isComponentRef(schema: Schema | undefined): boolean {
+  const ref = schema?.$ref
+  return typeof ref === 'string' && ref.startsWith('#/components/schemas/') && resolve(schema) !== undefined
+}
+
+function isIntegerSchema(schema: unknown): boolean {
+  const type = (schema as Schema | undefined)?.type
+  return type === 'integer' || (Array.isArray(type) && type.includes('integer') && !type.includes('string'))
+}
+
+/** The schemas named with component() that the app's routes use, at any depth: name → the TypeBox schema. */
+function namedSchemasOfRoutes(): Map<string, TSchema> {
+  const named = new Map<string, TSchema>()
+  const seen = new Set<object>()
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || seen.has(node)) return
+    seen.add(node)
+    const name = componentNameOf(node)
+    if (name) named.set(name, node as TSchema)
+    for (const child of Object.values(node)) visit(child)
+  }
+  for (const route of t.app.routes) visit([route.hooks?.body, route.hooks?.response])
+  return named
+}
 
 function matchesType(value: unknown, type: string | string[]): boolean {
   const types = Array.isArray(type) ? type : [type]

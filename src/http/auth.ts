@@ -22,6 +22,8 @@ import type { TokenBlacklist } from '../platform/auth/token-blacklist'
 export type AuthRequirement = 'any' | readonly Role[]
 
 export const BEARER_SECURITY = [{ bearerAuth: [] as string[] }]
+/** Anonymous, or with a token (`{}` is the anonymous alternative): what `optionalAuth` routes accept. */
+export const OPTIONAL_BEARER_SECURITY: Record<string, string[]>[] = [{}, { bearerAuth: [] }]
 
 const PRINCIPAL = Symbol('principal')
 /** The per-request `set` object of Elysia's context, carrying the principal once checked */
@@ -86,6 +88,7 @@ export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist 
     },
     /** Public routes that show more to some callers: no token → anonymous, a bad token → 401. */
     optionalAuth: {
+      detail: { security: OPTIONAL_BEARER_SECURITY },
       async resolve({ request }) {
         const authorization = authorizationOf(request)
         const viewer: Principal | undefined = authorization

@@ -8,9 +8,10 @@
  * all out of the load balancer.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { JwtCodec } from '../platform/auth/jwt'
 import type { TokenBlacklist } from '../platform/auth/token-blacklist'
+import { Health, ServiceInfo } from './actuator.model'
 import { authenticate } from './auth'
 
 export type HealthStatus = 'UP' | 'DOWN'
@@ -18,21 +19,6 @@ export type HealthComponent = { status: HealthStatus; details?: Record<string, u
 export type HealthCheck = () => HealthComponent | Promise<HealthComponent>
 
 export type Lifecycle = { isReady: boolean; isDraining: boolean }
-
-const Component = t.Object({
-  status: t.UnionEnum(['UP', 'DOWN']),
-  details: t.Optional(t.Record(t.String(), t.Unknown())),
-})
-const Health = t.Object({
-  status: t.UnionEnum(['UP', 'DOWN']),
-  components: t.Optional(t.Record(t.String(), Component)),
-})
-const Info = t.Object({
-  name: t.String(),
-  version: t.String(),
-  git: t.Object({ commit: t.String() }),
-  runtime: t.Object({ name: t.String(), version: t.String(), platform: t.String() }),
-})
 
 /** SHA-256 of both sides makes them equal in length, so the comparison reveals neither content nor length. */
 function isSameSecret(candidate: string, secretDigest: Buffer): boolean {
@@ -62,7 +48,7 @@ export function actuator(deps: {
   /** components shown by /health but not required for readiness */
   notForReadiness?: readonly string[]
   lifecycle: Lifecycle
-  info: typeof Info.static
+  info: typeof ServiceInfo.static
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
   /** shows the components to `Authorization: Bearer <token>`; unset: only ADMIN access tokens do */
@@ -106,7 +92,12 @@ export function actuator(deps: {
     )
     .get('/health/liveness', () => ({ status: 'UP' as const }), {
       response: { 200: Health },
-      detail: { tags: ['Actuator'], summary: 'The process is alive' },
+      detail: {
+        tags: ['Actuator'],
+        summary: 'The process is alive',
+        description:
+          'Always UP while the process answers: for a liveness probe, which restarts it otherwise.',
+      },
     })
     .get(
       '/health/readiness',
@@ -119,11 +110,21 @@ export function actuator(deps: {
       },
       {
         response: { 200: Health, 503: Health },
-        detail: { tags: ['Actuator'], summary: 'Ready for traffic (DOWN while starting or draining)' },
+        detail: {
+          tags: ['Actuator'],
+          summary: 'Ready for traffic (DOWN while starting or draining)',
+          description:
+            'For a load balancer: DOWN (503) while starting, while draining after SIGTERM, or when the database ' +
+            '(or a replica) is down. Outages every instance shares (Redis, Kafka, open breakers, outbox backlog) do not count.',
+        },
       },
     )
     .get('/info', () => deps.info, {
-      response: { 200: Info },
-      detail: { tags: ['Actuator'], summary: 'Name, version, git commit, runtime' },
+      response: { 200: ServiceInfo },
+      detail: {
+        tags: ['Actuator'],
+        summary: 'Name, version, git commit, runtime',
+        description: 'What build is running, and on which runtime.',
+      },
     })
 }

@@ -3,8 +3,9 @@
  * matched route template, or UNMATCHED, so a scanner cannot blow up the label set), and the scrape endpoint
  * `/actuator/prometheus`.
  */
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { Metrics } from '../platform/observability/metrics'
+import { PrometheusMetrics } from './actuator.model'
 import type { ResponseObserver } from './request-context'
 
 type Observer = { observe(seconds: number): void }
@@ -31,8 +32,13 @@ export function prometheusEndpoint(metrics: Metrics) {
         headers: { 'content-type': metrics.registry.contentType },
       }),
     {
-      response: { 200: t.String({ description: 'Prometheus text exposition format' }) },
-      detail: { tags: ['Actuator'], summary: 'Prometheus metrics' },
+      response: { 200: PrometheusMetrics },
+      detail: {
+        tags: ['Actuator'],
+        summary: 'Prometheus metrics',
+        description:
+          'The scrape endpoint: HTTP RED metrics, business counters, cache, outbox and breaker state.',
+      },
     },
   )
 }

@@ -1,19 +1,15 @@
 /**
- * OpenAPI 3 at /v3/api-docs, generated from the routes' own schemas by @elysiajs/openapi's `toOpenAPISchema`,
- * then corrected where the generator is wrong: 204 (void) responses carry no content, and error responses are
- * `application/problem+json` (RFC 9457), as src/http/problem.ts sends them. Request bodies document
- * only what each route's `parse` option names (JSON, or multipart where a route takes files). Swagger UI at /swagger-ui is served with its assets from
+ * OpenAPI 3.1 at /v3/api-docs, built from the routes' own schemas once (./openapi-document.ts; rebuilt only if
+ * routes are added later). Swagger UI at /swagger-ui is served with its assets from
  * swagger-ui-dist by this app, so the docs work with the network off; the assets are imported as files, which
  * `bun build --compile` embeds into the single binary.
  */
 import { createHash } from 'node:crypto'
-import { toOpenAPISchema } from '@elysiajs/openapi'
-import { OptionalKind } from '@sinclair/typebox'
 import { type AnyElysia, Elysia } from 'elysia'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { AppError } from '../errors'
-import { Problem } from './common.model'
+import { buildOpenApiDocument } from './openapi-document'
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   'swagger-ui-bundle.js': { path: swaggerBundle, type: 'text/javascript; charset=utf-8' },
@@ -58,88 +54,6 @@ const SWAGGER_HTML = `<!doctype html>
 </body>
 </html>`
 
-type Operation = {
-  parameters?: { description?: string; schema?: { description?: string } }[]
-  responses?: Record<
-    string,
-    { description?: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }
-  >
-}
-type OperationWithBody = Operation & { requestBody?: { required?: boolean } }
-
-/** Problem bodies only: a health check answers DOWN (503) with its own application/json body. */
-function isProblemSchema(media: unknown): boolean {
-  const required = (media as { schema?: { required?: unknown } } | undefined)?.schema?.required
-  return Array.isArray(required) && required.includes('code') && required.includes('requestId')
-}
-
-/** The generator marks every request body required; `body: t.Optional(...)` (logout) is not. */
-function markOptionalBodies(root: AnyElysia, paths: Record<string, Record<string, OperationWithBody>>) {
-  for (const route of root.routes) {
-    if ((route.hooks?.body as { [OptionalKind]?: string } | undefined)?.[OptionalKind] !== 'Optional')
-      continue
-    const operation = paths[route.path.replace(/:([^/]+)/g, '{$1}')]?.[route.method.toLowerCase()]
-    if (operation?.requestBody) operation.requestBody.required = false
-  }
-}
-
-/**
- * Removes Elysia's internal schema artifacts, which make the document invalid OpenAPI: t.Files carries
- * `elysiaMeta: 'Files'` and `default: 'Files'` (on an array, and on its binary items).
- */
-function removeElysiaArtifacts<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(removeElysiaArtifacts) as T
-  if (!node || typeof node !== 'object') return node
-  const schema: Record<string, unknown> = Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key, removeElysiaArtifacts(value)]),
-  )
-  if (schema.format === 'binary' || schema.elysiaMeta !== undefined) {
-    delete schema.default
-    delete schema.elysiaMeta
-  }
-  return schema as T
-}
-
-/** Fixes what the generator gets wrong for this API (see the module header). */
-function correctOperation(operation: Operation): void {
-  // Swagger UI shows a parameter's own description, not its schema's: the input rules live there
-  for (const parameter of operation.parameters ?? []) parameter.description ??= parameter.schema?.description
-  for (const [status, response] of Object.entries(operation.responses ?? {})) {
-    const media = response.content
-    if (status === '204' || (media && Object.values(media).some((m) => typeof m !== 'object'))) {
-      operation.responses![status] = {
-        description: status === '204' ? 'No content' : (response.description ?? ''),
-      }
-    } else if (Number(status) >= 400 && isProblemSchema(media?.['application/json'])) {
-      response.content = { 'application/problem+json': media?.['application/json'] }
-      response.description = `Problem details (${status})`
-    }
-  }
-}
-
-/**
- * The per-IP limit (src/http/rate-limit.ts) can refuse any /api/v1 operation with 429, whichever route it is:
- * documented here once rather than on every route. The document is the contract whatever the configured limits.
- */
-function documentRateLimit(paths: Record<string, Record<string, Operation>>): void {
-  const header = (description: string) => ({ description, schema: { type: 'string' } })
-  for (const [path, operations] of Object.entries(paths)) {
-    if (!path.startsWith('/api/v1/')) continue
-    for (const operation of Object.values(operations)) {
-      operation.responses ??= {}
-      operation.responses['429'] = {
-        description: 'Problem details (429): a rate limit (SPEC §7) refused the request',
-        content: { 'application/problem+json': { schema: JSON.parse(JSON.stringify(Problem)) } },
-        headers: {
-          'Retry-After': header('Seconds until the window ends'),
-          RateLimit: header('limit=<n>, remaining=0, reset=<seconds>'),
-          'RateLimit-Policy': header('<limit>;w=<window seconds>'),
-        },
-      }
-    }
-  }
-}
-
 export function openApiDocs(options: {
   version: string
   root: () => AnyElysia
@@ -150,20 +64,11 @@ export function openApiDocs(options: {
   const buildDocument = () => {
     const root = options.root()
     if (cached && cached.routeCount === root.routes.length) return cached.document
-    const { paths, components } = toOpenAPISchema(root, { paths: [/^\/swagger-ui/, /^\/uploads/, SPEC_PATH] })
-    for (const operations of Object.values(paths ?? {})) {
-      for (const operation of Object.values(operations as Record<string, Operation>))
-        correctOperation(operation)
-    }
-    markOptionalBodies(root, (paths ?? {}) as Record<string, Record<string, OperationWithBody>>)
-    documentRateLimit((paths ?? {}) as Record<string, Record<string, Operation>>)
-    const document = {
-      openapi: '3.1.0',
-      ...options.documentation,
-      info: { ...(options.documentation.info as object), version: options.version },
-      paths: removeElysiaArtifacts(paths),
-      components: { ...(options.documentation.components as object), schemas: components?.schemas ?? {} },
-    }
+    const document = buildOpenApiDocument(root, {
+      version: options.version,
+      documentation: options.documentation,
+      excludedPaths: [/^\/swagger-ui/, /^\/uploads/, SPEC_PATH],
+    })
     cached = { routeCount: root.routes.length, document }
     return document
   }
@@ -202,6 +107,8 @@ export const API_DOCUMENTATION = {
       '(application/problem+json) with a stable `code`. Sign in with POST /api/v1/auth/login and use the ' +
       'access token with Authorize.',
   },
+  // relative: the document is served by the API it describes, wherever that runs
+  servers: [{ url: '/', description: 'The server this document was fetched from' }],
   tags: [
     { name: 'Auth', description: 'Sign up, sign in, token rotation, sign out' },
     { name: 'Members', description: 'Profiles' },

@@ -23,17 +23,22 @@ export type ProblemBody = {
   errors?: FieldProblem[]
 }
 
-export function problemResponse(request: Request, error: AppError, requestId: string): Response {
-  const body: ProblemBody = {
+/** The body of `error`'s problem; also the source of the document's examples (./openapi.ts). */
+export function problemBody(error: AppError, instance: string, requestId: string): ProblemBody {
+  return {
     type: `https://marketplace.example/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
     title: error.title,
     status: error.status,
     detail: error.message,
-    instance: pathOf(request.url),
+    instance,
     code: error.code,
     requestId,
     ...(error.options.errors ? { errors: error.options.errors } : {}),
   }
+}
+
+export function problemResponse(request: Request, error: AppError, requestId: string): Response {
+  const body = problemBody(error, pathOf(request.url), requestId)
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
     'x-request-id': requestId,

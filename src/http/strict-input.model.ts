@@ -38,13 +38,16 @@ export function IntegerParam(options: {
   maximum: number
   default?: number
   description?: string
+  /** For the OpenAPI document (and schemathesis's example phase) */
+  example?: number
 }) {
-  const { description, ...bounds } = options
+  const { description, example, ...bounds } = options
   const schema = {
     [Kind]: INTEGER_PARAM,
     type: 'integer',
     ...bounds,
     description: description ? `${description}. ${INTEGER_RULE}` : INTEGER_RULE,
+    ...(example === undefined ? {} : { examples: [example] }),
   } as unknown as TSchema & { static: string | number }
   return t
     .Transform(schema)
@@ -104,6 +107,8 @@ export type TextOptions = {
   /** Allows text with nothing visible in it (an empty description); names and addresses refuse it. */
   isBlankAllowed?: boolean
   description?: string
+  /** For the OpenAPI document; a component's example is written on the component instead */
+  example?: string
 }
 
 function textRule(options: TextOptions, minLength: number): string {
@@ -136,6 +141,7 @@ export function Text(options: TextOptions) {
     maxLength: options.maxLength,
     [TEXT_RULE]: { isMultiline, isBlankAllowed },
     description: description ? `${description}. ${rule}.` : `${rule}.`,
+    ...(options.example === undefined ? {} : { examples: [options.example] }),
   } as unknown as TSchema & { static: string }
 }
 

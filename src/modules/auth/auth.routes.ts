@@ -46,14 +46,26 @@ export function authRoutes(
         body: LoginBody,
         parse: 'json',
         response: { 200: TokenPair, ...problems(400, 401, 413, 415, 429) },
-        detail: { tags: ['Auth'], summary: 'Sign in: an access and a refresh token' },
+        detail: {
+          tags: ['Auth'],
+          summary: 'Sign in: an access and a refresh token',
+          description:
+            'A wrong email and a wrong password get the same 401 `INVALID_CREDENTIALS`. Repeated failures, per ' +
+            'account and per client address, are refused with 429 for a while.',
+        },
       },
     )
     .post('/refresh', ({ body }) => auth.refresh(body.refreshToken), {
       body: RefreshBody,
       parse: 'json',
       response: { 200: TokenPair, ...problems(400, 401, 413, 415) },
-      detail: { tags: ['Auth'], summary: 'Rotate a refresh token into a new pair' },
+      detail: {
+        tags: ['Auth'],
+        summary: 'Rotate a refresh token into a new pair',
+        description:
+          'The refresh token sent is revoked and a new pair issued. Presenting a revoked refresh token again ' +
+          'is treated as theft: the whole session (token family) is revoked, and the answer is 401.',
+      },
     })
     .post(
       '/logout',

@@ -1,7 +1,7 @@
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { IdParams, problems } from '../../http/common.model'
-import { Category, CreateCategoryBody } from './categories.model'
+import { Category, CategoryList, CreateCategoryBody } from './categories.model'
 import type { CategoriesService } from './categories.service'
 
 export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories: CategoriesService) {
@@ -9,14 +9,22 @@ export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories
     .use(guard)
     .get('/categories', ({ viewer }) => categories.listCategories(viewer?.memberId), {
       optionalAuth: true,
-      response: { 200: t.Array(Category), ...problems(401) },
-      detail: { tags: ['Categories'], summary: 'All categories by display order' },
+      response: { 200: CategoryList, ...problems(401) },
+      detail: {
+        tags: ['Categories'],
+        summary: 'All categories by display order',
+        description: 'The whole tree as a flat list (parents through `parentId`); cached for an hour.',
+      },
     })
     .get('/categories/:id', ({ params, viewer }) => categories.getCategory(params.id, viewer?.memberId), {
       optionalAuth: true,
       params: IdParams,
       response: { 200: Category, ...problems(400, 401, 404) },
-      detail: { tags: ['Categories'], summary: 'One category' },
+      detail: {
+        tags: ['Categories'],
+        summary: 'One category',
+        description: 'A category by id; 404 `CATEGORY_NOT_FOUND` when there is none.',
+      },
     })
     .post(
       '/admin/categories',
@@ -31,7 +39,13 @@ export function categoriesRoutes(guard: ReturnType<typeof authGuard>, categories
         body: CreateCategoryBody,
         parse: 'json',
         response: { 201: Category, ...problems(400, 401, 403, 404, 413, 415) },
-        detail: { tags: ['Categories'], summary: 'Create a category (admin)' },
+        detail: {
+          tags: ['Categories'],
+          summary: 'Create a category (admin)',
+          description:
+            'At the top, or under `parentId` (404 `CATEGORY_NOT_FOUND` when the parent does not exist). The ' +
+            'cached category list is invalidated.',
+        },
       },
     )
 }

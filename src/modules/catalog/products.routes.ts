@@ -1,4 +1,4 @@
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { authGuard } from '../../http/auth'
 import { cachedJsonResponder } from '../../http/cached-json'
 import { IdParams, NoContent, problems } from '../../http/common.model'
@@ -11,6 +11,7 @@ import {
   ProductCursorPage,
   ProductCursorQuery,
   type ProductFilters,
+  ProductList,
   ProductPage,
   ProductSearchQuery,
   SellerProductsQuery,
@@ -57,7 +58,14 @@ export function productsRoutes(
         optionalAuth: true,
         query: ProductSearchQuery,
         response: { 200: ProductPage, ...problems(400, 401) },
-        detail: { tags: ['Products'], summary: 'Search products (offset pages; never DRAFT or DELETED)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'Search products (offset pages; never DRAFT or DELETED)',
+          description:
+            'Filters combine (AND): `keyword` matches the name or description, prices are inclusive bounds in ' +
+            'KRW, no `status` lists ON_SALE and SOLD_OUT. Sorted by `sort` (newest first by default), then by id. ' +
+            'Drafts and deleted products never appear, not even to their seller (see GET /sellers/me/products).',
+        },
       },
     )
     .get(
@@ -67,13 +75,24 @@ export function productsRoutes(
         optionalAuth: true,
         query: ProductCursorQuery,
         response: { 200: ProductCursorPage, ...problems(400, 401) },
-        detail: { tags: ['Products'], summary: 'Search products with keyset cursor pages (newest first)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'Search products with keyset cursor pages (newest first)',
+          description:
+            'The same filters as GET /products, paged by `(createdAt, id)` descending: stable under inserts and ' +
+            'as fast on page 10,000 as on page 1. The cursor is bound to the filters it was issued for; a ' +
+            'tampered, truncated or foreign cursor is a 400 `INVALID_CURSOR`, never a restart at page 1.',
+        },
       },
     )
     .get('/products/popular', ({ viewer }) => products.popularProducts(viewer), {
       optionalAuth: true,
-      response: { 200: t.Array(Product), ...problems(401) },
-      detail: { tags: ['Products'], summary: 'Top 10 products on sale by sales count' },
+      response: { 200: ProductList, ...problems(401) },
+      detail: {
+        tags: ['Products'],
+        summary: 'Top 10 products on sale by sales count',
+        description: 'Cached; ties go to the newer product. Also the fallback of the recommendations.',
+      },
     })
     .get(
       '/products/:id',
@@ -89,7 +108,9 @@ export function productsRoutes(
         detail: {
           tags: ['Products'],
           summary: 'One product; its ETag is the version for If-Match',
-          security: [{}, { bearerAuth: [] }],
+          description:
+            'Cached. A DRAFT is visible to its seller and to admins only (404 for everyone else); a DELETED ' +
+            'product is a 404 for all. The `ETag` header carries `version`: send it back in `If-Match` to edit.',
         },
       },
     )
@@ -107,7 +128,13 @@ export function productsRoutes(
         body: CreateProductBody,
         parse: 'json',
         response: { 201: Product, ...problems(400, 401, 403, 404, 413, 415) },
-        detail: { tags: ['Products'], summary: 'List a new product (seller)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'List a new product (seller)',
+          description:
+            'The caller becomes its seller. A DRAFT stays unlisted until it is set ON_SALE; stock 0 makes it ' +
+            'SOLD_OUT. An unknown `categoryId` is a 404 `CATEGORY_NOT_FOUND`.',
+        },
       },
     )
     .patch(
@@ -124,7 +151,14 @@ export function productsRoutes(
         body: UpdateProductBody,
         parse: 'json',
         response: { 200: Product, ...problems(400, 401, 403, 404, 412, 413, 415) },
-        detail: { tags: ['Products'], summary: 'Edit my product (optimistic concurrency with If-Match)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'Edit my product (optimistic concurrency with If-Match)',
+          description:
+            'Only the fields sent change. With `If-Match`, an edit based on a stale version is refused with ' +
+            "412 `VERSION_MISMATCH` instead of overwriting someone else's change. Another seller's product is a " +
+            '404.',
+        },
       },
     )
     .delete(
@@ -137,7 +171,12 @@ export function productsRoutes(
         auth: ['SELLER'],
         params: IdParams,
         response: { 204: NoContent, ...problems(400, 401, 403, 404) },
-        detail: { tags: ['Products'], summary: 'Delete my product (soft delete)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'Delete my product (soft delete)',
+          description:
+            'The product becomes DELETED: gone from every read and search; orders keep their line snapshots.',
+        },
       },
     )
     .post(
@@ -149,7 +188,14 @@ export function productsRoutes(
         body: ImageUploadBody,
         parse: 'multipart/form-data',
         response: { 200: Product, ...problems(400, 401, 403, 404, 413, 415, 422) },
-        detail: { tags: ['Products'], summary: 'Upload images of my product (jpg/png/gif/webp, ≤ 5)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'Upload images of my product (jpg/png/gif/webp, ≤ 5)',
+          description:
+            'multipart/form-data with one or more `files`. The type is checked from the content, not the name ' +
+            '(422 `INVALID_FILE_TYPE`); at most 10 MiB each and 5 per product, counting those already stored ' +
+            '(422 `MAX_IMAGES_EXCEEDED`). Answers the product with its images.',
+        },
       },
     )
     .get(
@@ -159,7 +205,11 @@ export function productsRoutes(
         auth: ['SELLER'],
         query: SellerProductsQuery,
         response: { 200: ProductPage, ...problems(400, 401, 403) },
-        detail: { tags: ['Products'], summary: 'My products in every status but DELETED (seller)' },
+        detail: {
+          tags: ['Products'],
+          summary: 'My products in every status but DELETED (seller)',
+          description: "The caller's own listing, drafts included, newest first.",
+        },
       },
     )
 }

@@ -40,6 +40,12 @@ export function ordersRoutes(
         detail: {
           tags: ['Orders'],
           summary: 'Place an order: all lines or none, stock taken atomically; Idempotency-Key replays',
+          description:
+            'Every line is taken from stock in one transaction, or none is: too little stock is a 409 ' +
+            '`PRODUCT_OUT_OF_STOCK` naming the product, and nothing changes. Lines snapshot the name and price. ' +
+            'With `Idempotency-Key` (kept 24 h per member), the same key and body replay the first answer ' +
+            '(`Idempotent-Replayed: true`); another body is a 422 `IDEMPOTENCY_KEY_MISMATCH`, and a retry while ' +
+            'the first is still running a 409 `REQUEST_IN_PROGRESS`. Limited per member (429).',
         },
       },
     )
@@ -47,7 +53,11 @@ export function ordersRoutes(
       auth: ['BUYER'],
       query: OrderListQuery,
       response: { 200: OrderCursorPage, ...problems(400, 401, 403) },
-      detail: { tags: ['Orders'], summary: 'My orders, newest first (cursor pages)' },
+      detail: {
+        tags: ['Orders'],
+        summary: 'My orders, newest first (cursor pages)',
+        description: "The caller's orders as a buyer, each whole, paged by `cursor` and `limit`.",
+      },
     })
     .get('/orders/:id', ({ principal, params }) => orders.getOrder(principal, params.id), {
       auth: 'any',
@@ -57,6 +67,9 @@ export function ordersRoutes(
         tags: ['Orders'],
         summary:
           'One order: the whole of it for its buyer or an admin; a seller of one of its lines sees only its part',
+        description:
+          "A seller sees its own lines, subtotal and part status, and the shipping address; never another seller's " +
+          'lines. Anyone else gets the same 404 as for an order that does not exist.',
       },
     })
     .post('/orders/:id/cancel', ({ principal, params }) => orders.cancelOrder(principal, params.id), {
@@ -66,6 +79,9 @@ export function ordersRoutes(
       detail: {
         tags: ['Orders'],
         summary: 'Cancel my order: every part, unless one has shipped (409); the stock comes back',
+        description:
+          'From PENDING or CONFIRMED only: once any part is SHIPPED the answer is 409 ' +
+          '`INVALID_ORDER_STATUS_TRANSITION`. Every line goes back to stock exactly once.',
       },
     })
     .get(
@@ -78,6 +94,9 @@ export function ordersRoutes(
         detail: {
           tags: ['Orders'],
           summary: 'My parts of the orders holding my products (only my lines), newest first (cursor pages)',
+          description:
+            "Each order as the seller sees it: only the caller's lines, subtotal and part status, with the " +
+            'shipping address.',
         },
       },
     )

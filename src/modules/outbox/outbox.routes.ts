@@ -11,7 +11,13 @@ export function outboxRoutes(guard: ReturnType<typeof authGuard>, outbox: Outbox
       auth: ['ADMIN'],
       query: DeadEventListQuery,
       response: { 200: OutboxEventPage, ...problems(400, 401, 403) },
-      detail: { tags: ['Outbox'], summary: 'Dead-lettered outbox events, oldest first (admin)' },
+      detail: {
+        tags: ['Outbox'],
+        summary: 'Dead-lettered outbox events, oldest first (admin)',
+        description:
+          'Events the relay gave up on after its retries (status DEAD), with the last error, for an operator ' +
+          'to inspect and re-drive.',
+      },
     })
     .post('/:id/redrive', ({ params }) => outbox.redriveDeadEvent(params.id), {
       auth: ['ADMIN'],
@@ -20,6 +26,9 @@ export function outboxRoutes(guard: ReturnType<typeof authGuard>, outbox: Outbox
       detail: {
         tags: ['Outbox'],
         summary: 'Re-drive a dead-lettered event: back to PENDING with its attempts reset (admin)',
+        description:
+          'The relay publishes it again on its next pass (at-least-once: consumers deduplicate by `eventId`). ' +
+          'An id that is not a DEAD event is a 404.',
       },
     })
 }
