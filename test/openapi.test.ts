@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { OptionalKind } from '@sinclair/typebox'
-import { AUTHORIZATION_CASES } from './authorization-cases'
-import { createTestApp, type TestApp } from './harness'
+import { AUTHORIZATION_CASES } from './support/authorization-cases'
+import { createTestApp, type TestApp } from './support/harness'
 
 type Schema = Record<string, any>
 type MediaType = { schema?: Schema }
