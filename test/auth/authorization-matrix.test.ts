@@ -3,7 +3,7 @@
  * test/support/authorization-cases.ts. A route the app registers without a row fails the coverage test, so a new route
  * cannot ship without someone deciding who may call it.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import {
   AUTHORIZATION_CASES,
   type AuthorizationCase,
@@ -13,23 +13,16 @@ import {
   type Outcome,
   PERSONA_CREDENTIALS,
 } from '../support/authorization-cases'
-import {
-  createTestApp,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { expectProblem, type Persona, type TestResponse, useTestApp } from '../support/harness'
 
-let t: TestApp
+const { t, tokens } = useTestApp({}, { tokens: true })
 let fixture: MatrixFixture
 
 beforeAll(async () => {
-  t = await createTestApp()
   let counter = 0
   fixture = {
     t,
-    tokens: await t.tokens(),
+    tokens,
     unique: (prefix) => `${prefix}-${Date.now().toString(36)}-${++counter}`,
     memberIds: {} as MatrixFixture['memberIds'],
     async createSellerProduct(status, seller = 'seller') {
@@ -52,7 +45,6 @@ beforeAll(async () => {
     fixture.memberIds[persona as Persona] = me.body.id
   }
 })
-afterAll(() => t.close())
 
 function routeKeyOf(route: { method: string; path: string }): string {
   return `${route.method} ${route.path}`

@@ -3,28 +3,19 @@
  * as src/platform/auth/jwt.ts (HMAC-SHA256(secret, token use)); the first test proves a correctly forged token is
  * accepted, so every refusal below is about the one thing each test changes.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { type JWTPayload, SignJWT } from 'jose'
-import {
-  createTestApp,
-  DEMO,
-  expectProblem,
-  TEST_JWT_SECRET,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { DEMO, expectProblem, TEST_JWT_SECRET, type TestResponse, useTestApp } from '../support/harness'
 
-let t: TestApp
+const { t } = useTestApp()
 let buyerPair: { accessToken: string; refreshToken: string }
 let buyerId: number
 beforeAll(async () => {
-  t = await createTestApp()
   const login = await t.request('POST', '/api/v1/auth/login', { body: DEMO.buyer })
   buyerPair = login.body
   buyerId = (await t.request('GET', '/api/v1/members/me', { token: buyerPair.accessToken })).body.id
 })
-afterAll(() => t.close())
 
 const derivedKey = (use: 'access' | 'refresh', secret = TEST_JWT_SECRET) =>
   new Uint8Array(createHmac('sha256', secret).update(use).digest())

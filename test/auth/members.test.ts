@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, DEMO, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { DEMO, expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 /** A fresh buyer per test that edits a profile, so tests never see each other's changes. */
 let memberCounter = 0

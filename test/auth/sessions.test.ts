@@ -1,12 +1,8 @@
 /** Sessions after sign-in: refresh-token rotation with reuse detection, and logout. */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, DEMO, expectProblem, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { DEMO, expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-beforeAll(async () => {
-  t = await createTestApp()
-})
-afterAll(() => t.close())
+const { t } = useTestApp()
 
 async function loginPair(email: string, password: string) {
   const res = await t.request('POST', '/api/v1/auth/login', { body: { email, password } })
@@ -151,7 +147,7 @@ describe('POST /api/v1/auth/logout', () => {
     expect(logout.status, logout.text).toBe(204)
     expect(t.deps.redis).toBeUndefined()
 
-    t = await t.restart()
+    Object.assign(t, await t.restart()) // from here on the file's app is the restarted one
 
     const me = await t.request('GET', '/api/v1/members/me', { token: session.accessToken })
     expectProblem(me, 401, 'UNAUTHENTICATED')

@@ -1,16 +1,12 @@
 /** Sign-up and sign-in: validation, duplicate emails, uniform failures, throttling. */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { createApp } from '../../src/app'
 import { loadConfig } from '../../src/config'
 import { argon2idHasher, type PasswordHasher } from '../../src/platform/auth/password-hasher'
 import { loginFrom, requestFrom } from '../support/client-address'
-import { configProblems, createTestApp, DEMO, expectProblem, type TestApp } from '../support/harness'
+import { configProblems, DEMO, expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-beforeAll(async () => {
-  t = await createTestApp()
-})
-afterAll(() => t.close())
+const { t } = useTestApp()
 
 let emailCounter = 0
 const uniqueEmail = (label: string) => `${label}-${++emailCounter}@example.com`
@@ -333,11 +329,7 @@ describe('POST /api/v1/auth/login', () => {
 })
 
 describe('login throttling per account, over every address', () => {
-  let small: TestApp
-  beforeAll(async () => {
-    small = await createTestApp({ LOGIN_MAX_FAILURES: '2', LOGIN_ACCOUNT_MAX_FAILURES: '4' })
-  })
-  afterAll(() => small.close())
+  const { t: small } = useTestApp({ LOGIN_MAX_FAILURES: '2', LOGIN_ACCOUNT_MAX_FAILURES: '4' })
 
   test('failures from several addresses add up to the much higher account threshold, which then throttles every address', async () => {
     const server = small.listen()
@@ -372,17 +364,11 @@ describe('login throttling per account, over every address', () => {
 })
 
 describe('POST /api/v1/auth/signup per client address (SIGNUP_MAX_PER_IP)', () => {
-  let limited: TestApp
-  let server: { baseUrl: string; stop(): Promise<void> }
-  beforeAll(async () => {
-    // a day-long window (the longest allowed, aligned to the clock) keeps the window's edge out of the test
-    limited = await createTestApp({ SIGNUP_MAX_PER_IP: '3', SIGNUP_WINDOW_SECONDS: '86400' })
-    server = limited.listen()
-  })
-  afterAll(async () => {
-    await server.stop()
-    await limited.close()
-  })
+  // a day-long window (the longest allowed, aligned to the clock) keeps the window's edge out of the test
+  const { t: limited, server } = useTestApp(
+    { SIGNUP_MAX_PER_IP: '3', SIGNUP_WINDOW_SECONDS: '86400' },
+    { listen: true },
+  )
   const signupFrom = (address: string, body: unknown) =>
     requestFrom(address, server.baseUrl, 'POST', '/api/v1/auth/signup', body)
 

@@ -8,17 +8,11 @@
  * from then on the app sends Redis nothing, as Redis's own MONITOR feed shows. A Redis of the test's own
  * (throwaway-redis.ts), since this one gets killed.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config'
-import {
-  createTestApp,
-  type Persona,
-  redisTestEnv,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { redisKeyPrefix, type TestResponse, useTestApp } from '../support/harness'
 import { counterValue, freshProduct } from '../support/order-fixtures'
-import { monitorRedis, redisCli, startThrowawayRedis } from '../support/throwaway-redis'
+import { monitorRedis, redisCli, useThrowawayRedis } from '../support/throwaway-redis'
 
 const DEFAULTS = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })
 const BREAKER = DEFAULTS.redis!.breaker
@@ -30,29 +24,19 @@ const BREAKER = DEFAULTS.redis!.breaker
 const WRITER_PAUSE_MS = 60
 const READER_PAUSE_MS = 80
 
-let redis: { url: string; process: Bun.Subprocess }
-let t: TestApp
-let tokens: Record<Persona, string>
-let prefix: string
-
-beforeAll(async () => {
-  prefix = redisTestEnv('cache-outage').REDIS_KEY_PREFIX
-  redis = await startThrowawayRedis()
-  t = await createTestApp({
+const prefix = redisKeyPrefix('cache-outage')
+const redis = useThrowawayRedis()
+const { t, tokens } = useTestApp(
+  async () => ({
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     RATE_LIMIT_ORDERS_PER_SECOND: String(DEFAULTS.rateLimit.ordersPerMember),
     RATE_LIMIT_IP_PER_SECOND: String(DEFAULTS.rateLimit.perIp),
     // not a Redis setting: a short L1 sends more of the reads to Redis during the outage
     CACHE_L1_TTL_MS: '50',
-  })
-  tokens = await t.tokens()
-})
-afterAll(async () => {
-  redis?.process.kill('SIGCONT')
-  redis?.process.kill('SIGKILL')
-  await t?.close()
-})
+  }),
+  { tokens: true },
+)
 
 const health = async () => (await t.request('GET', '/actuator/health', { token: tokens.admin })).body
 const breakerGauge = () => counterValue(t, 'marketplace_circuit_breaker_state', '{breaker="redis"}')
@@ -101,7 +85,7 @@ describe('Redis killed mid-run, then restarted', () => {
     expect(during.components.circuitBreakers).toMatchObject({ status: 'DOWN', details: { redis: 'OPEN' } })
     expect(await breakerGauge()).toBe(1)
 
-    redis = await startThrowawayRedis(Number(new URL(redis.url).port))
+    await redis.restart()
     // the breaker half-opens after REDIS_BREAKER_OPEN_MS, a probe succeeds once ioredis has reconnected
     const deadline = Date.now() + BREAKER.openMs * 3
     while (Date.now() < deadline && (await health()).components.circuitBreakers.details.redis !== 'CLOSED') {

@@ -4,8 +4,8 @@
  * pub/sub), and stampede protection (single flight per instance plus the Redis fill lock across instances).
  * Two apps on one database file and one Redis stand for two server processes.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, type Persona, redisTestEnv, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { createTestApp, redisTestEnv, type TestApp, useTestApp } from '../support/harness'
 import { counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
 import { redisCli } from '../support/throwaway-redis'
 
@@ -14,20 +14,14 @@ const DETAIL = '{cache="product-detail"}'
 const L1_TTL_MS = 60_000
 const STAMPEDE_L1_TTL_MS = 100
 
-let env: ReturnType<typeof redisTestEnv>
-let a: TestApp
-let b: TestApp
-let tokens: Record<Persona, string>
-
-beforeAll(async () => {
-  env = redisTestEnv('cache')
-  a = await createTestApp({ ...env, CACHE_L1_TTL_MS: String(L1_TTL_MS) })
-  b = await a.openSecondInstance()
-  tokens = await a.tokens()
-})
-afterAll(async () => {
-  await b?.close()
-  await a?.close()
+const {
+  t: a,
+  second: b,
+  tokens,
+  env,
+} = useTestApp(async () => ({ ...(await redisTestEnv('cache')), CACHE_L1_TTL_MS: String(L1_TTL_MS) }), {
+  secondInstance: true,
+  tokens: true,
 })
 
 const redisKey = (key: string) => `${env.REDIS_KEY_PREFIX}cache:${key}`
@@ -89,7 +83,7 @@ describe('cache-aside fills and TTLs', () => {
 
   test('CACHE_L1_TTL_MS=0: no in-process level, every read after the fill is answered by Redis', async () => {
     // its own database, so its own key prefix: ids must not collide with the other apps' cached products
-    const noL1 = await createTestApp({ ...redisTestEnv('cache-no-l1'), CACHE_L1_TTL_MS: '0' })
+    const noL1 = await createTestApp({ ...(await redisTestEnv('cache-no-l1')), CACHE_L1_TTL_MS: '0' })
     try {
       const id = await freshProduct(noL1, (await noL1.tokens()).seller, 10)
       for (let i = 0; i < 4; i++) expect((await detail(noL1, id)).status).toBe(200)
@@ -269,26 +263,22 @@ describe('invalidation', () => {
 })
 
 describe('stampede protection', () => {
-  let c: TestApp
-  let d: TestApp
   // a database of their own, so a key prefix of their own
-  const stampedeEnv = redisTestEnv('cache-stampede')
-  const prefix = stampedeEnv.REDIS_KEY_PREFIX
-  beforeAll(async () => {
-    c = await createTestApp({ ...stampedeEnv, CACHE_L1_TTL_MS: String(STAMPEDE_L1_TTL_MS) })
-    d = await c.openSecondInstance()
-  })
-  afterAll(async () => {
-    await d?.close()
-    await c?.close()
-  })
+  const {
+    t: c,
+    second: d,
+    env: stampedeEnv,
+  } = useTestApp(
+    async () => ({ ...(await redisTestEnv('cache-stampede')), CACHE_L1_TTL_MS: String(STAMPEDE_L1_TTL_MS) }),
+    { secondInstance: true },
+  )
 
   test('300 concurrent reads of an expired hot key over two instances: the database is queried at most once per instance', async () => {
     const id = await freshProduct(c, (await c.tokens()).seller, 10)
     await detail(c, id)
     await detail(d, id)
     // the key expires: Redis drops it (as its TTL would) and both memories let their short TTL run out
-    const key = `${prefix}cache:product-detail:v1:${id}`
+    const key = `${stampedeEnv.REDIS_KEY_PREFIX}cache:product-detail:v1:${id}`
     expect(cli('exists', key)).toBe('1')
     cli('del', key)
     await Bun.sleep(STAMPEDE_L1_TTL_MS + 20)
@@ -306,6 +296,6 @@ describe('stampede protection', () => {
     // the Redis lock makes it one across instances unless the holder took longer than the waiters' patience
     expect(perInstance[0]! + perInstance[1]!).toBeGreaterThanOrEqual(1)
     expect(cli('exists', key)).toBe('1') // refilled once
-    expect(cli('exists', `${prefix}cache-lock:product-detail:v1:${id}`)).toBe('0') // and the lock released
+    expect(cli('exists', `${stampedeEnv.REDIS_KEY_PREFIX}cache-lock:product-detail:v1:${id}`)).toBe('0') // and the lock released
   })
 })

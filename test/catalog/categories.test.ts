@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { countRows, expectUnauthenticated } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 const createCategory = (body: unknown, token: string | undefined = tokens.admin) =>
   t.request('POST', '/api/v1/admin/categories', { token, body })

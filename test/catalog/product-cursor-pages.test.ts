@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { CursorCodec } from '../../src/platform/codec/cursor-codec'
 import { productBody } from '../support/catalog-fixtures'
-import {
-  createTestApp,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { expectProblem, type TestResponse, useTestApp } from '../support/harness'
 
 type Item = { id: number; categoryId: number | null; price: number; status: string }
 
-let t: TestApp
-let tokens: Record<Persona, string>
-let server: { baseUrl: string; stop(): Promise<void> }
+const { t, tokens, server } = useTestApp({}, { tokens: true, listen: true })
 
 const SEEDED = 60
 /** Every 4 seeded products share one created_at millisecond, so page boundaries fall inside ties. */
 const TIE_GROUP = 4
 
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-  server = t.listen()
+beforeAll(() => {
   const base = Date.parse('2026-01-01T00:00:00.000Z')
   const insert = t.deps.database.sqlite.prepare(
     `insert into products (seller_id, category_id, name, price, stock_quantity, status, created_at, updated_at)
@@ -44,10 +33,6 @@ beforeAll(async () => {
       )
     }
   })()
-})
-afterAll(async () => {
-  await server.stop()
-  await t.close()
 })
 
 async function fetchJson(path: string, init: RequestInit = {}): Promise<TestResponse> {

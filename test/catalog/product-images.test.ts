@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { countRows, createProduct, expectUnauthenticated } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 
 /** Smallest real files of each accepted type: the type is sniffed from these bytes, never from the name. */
 const fromBase64 = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'))
@@ -17,13 +17,7 @@ const IMAGES = {
 const MIME = { png: 'image/png', jpg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' }
 const IMAGE_MAX_BYTES = 2048
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp({ IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES) })
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({ IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES) }, { tokens: true })
 
 type Upload = { name: string; bytes: Uint8Array; type?: string }
 const image = (ext: keyof typeof IMAGES, name = `photo.${ext}`): Upload => ({ name, bytes: IMAGES[ext] })

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { createProduct, memberIdOf } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 
 type Item = { id: number; name: string; price: number; salesCount: number; status: string; createdAt: string }
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let sellerId: number
 /** The other seller's public products by name: the controlled data set every search here is scoped to. */
 const listed: Record<string, Item> = {}
@@ -24,8 +23,6 @@ const CATALOG: [string, number, number, number, number, string][] = [
 ]
 
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   sellerId = await memberIdOf(t, tokens.otherSeller)
   const base = Date.parse('2026-01-01T00:00:00.000Z')
   for (const [index, [name, price, categoryId, stockQuantity, sales, description]] of CATALOG.entries()) {
@@ -48,7 +45,6 @@ beforeAll(async () => {
   deletedId = (await createProduct(t, tokens.otherSeller, { name: 'Epsilon deleted' })).id
   await t.request('DELETE', `/api/v1/products/${deletedId}`, { token: tokens.otherSeller })
 })
-afterAll(() => t.close())
 
 const search = (query: string) => t.request('GET', `/api/v1/products?${query}`)
 const namesOf = (res: { body: { items: Item[] } }) => res.body.items.map((p) => p.name)

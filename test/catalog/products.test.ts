@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import {
   countRows,
   createProduct,
@@ -7,15 +7,9 @@ import {
   productBody,
   storedProduct,
 } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 const patchProduct = (id: number, body: unknown, token = tokens.seller, headers?: Record<string, string>) =>
   t.request('PATCH', `/api/v1/products/${id}`, { token, body, headers })

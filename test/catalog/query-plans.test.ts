@@ -7,11 +7,11 @@
  */
 
 import type { Database } from 'bun:sqlite'
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../../db/schema'
 import { ProductsRepository } from '../../src/modules/catalog/products.repository'
-import { createTestApp, type TestApp } from '../support/harness'
+import { type TestApp, useTestApp } from '../support/harness'
 
 const PRODUCTS = 5_000
 const SELLERS = 20
@@ -28,7 +28,7 @@ const STATUSES = [
   'DELETED',
 ]
 
-let t: TestApp
+const { t } = useTestApp()
 let repository: ProductsRepository
 let firstSellerId: number
 const captured: { sql: string; params: unknown[] }[] = []
@@ -93,8 +93,7 @@ function recordingClient(sqlite: Database): Database {
   })
 }
 
-beforeAll(async () => {
-  t = await createTestApp()
+beforeAll(() => {
   insertBulkProducts(t)
   // The repository runs its SQL through bun:sqlite statements (src/platform/db/sql-reader.ts): record every
   // statement it executes, with its bound parameters, by wrapping the client it is given.
@@ -102,7 +101,6 @@ beforeAll(async () => {
   const logging = drizzle({ client: recording, schema })
   repository = new ProductsRepository(logging)
 })
-afterAll(() => t.close())
 
 const after = { createdAtMs: Date.parse('2025-01-01T00:00:00.000Z') + 2_500 * 7_919, id: 2_500 }
 

@@ -4,21 +4,15 @@
  * what does not (not JSON, not an envelope, an unknown type, a payload off its schema) with the reason, once per
  * event, while the rest of its batch is notified.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { NotificationConsumer } from '../../src/modules/notifications/notifications.consumer'
 import { EventDecoder, EventTopics } from '../../src/platform/events/contract'
-import { createTestApp, type Persona, type TestApp } from '../support/harness'
+import { useTestApp } from '../support/harness'
 import { cancelOrder, changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 const sql = () => t.deps.database.sqlite
 

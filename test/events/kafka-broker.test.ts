@@ -1,20 +1,22 @@
 /**
- * The real Kafka broker that `bun run test` starts (scripts/services.ts, scripts/kafka-broker.ts), driven with
+ * The real Kafka broker that `bun test` starts (test/support/services.ts, scripts/kafka-broker.ts), driven with
  * kafkajs as the app will drive it: a topic of 3 partitions carries 100 messages from an idempotent producer to a
  * consumer group, and while the broker is stopped a send fails fast, then succeeds once it is back on the same
  * address with its data.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs'
-import { kafkaAddress, startKafka, stopKafka } from '../../scripts/kafka-broker'
+import type { KafkaBroker } from '../../scripts/kafka-broker'
+import { SERVICE_START_TIMEOUT_MS, useKafka, useKafkaBroker } from '../support/services'
+
+let brokers: string
+let broker: KafkaBroker
+beforeAll(async () => {
+  brokers = await useKafka()
+  broker = await useKafkaBroker()
+}, SERVICE_START_TIMEOUT_MS)
 
 function kafkaTestClient(clientId: string, config: Partial<KafkaConfig> = {}): Kafka {
-  const brokers = process.env.KAFKA_BROKERS
-  if (!brokers) {
-    throw new Error(
-      'KAFKA_BROKERS is not set: this test needs Kafka; run bun run test, or bun run services:up',
-    )
-  }
   return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...config })
 }
 
@@ -70,7 +72,7 @@ describe('Kafka broker (KRaft, one node)', () => {
     // few, short retries (the client's defaults, 5 from 300 ms doubling, take ~20 s to give up on a down broker)
     const retry = { retries: 1, initialRetryTime: 100, maxRetryTime: 200 } // idempotence needs 1 at least
     const kafka = kafkaTestClient('kafka-broker-restart-test', { retry, connectionTimeout: 1_000 })
-    expect(kafkaAddress()).toBe(process.env.KAFKA_BROKERS)
+    expect(broker.address()).toBe(brokers)
     const admin = kafka.admin()
     await admin.connect()
     cleanups.push(() => admin.disconnect())
@@ -82,13 +84,13 @@ describe('Kafka broker (KRaft, one node)', () => {
     const send = (value: string) => producer.send({ topic, acks: -1, messages: [{ value }] })
     await send('before')
 
-    cleanups.push(startKafka) // first of the cleanups: whatever happens below, the broker comes back
-    await stopKafka()
+    cleanups.push(() => broker.start()) // first of the cleanups: whatever happens below, the broker comes back
+    await broker.stop()
     const stoppedAt = Date.now()
     await expect(send('while down')).rejects.toThrow()
     expect(Date.now() - stoppedAt).toBeLessThan(5_000)
 
-    expect(await startKafka()).toBe(process.env.KAFKA_BROKERS!)
+    expect(await broker.start()).toBe(brokers)
     const deadline = Date.now() + 15_000
     let sent = false
     while (!sent && Date.now() < deadline) {

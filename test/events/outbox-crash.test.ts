@@ -5,9 +5,6 @@
  * consumer's inbox there are none.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { kafkaTestEnv } from '../support/harness'
 import {
   deleteKafkaTestTopics,
@@ -23,43 +20,33 @@ import {
   inParallel,
   loginDemoSeller,
   orderBody,
-  type ServerProcess,
-  startServer,
 } from '../support/server-process'
+import { useSharedFileServers } from '../support/shared-file-servers'
 
 const BACKLOG_ORDERS = 3_000
 
-const dir = mkdtempSync(join(tmpdir(), 'marketplace-outbox-crash-'))
-const databaseFile = join(dir, 'crash.db')
-let kafka: ReturnType<typeof kafkaTestEnv>
-let env: Record<string, string>
-let recorder: Awaited<ReturnType<typeof recordKafkaMessages>>
-const servers: ServerProcess[] = []
-
-beforeAll(async () => {
-  kafka = kafkaTestEnv('outbox-crash')
-  // small batches and a short lease: the kill lands mid-backlog, and the rows it held are free soon after
-  env = {
-    ...kafka,
+// small batches and a short lease: the kill lands mid-backlog, and the rows it held are free soon after
+const { databaseFile, env, start } = useSharedFileServers({
+  name: 'outbox-crash',
+  env: async () => ({
+    ...(await kafkaTestEnv('outbox-crash')),
     OUTBOX_BATCH_SIZE: '10',
     OUTBOX_POLL_INTERVAL_MS: '20',
     OUTBOX_LEASE_MS: '2000',
     KAFKA_SEND_TIMEOUT_MS: '1500',
-  }
-  recorder = await recordKafkaMessages(kafka.KAFKA_BROKERS, kafka.KAFKA_TOPIC_PREFIX)
+  }),
+  processes: 0,
+  isCleanExitExpected: false, // one is killed on purpose
+})
+let recorder: Awaited<ReturnType<typeof recordKafkaMessages>>
+
+beforeAll(async () => {
+  recorder = await recordKafkaMessages(env.KAFKA_BROKERS!, env.KAFKA_TOPIC_PREFIX!)
 }, 60_000)
 afterAll(async () => {
-  for (const server of servers) await server.stop()
   await recorder?.stop()
-  if (kafka) await deleteKafkaTestTopics(kafka.KAFKA_BROKERS, kafka.KAFKA_TOPIC_PREFIX)
-  rmSync(dir, { recursive: true, force: true })
+  if (env.KAFKA_BROKERS) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX!)
 }, 60_000)
-
-async function start(extraEnv: Record<string, string> = {}, seedDemoData = false): Promise<ServerProcess> {
-  const server = await startServer({ dir, databaseFile, seedDemoData, env: { ...env, ...extraEnv } })
-  servers.push(server)
-  return server
-}
 
 function placeOrders(baseUrl: string, tokens: string[], productId: number, count: number) {
   return inParallel(Array.from({ length: count }), 16, (_, i) =>
@@ -73,7 +60,7 @@ function placeOrders(baseUrl: string, tokens: string[], productId: number, count
 describe('a server killed with SIGKILL mid-relay, restarted on the same database', () => {
   test('zero events lost; duplicates only at the transport, none after the inbox', async () => {
     // a backlog built with the relay off, so that the next process is surely mid-relay when killed
-    const builder = await start({ OUTBOX_RELAY_ENABLED: 'false' }, true)
+    const builder = await start({ OUTBOX_RELAY_ENABLED: 'false' }) // the first: it seeds the demo data
     const sellerToken = await loginDemoSeller(builder.baseUrl)
     const buyers = await createBuyers(builder.baseUrl, 8, 'crash')
     const product = await createProduct(builder.baseUrl, sellerToken, {

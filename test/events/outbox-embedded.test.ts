@@ -4,23 +4,15 @@
  * endpoints of the dead letters (GET /api/v1/admin/outbox/dead, POST /api/v1/admin/outbox/{id}/redrive) and the
  * kafka/outbox health components in this mode. The same paths on a real broker: test/events/outbox-kafka.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, useTestApp } from '../support/harness'
 import { changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
 import { insertPoisonEvent, waitUntil } from '../support/outbox-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp({
-    OUTBOX_POLL_INTERVAL_MS: '20',
-    OUTBOX_MAX_ATTEMPTS: '3',
-    OUTBOX_RETRY_BASE_MS: '50',
-  })
-  tokens = await t.tokens()
-  await t.startEventFlow()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp(
+  { OUTBOX_POLL_INTERVAL_MS: '20', OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_RETRY_BASE_MS: '50' },
+  { tokens: true, startEventFlow: true },
+)
 
 const sql = () => t.deps.database.sqlite
 const count = (query: string, ...params: (string | number)[]) =>

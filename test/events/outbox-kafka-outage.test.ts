@@ -1,13 +1,13 @@
 /**
  * SPEC §7 "Kafka down: orders keep succeeding; events wait in the outbox and are delivered after recovery", on
- * the real broker: it is stopped for 30 s (scripts/kafka-broker.ts stopKafka) while orders keep coming, then
+ * the real broker: it is stopped for 30 s (scripts/kafka-broker.ts `stop()`) while orders keep coming, then
  * started again on the same address; and frozen (SIGSTOP: connections open, no answers), where only the
  * publisher's own deadline on each send ends a send. The broker is shared by every test file: whatever happens,
  * it runs and answers again before this file ends.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { freezeKafka, startKafka, stopKafka } from '../../scripts/kafka-broker'
-import { createTestApp, kafkaTestEnv, type Persona, type TestApp } from '../support/harness'
+import type { KafkaBroker } from '../../scripts/kafka-broker'
+import { kafkaTestEnv, useTestApp } from '../support/harness'
 import { counterValue, freshProduct } from '../support/order-fixtures'
 import {
   deleteKafkaTestTopics,
@@ -16,32 +16,38 @@ import {
   waitUntil,
 } from '../support/outbox-fixtures'
 import { api, inParallel, orderBody } from '../support/server-process'
+import { SERVICE_START_TIMEOUT_MS, useKafkaBroker } from '../support/services'
 
 const OUTAGE_MS = 30_000
 
-let env: ReturnType<typeof kafkaTestEnv>
-let t: TestApp
-let tokens: Record<Persona, string>
-let server: { baseUrl: string; stop(): Promise<void> }
+let broker: KafkaBroker
+beforeAll(async () => {
+  broker = await useKafkaBroker()
+}, SERVICE_START_TIMEOUT_MS)
+// Declared before the app's hooks, so it runs before they close the app (hooks run in declaration order):
+// whatever happened, the app closes against a broker that answers, and so do the files after this one.
+afterAll(async () => {
+  broker?.freeze(false)
+  await broker?.start() // no-op when it runs
+}, 90_000)
+
+const { t, tokens, server, env } = useTestApp(
+  async () => ({
+    ...(await kafkaTestEnv('outbox-outage')),
+    OUTBOX_POLL_INTERVAL_MS: '50',
+    KAFKA_SEND_TIMEOUT_MS: '2000',
+  }),
+  { tokens: true, startEventFlow: true, listen: true },
+)
 let recorder: Awaited<ReturnType<typeof recordKafkaMessages>>
 
 beforeAll(async () => {
-  env = kafkaTestEnv('outbox-outage')
-  t = await createTestApp({ ...env, OUTBOX_POLL_INTERVAL_MS: '50', KAFKA_SEND_TIMEOUT_MS: '2000' })
-  tokens = await t.tokens()
-  await t.startEventFlow()
-  server = t.listen()
   recorder = await recordKafkaMessages(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
 }, 60_000)
 afterAll(async () => {
-  // whatever happened, the files after this one need a broker that answers
-  freezeKafka(false)
-  await startKafka() // no-op when it runs
   await recorder?.stop()
-  await server?.stop()
-  await t?.close()
-  if (env) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
-}, 90_000)
+  if (env.KAFKA_BROKERS) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
+}, 30_000)
 
 const sql = () => t.deps.database.sqlite
 const count = (query: string) => (sql().query(query).get() as { n: number }).n
@@ -67,7 +73,7 @@ describe('Kafka stopped for 30 s while orders keep coming', () => {
       () => 'the warm-up orders did not arrive',
     )
 
-    await stopKafka()
+    await broker.stop()
     const stoppedAt = Date.now()
     const responses = []
     const backlog: number[] = []
@@ -81,7 +87,7 @@ describe('Kafka stopped for 30 s while orders keep coming', () => {
       expect(health.components.kafka.status, JSON.stringify(health)).toBe('DOWN')
       expect((await t.request('GET', '/actuator/health/readiness')).status).toBe(200)
     } finally {
-      await startKafka()
+      await broker.start()
     }
     const restartedAt = Date.now()
 
@@ -126,7 +132,7 @@ describe('Kafka frozen (SIGSTOP) for 10 s: it accepts connections and answers no
     const unavailable = () => counterValue(t, 'marketplace_outbox_failed_total', '{reason="unavailable"}')
     const failedBefore = await unavailable()
 
-    freezeKafka(true)
+    broker.freeze(true)
     const frozenAt = Date.now()
     const responses = []
     let firstFailureAfterMs: number | undefined
@@ -141,7 +147,7 @@ describe('Kafka frozen (SIGSTOP) for 10 s: it accepts connections and answers no
       const health = await healthOf()
       expect(health.components.kafka.status, JSON.stringify(health)).toBe('DOWN')
     } finally {
-      freezeKafka(false)
+      broker.freeze(false)
     }
 
     expect(responses.filter((res) => res.status !== 201).map((res) => res.text)).toEqual([])

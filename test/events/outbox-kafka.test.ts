@@ -7,7 +7,7 @@
  * test/events/outbox-crash.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, kafkaTestEnv, type Persona, type TestApp } from '../support/harness'
+import { kafkaTestEnv, useTestApp } from '../support/harness'
 import { counterValue, freshProduct } from '../support/order-fixtures'
 import {
   deleteKafkaTestTopics,
@@ -19,30 +19,23 @@ import {
 } from '../support/outbox-fixtures'
 import { api, inParallel, orderBody } from '../support/server-process'
 
-let env: ReturnType<typeof kafkaTestEnv>
-let t: TestApp
-let tokens: Record<Persona, string>
-let server: { baseUrl: string; stop(): Promise<void> }
-let recorder: Awaited<ReturnType<typeof recordKafkaMessages>>
-
-beforeAll(async () => {
-  env = kafkaTestEnv('outbox-kafka')
-  t = await createTestApp({
-    ...env,
+const { t, tokens, server, env } = useTestApp(
+  async () => ({
+    ...(await kafkaTestEnv('outbox-kafka')),
     OUTBOX_POLL_INTERVAL_MS: '20',
     OUTBOX_MAX_ATTEMPTS: '3',
     OUTBOX_RETRY_BASE_MS: '100',
-  })
-  tokens = await t.tokens()
-  await t.startEventFlow()
-  server = t.listen()
+  }),
+  { tokens: true, startEventFlow: true, listen: true },
+)
+let recorder: Awaited<ReturnType<typeof recordKafkaMessages>>
+
+beforeAll(async () => {
   recorder = await recordKafkaMessages(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
 }, 60_000)
 afterAll(async () => {
   await recorder?.stop()
-  await server?.stop()
-  await t?.close()
-  if (env) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
+  if (env.KAFKA_BROKERS) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
 }, 30_000)
 
 const sql = () => t.deps.database.sqlite

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import packageJson from '../../package.json'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, type TestApp, useTestApp } from '../support/harness'
 
 /** MANAGEMENT_TOKEN of this file's app: shows the health components to monitoring without a member account */
 const MANAGEMENT_TOKEN = 'monitoring-token-0123456789abcdefghijklmnop'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp({ MANAGEMENT_TOKEN })
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({ MANAGEMENT_TOKEN }, { tokens: true })
 
 const PROBLEM_MEMBERS = ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type']
 /** generated ids: a per-process random prefix and a counter (src/http/request-context.ts) */

@@ -4,8 +4,8 @@
  * header block over Bun's limit is refused by Bun itself before the app sees it. Through app.handle(): the same
  * order for malformed bodies (401 before 400).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, useTestApp } from '../support/harness'
 import { sendHead, sendUntilAnswered } from '../support/raw-http'
 
 const MIB = 1024 * 1024
@@ -14,18 +14,7 @@ const UPLOAD_BYTES = 50 * MIB
 /** Bun's default limit for the request line plus headers (`--max-http-header-size`) */
 const BUN_HEADER_LIMIT = 16 * 1024
 
-let t: TestApp
-let tokens: Record<Persona, string>
-let server: ReturnType<TestApp['listen']>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-  server = t.listen()
-})
-afterAll(async () => {
-  await server.stop()
-  await t.close()
-})
+const { t, tokens, server } = useTestApp({}, { tokens: true, listen: true })
 
 function uploadHead(token?: string): string {
   return [

@@ -2,25 +2,15 @@
  * SPEC §3: unknown or server-owned body fields are rejected or ignored, never written. Each test sends such
  * fields and then reads the stored row: a 2xx must have ignored them, a 400 must have stored nothing.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { countRows, createProduct, memberIdOf, productBody, storedProduct } from '../support/catalog-fixtures'
-import {
-  createTestApp,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { expectProblem, type TestResponse, useTestApp } from '../support/harness'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let otherSellerId: number
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   otherSellerId = await memberIdOf(t, tokens.otherSeller)
 })
-afterAll(() => t.close())
 
 /** The server-owned fields a client may try to set on a product. */
 const FORGED_PRODUCT_FIELDS = {

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { useTestApp } from '../support/harness'
 
-let t: TestApp
-beforeAll(async () => {
-  t = await createTestApp()
-})
-afterAll(() => t.close())
+const { t } = useTestApp()
 
 const countOf = (text: string, labels: string) =>
   Number(text.match(new RegExp(`http_server_requests_seconds_count\\{${labels}\\} (\\d+)`))?.[1] ?? 0)

@@ -4,16 +4,10 @@
  * CORS from CORS_ORIGINS (src/http/cors.ts): off by default, exact origins, preflight answered before the rate
  * limit.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { loadConfig } from '../../src/config'
-import {
-  createTestApp,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { expectProblem, type TestApp, type TestResponse, useTestApp } from '../support/harness'
 import { rateLimitEnv, waitForWindowStart } from '../support/rate-limit-fixtures'
 
 const SHOP = 'https://shop.example'
@@ -32,13 +26,7 @@ function expectNoCorsHeaders(res: TestResponse): void {
 }
 
 describe('security headers (CORS off, the default)', () => {
-  let t: TestApp
-  let tokens: Record<Persona, string>
-  beforeAll(async () => {
-    t = await createTestApp()
-    tokens = await t.tokens()
-  })
-  afterAll(() => t.close())
+  const { t, tokens } = useTestApp({}, { tokens: true })
 
   test('a product read, served from the cache the second time, carries them both times', async () => {
     const first = await t.request('GET', '/api/v1/products/1')
@@ -130,11 +118,7 @@ const preflight = (t: TestApp, origin: string) =>
   })
 
 describe('CORS with CORS_ORIGINS set', () => {
-  let t: TestApp
-  beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: `${SHOP}, ${LOCAL_DEV}` })
-  })
-  afterAll(() => t.close())
+  const { t } = useTestApp({ CORS_ORIGINS: `${SHOP}, ${LOCAL_DEV}` })
 
   test('a preflight from an allowed origin is a 204 with the methods and request headers the API takes', async () => {
     const res = await preflight(t, SHOP)
@@ -206,11 +190,7 @@ describe('CORS with CORS_ORIGINS set', () => {
 
 describe('CORS and the per-IP limit', () => {
   const IP_LIMIT = 3
-  let t: TestApp
-  beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: SHOP, ...rateLimitEnv({ orders: 10, ip: IP_LIMIT }) })
-  })
-  afterAll(() => t.close())
+  const { t } = useTestApp({ CORS_ORIGINS: SHOP, ...rateLimitEnv({ orders: 10, ip: IP_LIMIT }) })
 
   test('preflights are answered before the per-IP limit and never spend it', async () => {
     await waitForWindowStart()

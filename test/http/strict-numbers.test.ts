@@ -5,14 +5,13 @@
  * the OpenAPI document itself (every numeric path or query parameter), so a new one is covered the day it ships;
  * who may call each route comes from the authorization matrix (test/support/authorization-cases.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { AUTHORIZATION_CASES, type Caller } from '../support/authorization-cases'
 import { storedProduct } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import { freshProduct, placeOrder, storedOrder } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 type NumericParameter = {
   route: string
   name: string
@@ -23,8 +22,6 @@ type NumericParameter = {
 let numericParameters: NumericParameter[]
 
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   const doc = (await t.request('GET', '/v3/api-docs')).body
   numericParameters = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(
     ([path, operations]) =>
@@ -38,7 +35,6 @@ beforeAll(async () => {
       ),
   )
 })
-afterAll(() => t.close())
 
 /** Spellings of "one" (or of a number) that are not the canonical decimal digits, as they appear in a URL. */
 const HOSTILE = [

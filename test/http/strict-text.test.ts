@@ -4,29 +4,18 @@
  * stored NFC. Multi-line fields (product description, addressDetail) allow tab and line feed. Passwords take any
  * printable character and are NFC-normalised at signup and login alike.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { countRows, createProduct, productBody, storedProduct } from '../support/catalog-fixtures'
-import {
-  createTestApp,
-  DEMO,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { DEMO, expectProblem, type TestResponse, useTestApp } from '../support/harness'
 import { countOf, freshProduct, orderBody, postOrder, SHIPPING_ADDRESS } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let productId: number
 let orderProductId: number
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   productId = (await createProduct(t, tokens.seller)).id
   orderProductId = await freshProduct(t, tokens.seller, 1000)
 })
-afterAll(() => t.close())
 
 let counter = 0
 const uniqueEmail = () => `strict-text-${++counter}@example.com`

@@ -2,14 +2,10 @@
  * Swagger UI must work offline (SPEC §4): the page at /swagger-ui references only assets this app serves, and
  * serves them. scripts/check-swagger-offline.ts proves the same in a real browser with the network blocked.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, expectProblem, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-beforeAll(async () => {
-  t = await createTestApp()
-})
-afterAll(() => t.close())
+const { t } = useTestApp()
 
 describe('GET /swagger-ui', () => {
   test('serves HTML titled "Marketplace API" whose scripts and stylesheets are all local', async () => {

@@ -4,9 +4,9 @@
  * limits fail open: requests are admitted, never 5xx, never held longer than the command timeout (a throwaway
  * redis-server, started and killed here).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { memberIdOf } from '../support/catalog-fixtures'
-import { createTestApp, redisTestEnv, type TestApp } from '../support/harness'
+import { redisKeyPrefix, redisTestEnv, type TestApp, useTestApp } from '../support/harness'
 import { freshProduct, orderBody, postOrder, snapshotOf } from '../support/order-fixtures'
 import {
   expectAdmittedHeaders,
@@ -16,24 +16,19 @@ import {
   WINDOW_MS,
   waitForWindowStart,
 } from '../support/rate-limit-fixtures'
-import { redisCli, startThrowawayRedis } from '../support/throwaway-redis'
+import { redisCli, useThrowawayRedis } from '../support/throwaway-redis'
 
 const COMMAND_TIMEOUT_MS = 300
 
 describe('per-member order limit shared through Redis', () => {
-  let env: ReturnType<typeof redisTestEnv>
-  let first: TestApp
-  let second: TestApp
-
-  beforeAll(async () => {
-    env = redisTestEnv('rate-limit')
-    first = await createTestApp({ ...env, ...rateLimitEnv({ orders: 10, ip: 100_000 }) })
-    second = await first.openSecondInstance()
-  })
-  afterAll(async () => {
-    await second?.close()
-    await first?.close()
-  })
+  const {
+    t: first,
+    second,
+    env,
+  } = useTestApp(
+    async () => ({ ...(await redisTestEnv('rate-limit')), ...rateLimitEnv({ orders: 10, ip: 100_000 }) }),
+    { secondInstance: true },
+  )
 
   test('two instances admit exactly 10 of a burst of 100 split over both; one Redis counter holds the count', async () => {
     const tokens = await first.tokens()
@@ -71,21 +66,16 @@ describe('per-member order limit shared through Redis', () => {
 })
 
 describe('per-IP limit shared through Redis, counted in batches', () => {
-  let env: ReturnType<typeof redisTestEnv>
-  let first: TestApp
-  let second: TestApp
+  const {
+    t: first,
+    second,
+    env,
+  } = useTestApp(
+    async () => ({ ...(await redisTestEnv('rate-limit-ip')), ...rateLimitEnv({ orders: 0, ip: 20 }) }),
+    { secondInstance: true },
+  )
   const read = (t: TestApp) => t.request('GET', '/api/v1/categories')
   const ipKey = (window: number) => `${env.REDIS_KEY_PREFIX}ratelimit:ip:unknown:${window}`
-
-  beforeAll(async () => {
-    env = redisTestEnv('rate-limit-ip')
-    first = await createTestApp({ ...env, ...rateLimitEnv({ orders: 0, ip: 20 }) })
-    second = await first.openSecondInstance()
-  })
-  afterAll(async () => {
-    await second?.close()
-    await first?.close()
-  })
 
   test('one instance: exactly the limit is admitted; every hit reaches the shared counter', async () => {
     await waitForWindowStart()
@@ -120,27 +110,20 @@ describe('per-IP limit shared through Redis, counted in batches', () => {
 })
 
 describe('rate limits when Redis goes away', () => {
-  let redis: { url: string; process: Bun.Subprocess }
-  let t: TestApp
-  let tokens: Awaited<ReturnType<TestApp['tokens']>>
+  const redis = useThrowawayRedis()
+  const { t, tokens } = useTestApp(
+    async () => ({
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redisKeyPrefix('rate-limit-outage'),
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+      ...rateLimitEnv({ orders: 10, ip: 100 }),
+    }),
+    { tokens: true },
+  )
   let productId: number
 
   beforeAll(async () => {
-    const { REDIS_KEY_PREFIX } = redisTestEnv('rate-limit-outage')
-    redis = await startThrowawayRedis()
-    t = await createTestApp({
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX,
-      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-      ...rateLimitEnv({ orders: 10, ip: 100 }),
-    })
-    tokens = await t.tokens()
     productId = await freshProduct(t, tokens.seller, 1_000)
-  })
-  afterAll(async () => {
-    redis?.process.kill('SIGCONT')
-    redis?.process.kill('SIGKILL')
-    await t?.close()
   })
 
   test('a Redis that stops answering holds an order at most about the command timeout, then admits it', async () => {

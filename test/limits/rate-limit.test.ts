@@ -4,9 +4,9 @@
  * created by a refused order, and health, metrics and docs never limited. Redis-backed limits:
  * test/limits/rate-limit-redis.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config'
-import { createTestApp, type TestApp, type TestResponse } from '../support/harness'
+import { type TestResponse, useTestApp } from '../support/harness'
 import { counterValue, freshProduct, orderBody, postOrder, snapshotOf } from '../support/order-fixtures'
 import {
   expectAdmittedHeaders,
@@ -30,16 +30,12 @@ describe('rate limit configuration', () => {
 })
 
 describe('POST /api/v1/orders per-member limit (in process)', () => {
-  let t: TestApp
-  let tokens: Awaited<ReturnType<TestApp['tokens']>>
+  const { t, tokens } = useTestApp(rateLimitEnv({ orders: 10, ip: 100_000 }), { tokens: true })
   let productId: number
 
   beforeAll(async () => {
-    t = await createTestApp(rateLimitEnv({ orders: 10, ip: 100_000 }))
-    tokens = await t.tokens()
     productId = await freshProduct(t, tokens.seller, 1_000)
   })
-  afterAll(() => t.close())
 
   test('a burst of 100 orders from one buyer admits exactly 10 in the window; the rest are 429 and create nothing', async () => {
     const before = snapshotOf(t, [productId])
@@ -86,8 +82,7 @@ describe('POST /api/v1/orders per-member limit (in process)', () => {
 
 describe('per-IP limit over /api/v1 (a real listening server, the IP from the socket)', () => {
   const IP_LIMIT = 20
-  let t: TestApp
-  let server: ReturnType<TestApp['listen']>
+  const { t, server } = useTestApp(rateLimitEnv({ orders: 10, ip: IP_LIMIT }), { listen: true })
   const get = async (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => {
     const response = await fetch(`${server.baseUrl}${path}`, { headers })
     const text = await response.text()
@@ -97,15 +92,6 @@ describe('per-IP limit over /api/v1 (a real listening server, the IP from the so
     } catch {}
     return { status: response.status, headers: response.headers, body, text }
   }
-
-  beforeAll(async () => {
-    t = await createTestApp(rateLimitEnv({ orders: 10, ip: IP_LIMIT }))
-    server = t.listen()
-  })
-  afterAll(async () => {
-    await server.stop()
-    await t.close()
-  })
 
   test('30 reads from one IP in a window: 20 admitted (no headers on plain reads), 10 refused with 429', async () => {
     await waitForWindowStart()
@@ -151,8 +137,10 @@ describe('per-IP limit over /api/v1 (a real listening server, the IP from the so
 
 describe('per-IP limit behind TRUSTED_PROXIES=127.0.0.1/32 (a real server: the test client is the proxy)', () => {
   const IP_LIMIT = 5
-  let t: TestApp
-  let server: ReturnType<TestApp['listen']>
+  const { server } = useTestApp(
+    { ...rateLimitEnv({ orders: 10, ip: IP_LIMIT }), TRUSTED_PROXIES: '127.0.0.1/32' },
+    { listen: true },
+  )
   const getAs = async (forwardedFor: string): Promise<TestResponse> => {
     const response = await fetch(`${server.baseUrl}/api/v1/categories`, {
       headers: { 'x-forwarded-for': forwardedFor },
@@ -160,18 +148,6 @@ describe('per-IP limit behind TRUSTED_PROXIES=127.0.0.1/32 (a real server: the t
     const text = await response.text()
     return { status: response.status, headers: response.headers, body: JSON.parse(text), text }
   }
-
-  beforeAll(async () => {
-    t = await createTestApp({
-      ...rateLimitEnv({ orders: 10, ip: IP_LIMIT }),
-      TRUSTED_PROXIES: '127.0.0.1/32',
-    })
-    server = t.listen()
-  })
-  afterAll(async () => {
-    await server.stop()
-    await t.close()
-  })
 
   test('two forwarded clients get a bucket each: both are admitted up to the limit, then each is refused', async () => {
     await waitForWindowStart()

@@ -5,54 +5,32 @@
  * separate read-only connection; `sold + remaining == initial` must hold at every one of those reads. The
  * processes share Redis as instances must (the product cache invalidates across instances through it).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { describe, expect, test } from 'bun:test'
 import { redisTestEnv } from '../support/harness'
 import {
   type ApiResponse,
   api,
   CACHE_PROPAGATION_MS,
   countServerErrors,
-  createBuyers,
   createProduct,
   errorLogLines,
   inParallel,
-  loginDemoSeller,
-  openLedgerReader,
   orderBody,
   randomInt,
-  type ServerProcess,
-  startServer,
   tally,
 } from '../support/server-process'
+import { useSharedFileServers } from '../support/shared-file-servers'
 
 const BUYERS = 100
 const ORDER_REQUESTS = 1_000
 const IN_FLIGHT = 200
 const INITIAL_STOCK = 100
 
-const dir = mkdtempSync(join(tmpdir(), 'marketplace-orders-concurrency-'))
-const databaseFile = join(dir, 'orders-concurrency.db')
-const servers: ServerProcess[] = []
-let ledger: ReturnType<typeof openLedgerReader>
-let sellerToken: string
-let buyerTokens: string[]
-const redisEnv = redisTestEnv('orders-concurrency')
-
-beforeAll(async () => {
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: true, env: redisEnv }))
-  sellerToken = await loginDemoSeller(servers[0]!.baseUrl)
-  buyerTokens = await createBuyers(servers[0]!.baseUrl, BUYERS, 'flash')
-  ledger = openLedgerReader(databaseFile)
-}, 60_000)
-
-afterAll(async () => {
-  ledger?.close()
-  const exitCodes = await Promise.all(servers.map((server) => server.stop()))
-  rmSync(dir, { recursive: true, force: true })
-  expect(exitCodes.every((code) => code === 0)).toBe(true)
+const { servers, ledger, tokens, start } = useSharedFileServers({
+  name: 'orders-flash-sale',
+  env: () => redisTestEnv('orders-flash-sale'),
+  processes: 1,
+  buyers: { count: BUYERS, tag: 'flash' },
 })
 
 type FlashSaleResult = {
@@ -67,7 +45,7 @@ type FlashSaleResult = {
 
 /** 1,000 buyers (100 accounts × 10 requests) race for the stock; requests go round-robin over `baseUrls`. */
 async function runFlashSale(baseUrls: string[], label: string): Promise<FlashSaleResult> {
-  const { id: productId } = await createProduct(baseUrls[0]!, sellerToken, {
+  const { id: productId } = await createProduct(baseUrls[0]!, tokens.seller, {
     name: `Flash sale ${label}`,
     price: 10_000,
     stockQuantity: INITIAL_STOCK,
@@ -106,7 +84,7 @@ async function runFlashSale(baseUrls: string[], label: string): Promise<FlashSal
   const started = performance.now()
   const responses = await inParallel(requested, IN_FLIGHT, (quantity, i) =>
     api(baseUrls[i % baseUrls.length]!, 'POST', '/api/v1/orders', {
-      token: buyerTokens[i % buyerTokens.length],
+      token: tokens.buyers[i % tokens.buyers.length],
       body: orderBody([{ productId, quantity }]),
     }),
   )
@@ -175,7 +153,7 @@ describe('POST /api/v1/orders under a flash sale (real processes, one SQLite fil
   }, 60_000)
 
   test('1,000 concurrent buyers spread over two processes on the same file: same guarantees, no SQLITE_BUSY', async () => {
-    servers.push(await startServer({ dir, databaseFile, seedDemoData: false, env: redisEnv }))
+    await start()
     const baseUrls = servers.map((server) => server.baseUrl)
     const result = await runFlashSale(baseUrls, 'two processes')
     await expectNoOversell(result, baseUrls, 'two processes')

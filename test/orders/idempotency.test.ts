@@ -4,14 +4,8 @@
  * `Idempotent-Replayed: true`; another body → 422; while the first request is in flight → 409. The in-process
  * concurrency here goes through app.handle(); the multi-process load test is a separate script.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import {
-  createTestApp,
-  expectProblem,
-  type Persona,
-  type TestApp,
-  type TestResponse,
-} from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { createTestApp, expectProblem, type TestResponse, useTestApp } from '../support/harness'
 import {
   counterValue,
   expectOrderResponse,
@@ -23,13 +17,7 @@ import {
   stockOf,
 } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 let keyCounter = 0
 const newKey = () => `order-key-${Date.now()}-${++keyCounter}`

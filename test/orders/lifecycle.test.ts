@@ -6,9 +6,9 @@
  * order.status-changed outbox event; every refused change leaves the order, the stock and the outbox as they were.
  * The transition table, every from × to: test/orders/transitions.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { expectUnauthenticated } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import {
   cancelOrder,
   changeStatus,
@@ -22,13 +22,7 @@ import {
   stockOf,
 } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 describe('PATCH /api/v1/sellers/orders/{id}/status', () => {
   describe('happy', () => {

@@ -4,11 +4,11 @@
  * shipped; each part move writes its own order.status-changed event naming the part's seller and lines.
  * Every refused move leaves the order, its parts, the stock and the outbox as they were.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { derivedOrderStatus } from '../../src/modules/orders/order-parts'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import {
   cancelOrder,
   changeStatus,
@@ -25,13 +25,7 @@ import {
 } from '../support/order-fixtures'
 import { MIGRATIONS_DIR } from '../support/paths'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 type TwoSellerOrder = {
   orderId: number

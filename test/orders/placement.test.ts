@@ -5,9 +5,9 @@
  * test/orders/reads.test.ts; lifecycle: test/orders/lifecycle.test.ts, test/orders/transitions.test.ts; keys:
  * test/orders/idempotency.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { createProduct } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import {
   expectOrderEnvelope,
   expectOrderResponse,
@@ -22,15 +22,11 @@ import {
   storedOrder,
 } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let buyerId: number
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   buyerId = (await t.request('GET', '/api/v1/members/me', { token: tokens.buyer })).body.id
 })
-afterAll(() => t.close())
 
 describe('POST /api/v1/orders', () => {
   describe('happy', () => {

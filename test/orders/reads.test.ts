@@ -4,13 +4,12 @@
  * GET /api/v1/sellers/orders (orders holding my lines): walked without duplicates or gaps, cursors
  * tamper-evident and bound to the caller.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { expectUnauthenticated, memberIdOf } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import { freshProduct, placeOrder } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let ids: Record<'buyer' | 'otherBuyer' | 'seller' | 'otherSeller', number>
 /**
  * Orders of the demo buyer: sellerOnly (demo seller's line), otherSellerOnly, shared (a line of each),
@@ -19,8 +18,6 @@ let ids: Record<'buyer' | 'otherBuyer' | 'seller' | 'otherSeller', number>
 let orders: Record<'sellerOnly' | 'otherSellerOnly' | 'shared' | 'twoOfMine' | 'otherBuyers', { id: number }>
 
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   ids = {
     buyer: await memberIdOf(t, tokens.buyer),
     otherBuyer: await memberIdOf(t, tokens.otherBuyer),
@@ -48,7 +45,6 @@ beforeAll(async () => {
     await placeOrder(t, tokens.buyer, [{ productId: i % 2 ? mine : theirs, quantity: 1 }])
   for (let i = 0; i < 4; i++) await placeOrder(t, tokens.otherBuyer, [{ productId: theirs, quantity: 1 }])
 })
-afterAll(() => t.close())
 
 type Row = { id: number }
 const sql = (query: string, ...params: number[]) =>

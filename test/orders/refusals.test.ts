@@ -4,9 +4,9 @@
  * refusal the stock, the orders, their lines, the outbox and the idempotency keys are checked unchanged. Also
  * the order counters of /actuator/prometheus (created and failed by reason).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, test } from 'bun:test'
 import { createProduct, expectUnauthenticated } from '../support/catalog-fixtures'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { expectProblem, useTestApp } from '../support/harness'
 import {
   counterValue,
   countOf,
@@ -21,15 +21,11 @@ import {
   storedOrder,
 } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
+const { t, tokens } = useTestApp({}, { tokens: true })
 let buyerId: number
 beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
   buyerId = (await t.request('GET', '/api/v1/members/me', { token: tokens.buyer })).body.id
 })
-afterAll(() => t.close())
 
 describe('POST /api/v1/orders', () => {
   describe('error: all or nothing', () => {

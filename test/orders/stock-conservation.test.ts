@@ -15,55 +15,32 @@
  * API read is held to every restock confirmed CACHE_PROPAGATION_MS before it began, the documented bound on how
  * long one instance may serve a copy another instance's write has made stale (src/platform/cache/two-level-cache.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { describe, expect, test } from 'bun:test'
 import { redisTestEnv } from '../support/harness'
 import {
   type ApiResponse,
   api,
   CACHE_PROPAGATION_MS,
   countServerErrors,
-  createBuyers,
   createProduct,
   errorLogLines,
   inParallel,
-  loginDemoSeller,
-  openLedgerReader,
   orderBody,
   randomInt,
-  type ServerProcess,
-  startServer,
   tally,
 } from '../support/server-process'
+import { useSharedFileServers } from '../support/shared-file-servers'
 
 const PRODUCTS = 20
 const BUYERS = 30
 const OPERATIONS = 1_500
 const IN_FLIGHT = 100
 
-const dir = mkdtempSync(join(tmpdir(), 'marketplace-orders-bank-'))
-const databaseFile = join(dir, 'orders-bank.db')
-const servers: ServerProcess[] = []
-let ledger: ReturnType<typeof openLedgerReader>
-let sellerToken: string
-let buyerTokens: string[]
-
-beforeAll(async () => {
-  const env = redisTestEnv('orders-bank')
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: true, env }))
-  servers.push(await startServer({ dir, databaseFile, seedDemoData: false, env }))
-  sellerToken = await loginDemoSeller(servers[0]!.baseUrl)
-  buyerTokens = await createBuyers(servers[1]!.baseUrl, BUYERS, 'bank')
-  ledger = openLedgerReader(databaseFile)
-}, 60_000)
-
-afterAll(async () => {
-  ledger?.close()
-  const exitCodes = await Promise.all(servers.map((server) => server.stop()))
-  rmSync(dir, { recursive: true, force: true })
-  expect(exitCodes.every((code) => code === 0)).toBe(true)
+const { servers, ledger, tokens } = useSharedFileServers({
+  name: 'orders-stock-conservation',
+  env: () => redisTestEnv('orders-stock-conservation'),
+  processes: 2,
+  buyers: { count: BUYERS, tag: 'bank', through: 1 },
 })
 
 type Account = {
@@ -88,7 +65,7 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
     const accounts = new Map<number, Account>()
     for (let i = 0; i < PRODUCTS; i++) {
       const initial = randomInt(40, 120)
-      const product = await createProduct(servers[0]!.baseUrl, sellerToken, {
+      const product = await createProduct(servers[0]!.baseUrl, tokens.seller, {
         name: `Bank product ${i}`,
         price: 1_000 * (i + 1),
         stockQuantity: initial,
@@ -149,7 +126,7 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
     }
 
     const placeOrder = async () => {
-      const token = pick(buyerTokens)
+      const token = pick(tokens.buyers)
       // duplicate product ids happen on purpose: the server merges them
       const lines = Array.from({ length: randomInt(1, 4) }, () => ({
         productId: pick(productIds),
@@ -189,7 +166,7 @@ describe('orders, cancels and restocks at once (two processes, one SQLite file)'
         const current = await api(baseUrl, 'GET', `/api/v1/products/${id}`)
         account.restockInFlight += delta
         const res = await api(baseUrl, 'PATCH', `/api/v1/products/${id}`, {
-          token: sellerToken,
+          token: tokens.seller,
           headers: { 'if-match': `"${current.body.version}"` },
           body: { stockQuantity: current.body.stockQuantity + delta },
         })

@@ -6,8 +6,8 @@
  * CANCELLED one gives the stock back); any other is a 409 INVALID_ORDER_STATUS_TRANSITION that changes nothing:
  * not the order row (its updatedAt included), not the stock, not the outbox.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, expectProblem, type Persona, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, useTestApp } from '../support/harness'
 import {
   changeStatus,
   expectOrderEnvelope,
@@ -19,13 +19,7 @@ import {
   storedOrder,
 } from '../support/order-fixtures'
 
-let t: TestApp
-let tokens: Record<Persona, string>
-beforeAll(async () => {
-  t = await createTestApp()
-  tokens = await t.tokens()
-})
-afterAll(() => t.close())
+const { t, tokens } = useTestApp({}, { tokens: true })
 
 /** SPEC §5, written out independently of the service's tables. */
 const SELLER_MOVES = ['PENDING→CANCELLED', 'CONFIRMED→SHIPPED', 'CONFIRMED→CANCELLED', 'SHIPPED→DELIVERED']

@@ -18,14 +18,12 @@ import { seedDemoData } from '../../db/demo-data'
 import { loadConfig } from '../../src/config'
 import { hashPassword } from '../../src/modules/auth/auth.service'
 import { openDatabase, openReadReplica } from '../../src/platform/db/database'
-import { createTestApp, DEMO, type Persona, type TestApp } from '../support/harness'
+import { createTestApp, DEMO, useTestApp } from '../support/harness'
 
 const READ_YOUR_WRITES_MS = 1_500
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-replicas-'))
 const primaryFile = join(dir, 'primary.db')
 const replicaFile = join(dir, 'replica.db')
-let t: TestApp
-let tokens: Record<Persona, string>
 
 /** Brings the snapshot replica up to date with the primary, as a replication process would. */
 function syncReplica(): void {
@@ -44,24 +42,26 @@ function syncReplica(): void {
   writer.close()
 }
 
+// before the app's hook (hooks run in the order they are declared): the primary, seeded, and its snapshot
 beforeAll(async () => {
   const primary = openDatabase(primaryFile)
   await seedDemoData(primary, hashPassword)
   primary.sqlite.run(`VACUUM INTO '${replicaFile}'`)
   primary.close()
-  t = await createTestApp({
+})
+const { t, tokens } = useTestApp(
+  {
     DATABASE_URL: `file:${primaryFile}`,
     DATABASE_REPLICA_URLS: `file:${replicaFile}`,
     DATABASE_READ_YOUR_WRITES_MS: String(READ_YOUR_WRITES_MS),
     CACHE_ENABLED: 'false',
-  })
-  tokens = await t.tokens()
+  },
+  { tokens: true },
+)
+beforeAll(() => {
   syncReplica() // the personas signed up: start from a replica that has caught up
 })
-afterAll(async () => {
-  await t.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => rmSync(dir, { recursive: true, force: true })) // after the app's close, declared after it
 
 const nameOf = async (token?: string) => (await t.request('GET', '/api/v1/products/1', { token })).body.name
 const rename = (name: string) =>

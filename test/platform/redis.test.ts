@@ -4,12 +4,12 @@
  * failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here). And
  * what the `redis` circuit breaker counts: a pipeline or MULTI with one failed command is a failure.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { BrokenCircuitError } from 'cockatiel'
 import { loadConfig } from '../../src/config'
 import { loginFrom } from '../support/client-address'
-import { createTestApp, DEMO, redisTestEnv, type TestApp } from '../support/harness'
-import { redisCli, startThrowawayRedis } from '../support/throwaway-redis'
+import { DEMO, redisKeyPrefix, redisTestEnv, type TestApp, useTestApp } from '../support/harness'
+import { redisCli, useThrowawayRedis } from '../support/throwaway-redis'
 
 const COMMAND_TIMEOUT_MS = 300
 
@@ -38,16 +38,7 @@ describe('Redis configuration', () => {
 })
 
 describe('the redis circuit breaker and batches (pipeline, MULTI)', () => {
-  let env: ReturnType<typeof redisTestEnv>
-  let t: TestApp
-
-  beforeAll(async () => {
-    env = redisTestEnv('redis-breaker')
-    t = await createTestApp(env)
-  })
-  afterAll(async () => {
-    await t?.close()
-  })
+  const { t, env } = useTestApp(() => redisTestEnv('redis-breaker'))
 
   test('a batch whose commands all succeed resolves with their replies, in order', async () => {
     const key = `${env.REDIS_KEY_PREFIX}counter`
@@ -89,19 +80,7 @@ describe('the redis circuit breaker and batches (pipeline, MULTI)', () => {
 })
 
 describe('token blacklist and login throttling shared through Redis', () => {
-  let env: ReturnType<typeof redisTestEnv>
-  let first: TestApp
-  let second: TestApp
-
-  beforeAll(async () => {
-    env = redisTestEnv('redis')
-    first = await createTestApp(env)
-    second = await first.openSecondInstance()
-  })
-  afterAll(async () => {
-    await second?.close()
-    await first?.close()
-  })
+  const { t: first, second, env } = useTestApp(() => redisTestEnv('redis'), { secondInstance: true })
 
   test('logout writes <prefix>token:blacklist:<jti>, which Redis drops when the token expires', async () => {
     const token = await first.login(DEMO.seller.email, DEMO.seller.password)
@@ -194,19 +173,19 @@ describe('token blacklist and login throttling shared through Redis', () => {
 })
 
 describe('the signup limit shared through Redis', () => {
-  let env: ReturnType<typeof redisTestEnv>
-  let first: TestApp
-  let second: TestApp
-  beforeAll(async () => {
-    // a day-long window (aligned to the clock) keeps the window's edge out of the test
-    env = redisTestEnv('redis-signup')
-    first = await createTestApp({ ...env, SIGNUP_MAX_PER_IP: '2', SIGNUP_WINDOW_SECONDS: '86400' })
-    second = await first.openSecondInstance()
-  })
-  afterAll(async () => {
-    await second?.close()
-    await first?.close()
-  })
+  // a day-long window (aligned to the clock) keeps the window's edge out of the test
+  const {
+    t: first,
+    second,
+    env,
+  } = useTestApp(
+    async () => ({
+      ...(await redisTestEnv('redis-signup')),
+      SIGNUP_MAX_PER_IP: '2',
+      SIGNUP_WINDOW_SECONDS: '86400',
+    }),
+    { secondInstance: true },
+  )
 
   test('signups from one address count once over both instances: the third is a 429 on either', async () => {
     const signup = (app: TestApp, email: string) =>
@@ -237,25 +216,15 @@ describe('the signup limit shared through Redis', () => {
 })
 
 describe('when Redis goes away', () => {
-  let redis: { url: string; process: Bun.Subprocess }
-  let app: TestApp
-  let tokens: Awaited<ReturnType<TestApp['tokens']>>
-
-  beforeAll(async () => {
-    const { REDIS_KEY_PREFIX } = redisTestEnv('redis-outage')
-    redis = await startThrowawayRedis()
-    app = await createTestApp({
+  const redis = useThrowawayRedis()
+  const { t: app, tokens } = useTestApp(
+    async () => ({
       REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX,
+      REDIS_KEY_PREFIX: redisKeyPrefix('redis-outage'),
       REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-    })
-    tokens = await app.tokens()
-  })
-  afterAll(async () => {
-    redis?.process.kill('SIGCONT')
-    redis?.process.kill('SIGKILL')
-    await app?.close()
-  })
+    }),
+    { tokens: true },
+  )
 
   test('a Redis that stops answering costs a request at most the command timeout, and no 5xx', async () => {
     redis.process.kill('SIGSTOP')

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, expectProblem, type TestApp } from '../support/harness'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, useTestApp } from '../support/harness'
 
-let t: TestApp
-beforeAll(async () => {
-  t = await createTestApp()
-})
-afterAll(() => t.close())
+const { t } = useTestApp()
 
 describe('smoke', () => {
   test('demo product 1 is the Laptop', async () => {

@@ -3,7 +3,7 @@
  * folder, the demo data, and the same createApp() that production runs. Requests go through app.handle(), or a
  * real listening server with `listen()`.
  */
-import { expect } from 'bun:test'
+import { afterAll, beforeAll, expect } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { ConfigError, loadConfig } from '../../src/config'
 import { closeDeps, connectDeps, createDeps, type Deps } from '../../src/deps'
 import { startEventFlow } from '../../src/event-flow'
 import { hashPassword } from '../../src/modules/auth/auth.service'
+import { SERVICE_START_TIMEOUT_MS, useKafka, useRedis } from './services'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
 
@@ -57,30 +58,75 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   return openTestApp(mkdtempSync(join(tmpdir(), 'marketplace-test-')), env)
 }
 
+/** A Redis key prefix of a file's own, so files sharing one Redis never see each other's keys. */
+export const redisKeyPrefix = (fileTag: string) => `test:${fileTag}:${crypto.randomUUID().slice(0, 8)}:`
+
 /**
- * The env of a test file that needs the real Redis: REDIS_URL from `bun run test` (scripts/services.ts) and a
- * key prefix of its own, so files never see each other's keys. Throws (the test fails, never skips) without it.
+ * The env of a test file that needs the real Redis: REDIS_URL (set, or a Redis this run starts on first use,
+ * test/support/services.ts) and a key prefix of its own. Await it in a hook given SERVICE_START_TIMEOUT_MS.
  */
-export function redisTestEnv(fileTag: string): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
-  const url = process.env.REDIS_URL
-  if (!url) {
-    throw new Error('REDIS_URL is not set: this test needs Redis; run bun run test, or bun run services:up')
-  }
-  return { REDIS_URL: url, REDIS_KEY_PREFIX: `test:${fileTag}:${crypto.randomUUID().slice(0, 8)}:` }
+export async function redisTestEnv(
+  fileTag: string,
+): Promise<{ REDIS_URL: string; REDIS_KEY_PREFIX: string }> {
+  return { REDIS_URL: await useRedis(), REDIS_KEY_PREFIX: redisKeyPrefix(fileTag) }
 }
 
 /**
- * The env of a test file that needs the real Kafka: KAFKA_BROKERS from `bun run test` and a topic (and consumer
- * group) prefix of its own, so files never see each other's events. Throws (the test fails, never skips) without it.
+ * The env of a test file that needs the real Kafka: KAFKA_BROKERS (set, or a broker this run starts on first use)
+ * and a topic (and consumer group) prefix of its own, so files never see each other's events.
  */
-export function kafkaTestEnv(fileTag: string): { KAFKA_BROKERS: string; KAFKA_TOPIC_PREFIX: string } {
-  const brokers = process.env.KAFKA_BROKERS
-  if (!brokers) {
-    throw new Error(
-      'KAFKA_BROKERS is not set: this test needs Kafka; run bun run test, or bun run services:up',
-    )
+export async function kafkaTestEnv(
+  fileTag: string,
+): Promise<{ KAFKA_BROKERS: string; KAFKA_TOPIC_PREFIX: string }> {
+  return {
+    KAFKA_BROKERS: await useKafka(),
+    KAFKA_TOPIC_PREFIX: `test.${fileTag}.${crypto.randomUUID().slice(0, 8)}.`,
   }
-  return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: `test.${fileTag}.${crypto.randomUUID().slice(0, 8)}.` }
+}
+
+/** Closing an app disconnects its clients; a Kafka consumer group takes seconds to leave. */
+const CLOSE_TIMEOUT_MS = 30_000
+
+export type TestAppFixture<E extends Record<string, string>> = {
+  /** The app: a TestApp in every way, filled in by the beforeAll (so read it in hooks and tests, not at load). */
+  t: TestApp
+  /** The personas' access tokens, with `{ tokens: true }`. */
+  tokens: Record<Persona, string>
+  /** The env the app was given (e.g. REDIS_URL and the file's key prefix, for redis-cli). */
+  env: E
+  /** A real listening server on the app, with `{ listen: true }` (after the event flow, when both are asked). */
+  server: { baseUrl: string; stop(): Promise<void> }
+  /** A second app on the same database file and env (a second process), with `{ secondInstance: true }`. */
+  second: TestApp
+}
+
+/**
+ * The app of a test file (or of the `describe` it is called in): created by a beforeAll, closed by an afterAll,
+ * every part asked for ready before the first test. `env` may be a function, for env that needs a service
+ * (`() => redisTestEnv('tag')`): its hook then waits SERVICE_START_TIMEOUT_MS, time for a first start.
+ */
+export function useTestApp<E extends Record<string, string> = Record<string, string>>(
+  env: E | (() => Promise<E>) = {} as E,
+  options: { tokens?: boolean; secondInstance?: boolean; startEventFlow?: boolean; listen?: boolean } = {},
+): TestAppFixture<E> {
+  const fixture = { t: {}, tokens: {}, env: {}, server: {}, second: {} } as TestAppFixture<E>
+  beforeAll(
+    async () => {
+      Object.assign(fixture.env, typeof env === 'function' ? await env() : env)
+      Object.assign(fixture.t, await createTestApp(fixture.env))
+      if (options.secondInstance) Object.assign(fixture.second, await fixture.t.openSecondInstance())
+      if (options.tokens) Object.assign(fixture.tokens, await fixture.t.tokens())
+      if (options.startEventFlow) await fixture.t.startEventFlow()
+      if (options.listen) Object.assign(fixture.server, fixture.t.listen())
+    },
+    typeof env === 'function' ? SERVICE_START_TIMEOUT_MS : undefined,
+  )
+  afterAll(async () => {
+    await fixture.server.stop?.()
+    await fixture.second.close?.()
+    await fixture.t.close?.()
+  }, CLOSE_TIMEOUT_MS)
+  return fixture
 }
 
 /** The app on the database file in `dir`: a fresh one, or the same file again after `restart()`. */

@@ -211,6 +211,8 @@ export const orderBody = (lines: { productId: number; quantity: number }[]) => (
 
 export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
 
+export type LedgerReader = ReturnType<typeof openLedgerReader>
+
 export type LedgerRow = { id: number; remaining: number; salesCount: number; sold: number; status: string }
 
 /**

@@ -1,9 +1,12 @@
 /**
- * A redis-server of a test's own, on a free port, for tests that stop or kill it (the shared one that
- * `bun run test` starts must stay up for the other files). The caller kills it in afterAll.
+ * A redis-server of a test's own, on a free port, for tests that stop or kill it (the shared one of the run must
+ * stay up for the other files): `useThrowawayRedis()` starts it before the file's (or describe's) tests and kills
+ * it after them.
  */
-import { expect } from 'bun:test'
+import { afterAll, beforeAll, expect } from 'bun:test'
 import Redis from 'ioredis'
+import { installRedisWhenMissing } from '../../scripts/redis-server'
+import { SERVICE_START_TIMEOUT_MS } from './services'
 
 export function redisCli(url: string, ...args: string[]): string {
   const result = Bun.spawnSync(['redis-cli', '-u', url, ...args], { stderr: 'pipe' })
@@ -14,12 +17,40 @@ export function redisCli(url: string, ...args: string[]): string {
 export async function startThrowawayRedis(
   port = freePort(),
 ): Promise<{ url: string; process: Bun.Subprocess }> {
+  installRedisWhenMissing()
   const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']
   const process = Bun.spawn(['redis-server', ...args], { stdout: 'ignore', stderr: 'ignore' })
   const url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 200 && redisCli(url, 'ping') !== 'PONG'; i++) await Bun.sleep(25)
   expect(redisCli(url, 'ping')).toBe('PONG')
   return { url, process }
+}
+
+export type ThrowawayRedis = {
+  url: string
+  process: Bun.Subprocess
+  /** Starts it again on the same port (after a test killed it); `process` is the new one. */
+  restart(): Promise<void>
+}
+
+/**
+ * A throwaway redis-server for the file (or the `describe` it is called in): started by a beforeAll (so read it
+ * in hooks and tests), killed by an afterAll, thawed first in case a test left it frozen (SIGSTOP).
+ */
+export function useThrowawayRedis(): ThrowawayRedis {
+  const redis = {
+    async restart() {
+      Object.assign(redis, await startThrowawayRedis(Number(new URL(redis.url).port)))
+    },
+  } as ThrowawayRedis
+  beforeAll(async () => {
+    Object.assign(redis, await startThrowawayRedis())
+  }, SERVICE_START_TIMEOUT_MS)
+  afterAll(() => {
+    redis.process?.kill('SIGCONT')
+    redis.process?.kill('SIGKILL')
+  })
+  return redis
 }
 
 export type MonitoredCommand = { args: string[]; source: string }
