@@ -4,14 +4,15 @@
  * (scripts/redis-server.ts) and one Kafka broker (scripts/kafka-broker.ts: Apache Kafka from Maven Central jars,
  * KRaft, no Docker), each on free ports on 127.0.0.1, both detached so they outlive this script. `up` waits until
  * each answers, writes `.services/env` (REDIS_URL, KAFKA_BROKERS) and prints its lines; run again, it reuses live
- * instances. `down` stops what `up` started (by pid file) and is idempotent. With those two variables exported,
- * `bun test` uses these instances instead of starting its own.
+ * instances. `down` stops what `up` started (by pid file), and what `bun test` runs killed outright left behind;
+ * it is idempotent. With those two variables exported, `bun test` uses these instances instead of starting its
+ * own.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { kafkaBroker } from './kafka-broker'
-import { isRedisAnswering, redisPid, startRedis, stopRedis } from './redis-server'
-import { freePort, SERVICES_DIR } from './service-processes'
+import { isRedisAnswering, killRedisNow, redisPid, startRedis, stopRedis } from './redis-server'
+import { freePort, isAlive, SERVICES_DIR } from './service-processes'
 
 const ENV_FILE = join(SERVICES_DIR, 'env')
 const kafka = kafkaBroker(SERVICES_DIR, true)
@@ -45,11 +46,36 @@ export async function servicesUp(): Promise<Record<string, string>> {
   return env
 }
 
-/** Stops the Redis and the Kafka that `servicesUp` started, if any; safe to call any number of times. */
+/**
+ * Stops the Redis and the Kafka that `servicesUp` started, if any, and what killed `bun test` runs left behind;
+ * safe to call any number of times.
+ */
 export async function servicesDown(): Promise<void> {
   await stopRedis(SERVICES_DIR)
   await kafka.down()
   rmSync(ENV_FILE, { force: true })
+  stopServicesOfKilledTestRuns()
+}
+
+const TEST_RUN_PREFIX = 'test-run-'
+
+/** Where the `bun test` run of process `pid` keeps the services it starts (test/support/services.ts). */
+export const testRunHome = (pid: number) => join(SERVICES_DIR, `${TEST_RUN_PREFIX}${pid}`)
+
+/**
+ * Kills the services of `bun test` runs that died without stopping them (SIGKILL, a crash), found by the folders
+ * that name their pid; a run still alive keeps its own.
+ */
+export function stopServicesOfKilledTestRuns(): void {
+  if (!existsSync(SERVICES_DIR)) return
+  for (const name of readdirSync(SERVICES_DIR)) {
+    const pid = Number(name.slice(TEST_RUN_PREFIX.length))
+    if (!name.startsWith(TEST_RUN_PREFIX) || !Number.isInteger(pid) || isAlive(pid)) continue
+    const home = join(SERVICES_DIR, name)
+    killRedisNow(home)
+    kafkaBroker(home, false).killNow()
+    rmSync(home, { recursive: true, force: true })
+  }
 }
 
 /** The broker `services:up` runs (tests that stop and restart Kafka drive it when KAFKA_BROKERS points at it). */

@@ -1,5 +1,5 @@
 /**
- * The two-level read cache against the real Redis that `bun run test` starts (issue 4): cache-aside fills and
+ * The two-level read cache against the real Redis that `bun test` starts (issue 4): cache-aside fills and
  * TTLs, invalidation on every write that changes a cached read (same instance at once, a second instance through
  * pub/sub), and stampede protection (single flight per instance plus the Redis fill lock across instances).
  * Two apps on one database file and one Redis stand for two server processes.

@@ -1,5 +1,5 @@
 /**
- * The outbox relay against the real Kafka that `bun run test` starts (issue 5): what the app commits arrives at
+ * The outbox relay against the real Kafka that `bun test` starts (issue 5): what the app commits arrives at
  * a Kafka consumer exactly once after deduplication, an order's events in order, keyed by order id, on SPEC §10's
  * topics; a poison event (no topic for its type) and an event the broker refuses (too large) end DEAD without
  * holding back other orders' events, and a re-drive works. The notification consumer runs on Kafka too (its

@@ -1,6 +1,6 @@
 /**
- * SPEC §7 rate limits on the real Redis (`bun run test` starts one): two instances on one database file share a
- * member's order allowance through `<prefix>ratelimit:orders:<memberId>:<window>`, and with Redis gone the
+ * SPEC §7 rate limits on the real Redis (`bun test` starts one on first use): two instances on one database file
+ * share a member's order allowance through `<prefix>ratelimit:orders:<memberId>:<window>`, and with Redis gone the
  * limits fail open: requests are admitted, never 5xx, never held longer than the command timeout (a throwaway
  * redis-server, started and killed here).
  */

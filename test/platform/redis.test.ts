@@ -1,7 +1,7 @@
 /**
- * The token blacklist and login throttling on the real Redis (`bun run test` starts one, scripts/services.ts):
- * shared by two app instances on one database file, readable with redis-cli, expiring with the token, and
- * failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here). And
+ * The token blacklist and login throttling on the real Redis (`bun test` starts one on first use,
+ * test/support/services.ts): shared by two app instances on one database file, readable with redis-cli, expiring
+ * with the token, and failing open, never 5xx, when Redis goes away (a second throwaway redis-server, started and killed here). And
  * what the `redis` circuit breaker counts: a pipeline or MULTI with one failed command is a failure.
  */
 import { describe, expect, test } from 'bun:test'

@@ -6,15 +6,14 @@
  * one CI provides) is used as it is, never started or stopped here. What a run starts lives in
  * .services/test-run-<pid>/ and in the run's process group (a Ctrl-C in the terminal reaches it); SIGINT, SIGTERM
  * and SIGHUP kill it before the run exits, and a run killed outright (SIGKILL) is cleaned up by the next run that
- * starts a service. Later services (the libSQL server, Prometheus, Jaeger) join as one more `use…` each.
+ * starts a service (or by `bun run services:down`). Later services (the libSQL server, Prometheus, Jaeger) join as one more `use…` each.
  */
 import { afterAll } from 'bun:test'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { type KafkaBroker, kafkaBroker } from '../../scripts/kafka-broker'
 import { killRedisNow, startRedis, stopRedis } from '../../scripts/redis-server'
-import { freePort, isAlive, SERVICES_DIR } from '../../scripts/service-processes'
-import { servicesKafka } from '../../scripts/services'
+import { freePort } from '../../scripts/service-processes'
+import { servicesKafka, stopServicesOfKilledTestRuns, testRunHome } from '../../scripts/services'
 
 /**
  * For the beforeAll hooks that may start a service (hooks time out after 5 s otherwise, whatever bunfig says): on
@@ -22,8 +21,7 @@ import { servicesKafka } from '../../scripts/services'
  */
 export const SERVICE_START_TIMEOUT_MS = 600_000
 
-const RUN_DIR_PREFIX = 'test-run-'
-const runHome = join(SERVICES_DIR, `${RUN_DIR_PREFIX}${process.pid}`)
+const runHome = testRunHome(process.pid)
 const runKafka = kafkaBroker(runHome, false)
 
 type StartedService = { stop(): Promise<void>; killNow(): void }
@@ -88,7 +86,7 @@ function startService<T>(name: string, start: () => Promise<T>, service: Started
     )
   }
   if (started.length === 0) {
-    cleanUpKilledRuns()
+    stopServicesOfKilledTestRuns()
     stopOnSignals()
   }
   started.push(service) // before it answers: a start that fails half-way is still stopped
@@ -114,18 +112,5 @@ function stopOnSignals(): void {
       rmSync(runHome, { recursive: true, force: true })
       process.exit(code)
     })
-  }
-}
-
-/** The services of runs that died without cleaning up (SIGKILL, a crash): their folders name their pid. */
-function cleanUpKilledRuns(): void {
-  if (!existsSync(SERVICES_DIR)) return
-  for (const name of readdirSync(SERVICES_DIR)) {
-    const pid = Number(name.slice(RUN_DIR_PREFIX.length))
-    if (!name.startsWith(RUN_DIR_PREFIX) || !Number.isInteger(pid) || isAlive(pid)) continue
-    const home = join(SERVICES_DIR, name)
-    killRedisNow(home)
-    kafkaBroker(home, false).killNow()
-    rmSync(home, { recursive: true, force: true })
   }
 }
