@@ -6,7 +6,9 @@
  * one CI provides) is used as it is, never started or stopped here. What a run starts lives in
  * .services/test-run-<pid>/ and in the run's process group (a Ctrl-C in the terminal reaches it); SIGINT, SIGTERM
  * and SIGHUP kill it before the run exits, and a run killed outright (SIGKILL) is cleaned up by the next run that
- * starts a service (or by `bun run services:down`). Later services (the libSQL server, Prometheus, Jaeger) join as one more `use…` each.
+ * starts a service (or by `bun run services:down`). With --isolate or --parallel each file or worker has modules
+ * of its own, so it starts and stops its own services: correct, only slower. Later services (the libSQL server,
+ * Prometheus, Jaeger) join as one more `use…` each.
  */
 import { afterAll } from 'bun:test'
 import { rmSync } from 'node:fs'
