@@ -7,7 +7,7 @@
  *   bun run check:swagger-offline        (needs `apt-get install chromium`; CHROMIUM_PATH overrides the binary)
  */
 import { type Browser, chromium } from 'playwright-core'
-import { createTestApp } from '../test/harness'
+import { createTestApp } from '../test/support/harness'
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const RENDER_TIMEOUT_MS = 30_000

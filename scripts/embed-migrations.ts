@@ -1,7 +1,7 @@
 /**
  * Writes db/migrations/embedded.ts: every migration drizzle-kit generated, imported as text, so the compiled
  * single binary carries its schema (a binary has no db/ folder to read). Run by `bun run db:generate`;
- * test/migrations.test.ts fails when the file is out of date.
+ * test/platform/migrations.test.ts fails when the file is out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

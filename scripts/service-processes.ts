@@ -1,13 +1,13 @@
 /**
- * What the throwaway services (scripts/services.ts: Redis; scripts/kafka-broker.ts: Kafka) share: the folder
- * they live in, their pid files, a graceful stop, and free ports.
+ * What the throwaway services (scripts/redis-server.ts, scripts/kafka-broker.ts) share: the folder they live in,
+ * their pid files, a graceful stop, an immediate one for exit paths that cannot wait, and free ports.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const SERVICES_DIR = join(import.meta.dir, '..', '.services')
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -27,6 +27,7 @@ export function livePid(pidFile: string): number | undefined {
 export async function stopPid(pidFile: string, graceMs: number): Promise<void> {
   const pid = livePid(pidFile)
   if (pid) {
+    process.kill(pid, 'SIGCONT') // a frozen process (SIGSTOP) would never act on the SIGTERM
     process.kill(pid, 'SIGTERM')
     const deadline = Date.now() + graceMs
     while (isAlive(pid) && Date.now() < deadline) await Bun.sleep(50)
@@ -34,6 +35,29 @@ export async function stopPid(pidFile: string, graceMs: number): Promise<void> {
     for (let i = 0; i < 100 && isAlive(pid); i++) await Bun.sleep(10)
   }
   rmSync(pidFile, { force: true })
+}
+
+/**
+ * SIGKILL the process in `pidFile` at once, synchronously: for signal handlers and exit paths, where nothing
+ * awaited runs any more. With `commandIncludes`, only a process whose command line contains it (a pid file left
+ * by a dead run may name a pid the system has since given to something else).
+ */
+export function killPidNow(pidFile: string, commandIncludes?: string): void {
+  const pid = livePid(pidFile)
+  if (pid && (!commandIncludes || commandLineOf(pid).includes(commandIncludes))) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+  rmSync(pidFile, { force: true })
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+  } catch {
+    return ''
+  }
 }
 
 /**

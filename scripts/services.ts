@@ -1,37 +1,21 @@
 /**
- * `bun run services:up` / `services:down`: the real services the tests need, throwaway and local. One Redis on a
- * free port on 127.0.0.1, no persistence, installed from Debian (`redis-server`) when missing; one Kafka broker
- * (scripts/kafka-broker.ts: Apache Kafka from Maven Central jars, KRaft, no Docker). `up` waits until each
- * answers (Redis PING, Kafka describeCluster), writes `.services/env` (REDIS_URL, KAFKA_BROKERS) and prints its
- * lines; run again, it reuses live instances. `down` stops what `up` started (by pid file) and is idempotent.
+ * `bun run services:up` / `services:down`: Redis and Kafka, throwaway and local, for running the server against
+ * real services (`bun test` starts what the tests need by itself: test/support/services.ts). One redis-server
+ * (scripts/redis-server.ts) and one Kafka broker (scripts/kafka-broker.ts: Apache Kafka from Maven Central jars,
+ * KRaft, no Docker), each on free ports on 127.0.0.1, both detached so they outlive this script. `up` waits until
+ * each answers, writes `.services/env` (REDIS_URL, KAFKA_BROKERS) and prints its lines; run again, it reuses live
+ * instances. `down` stops what `up` started (by pid file), and what `bun test` runs killed outright left behind;
+ * it is idempotent. With those two variables exported, `bun test` uses these instances instead of starting its
+ * own.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { kafkaDown, kafkaUp } from './kafka-broker'
-import { freePort, livePid, SERVICES_DIR, stopPid } from './service-processes'
+import { kafkaBroker } from './kafka-broker'
+import { isRedisAnswering, killRedisNow, redisPid, startRedis, stopRedis } from './redis-server'
+import { freePort, isAlive, SERVICES_DIR } from './service-processes'
 
-const PID_FILE = join(SERVICES_DIR, 'redis.pid')
 const ENV_FILE = join(SERVICES_DIR, 'env')
-const READY_TIMEOUT_MS = 10_000
-
-export type ServicesUp = { env: Record<string, string>; isStarted: boolean }
-
-function run(cmd: string[], options: { quiet?: boolean } = {}): boolean {
-  const out = options.quiet ? 'ignore' : 'inherit'
-  return Bun.spawnSync(cmd, { stdout: out, stderr: out }).success
-}
-
-function installRedisWhenMissing(): void {
-  if (Bun.which('redis-server') && Bun.which('redis-cli')) return
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  console.error('redis-server is missing: installing it with apt-get')
-  const install = [...sudo, 'apt-get', 'install', '-y', '-q', 'redis-server']
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const ok = (cmd: string[]) => Bun.spawnSync(cmd, { env, stdout: 'ignore', stderr: 'inherit' }).success
-  if (!ok(install) && !(ok([...sudo, 'apt-get', 'update', '-q']) && ok(install))) {
-    throw new Error('could not install redis-server with apt-get')
-  }
-}
+const kafka = kafkaBroker(SERVICES_DIR, true)
 
 function readEnvFile(): Record<string, string> {
   if (!existsSync(ENV_FILE)) return {}
@@ -41,63 +25,66 @@ function readEnvFile(): Record<string, string> {
   )
 }
 
-function isAnsweringPing(port: number): boolean {
-  const result = Bun.spawnSync(['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'ping'], {
-    stderr: 'ignore',
-  })
-  return result.success && result.stdout.toString().trim() === 'PONG'
-}
-
-/** A throwaway redis-server (or the live one, reused) and its URL. */
-async function redisUp(): Promise<{ url: string; isStarted: boolean }> {
+/** The live redis-server of `services:up`, reused, or a new one. */
+async function redisUp(): Promise<string> {
   const existing = readEnvFile().REDIS_URL
-  if (livePid(PID_FILE) && existing && isAnsweringPing(Number(new URL(existing).port))) {
-    return { url: existing, isStarted: false }
-  }
-  installRedisWhenMissing()
-  const port = freePort()
-  // no RDB snapshots, no AOF: nothing on disk but the pid and log files
-  const args = ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '']
-  args.push('--appendonly', 'no', '--pidfile', PID_FILE, '--logfile', join(SERVICES_DIR, 'redis.log'))
-  if (!run(['redis-server', ...args])) throw new Error('redis-server did not start (see .services/redis.log)')
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (!isAnsweringPing(port)) {
-    if (Date.now() > deadline) throw new Error(`redis on port ${port} did not answer PING within 10 s`)
-    await Bun.sleep(50)
-  }
-  return { url: `redis://127.0.0.1:${port}`, isStarted: true }
+  if (redisPid(SERVICES_DIR) && existing && isRedisAnswering(existing)) return existing
+  await stopRedis(SERVICES_DIR)
+  return startRedis(SERVICES_DIR, freePort(), true)
 }
 
-/**
- * Starts Redis and Kafka (or reuses the live ones) and returns the env that points at them; `isStarted` when
- * either was started here, so that the caller's `servicesDown()` stops what it brought up.
- */
-export async function servicesUp(): Promise<ServicesUp> {
+/** Starts Redis and Kafka (or reuses the live ones) and returns the env that points at them. */
+export async function servicesUp(): Promise<Record<string, string>> {
   mkdirSync(SERVICES_DIR, { recursive: true })
-  const redis = await redisUp()
-  const kafka = await kafkaUp()
-  const env = { REDIS_URL: redis.url, KAFKA_BROKERS: kafka.address }
+  const env = { REDIS_URL: await redisUp(), KAFKA_BROKERS: (await kafka.up()).address }
   writeFileSync(
     ENV_FILE,
     Object.entries(env)
       .map(([k, v]) => `${k}=${v}\n`)
       .join(''),
   )
-  return { env, isStarted: redis.isStarted || kafka.isStarted }
+  return env
 }
 
-/** Stops the Redis and the Kafka that `servicesUp` started, if any; safe to call any number of times. */
+/**
+ * Stops the Redis and the Kafka that `servicesUp` started, if any, and what killed `bun test` runs left behind;
+ * safe to call any number of times.
+ */
 export async function servicesDown(): Promise<void> {
-  await stopPid(PID_FILE, 5_000)
-  await kafkaDown()
+  await stopRedis(SERVICES_DIR)
+  await kafka.down()
   rmSync(ENV_FILE, { force: true })
+  stopServicesOfKilledTestRuns()
 }
+
+const TEST_RUN_PREFIX = 'test-run-'
+
+/** Where the `bun test` run of process `pid` keeps the services it starts (test/support/services.ts). */
+export const testRunHome = (pid: number) => join(SERVICES_DIR, `${TEST_RUN_PREFIX}${pid}`)
+
+/**
+ * Kills the services of `bun test` runs that died without stopping them (SIGKILL, a crash), found by the folders
+ * that name their pid; a run still alive keeps its own.
+ */
+export function stopServicesOfKilledTestRuns(): void {
+  if (!existsSync(SERVICES_DIR)) return
+  for (const name of readdirSync(SERVICES_DIR)) {
+    const pid = Number(name.slice(TEST_RUN_PREFIX.length))
+    if (!name.startsWith(TEST_RUN_PREFIX) || !Number.isInteger(pid) || isAlive(pid)) continue
+    const home = join(SERVICES_DIR, name)
+    killRedisNow(home)
+    kafkaBroker(home, false).killNow()
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+/** The broker `services:up` runs (tests that stop and restart Kafka drive it when KAFKA_BROKERS points at it). */
+export const servicesKafka = kafka
 
 if (import.meta.main) {
   const command = process.argv[2]
   if (command === 'up') {
-    const { env } = await servicesUp()
-    for (const [key, value] of Object.entries(env)) console.log(`${key}=${value}`)
+    for (const [key, value] of Object.entries(await servicesUp())) console.log(`${key}=${value}`)
   } else if (command === 'down') {
     await servicesDown()
   } else {

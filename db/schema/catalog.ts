@@ -53,7 +53,7 @@ export const products = sqliteTable(
     // for the public count(*) (totalElements): SQLite does not drop the `status in (...)` term just because the
     // partial index implies it, so without status here, once ANALYZE has run (seed:bulk does), it counts by
     // scanning the whole table. Status as a leading column instead would lure `status = ?` queries (popular)
-    // into sorting every match (test/query-plans.test.ts).
+    // into sorting every match (test/catalog/query-plans.test.ts).
     index('idx_products_public_created').on(t.createdAt, t.id, t.status).where(publicOnly),
     index('idx_products_public_price').on(t.price, t.id).where(publicOnly),
     index('idx_products_public_sales').on(t.salesCount, t.id).where(publicOnly),

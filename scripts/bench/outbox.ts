@@ -22,8 +22,8 @@ import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig } from '../../src/config'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { EventTopics } from '../../src/platform/events/contract'
-import { kafkaDown, kafkaUp } from '../kafka-broker'
 import { livePid, SERVICES_DIR } from '../service-processes'
+import { servicesKafka } from '../services'
 import { cpuSecondsOf, writeBacklog } from './outbox-drain'
 import { type LoadOptions, prepareOrderLoad } from './outbox-orders'
 import { median } from './report'
@@ -174,8 +174,8 @@ async function deleteRunTopics(address: string, prefix: string): Promise<void> {
 export async function runOutboxGroup(ctx: OutboxContext): Promise<{ lines: string[]; ok: boolean }> {
   const events = intEnv('BENCH_OUTBOX_EVENTS', 50_000)
   const rate = intEnv('BENCH_OUTBOX_RATE', 200)
-  const up = await kafkaUp()
-  if (up.isStarted) ctx.onCleanup(() => kafkaDown())
+  const up = await servicesKafka.up()
+  if (up.isStarted) ctx.onCleanup(() => servicesKafka.down())
   // cleanups run last-in first: a child still running is killed before the broker goes
   ctx.onCleanup(() => {
     for (const proc of children) proc.kill()

@@ -10,7 +10,7 @@
  *
  * Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the partial indexes of
  * db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
- * test/query-plans.test.ts holds every list query to an index with EXPLAIN QUERY PLAN.
+ * test/catalog/query-plans.test.ts holds every list query to an index with EXPLAIN QUERY PLAN.
  */
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'

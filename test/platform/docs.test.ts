@@ -1,0 +1,86 @@
+/**
+ * The docs stay true and self-contained: the README is a short entry (under 25 KB) whose table of contents
+ * points at real headings; no link in the README or docs/ leaves the repository (a reader with a clone has
+ * everything); every relative link resolves; docs/configuration.md documents exactly the variables src/config.ts
+ * reads.
+ */
+import { describe, expect, test } from 'bun:test'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { PROJECT_ROOT } from '../support/paths'
+
+const ROOT = PROJECT_ROOT
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+]
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8')
+
+/** Markdown links and autolinks, outside fenced code blocks. */
+function linksOf(markdown: string): string[] {
+  const prose = markdown.replace(/```[\s\S]*?```/g, '')
+  const inline = [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!)
+  const auto = [...prose.matchAll(/<(https?:\/\/[^>]+)>/g)].map((m) => m[1]!)
+  return [...inline, ...auto]
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slugOf(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/\s/g, '-')
+}
+
+describe('docs', () => {
+  test('the README is a quick entry: under 25 KB', () => {
+    expect(Buffer.byteLength(read('README.md'))).toBeLessThan(25 * 1024)
+  })
+
+  test('no link leaves the repository (a local server URL is fine)', () => {
+    const leaving = DOCS.flatMap((file) =>
+      linksOf(read(file))
+        .filter((link) => {
+          if (/^https?:\/\//.test(link)) return !/^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(link)
+          if (link.startsWith('#')) return false
+          const target = resolve(ROOT, dirname(file), link.split('#')[0]!)
+          return relative(ROOT, target).startsWith('..')
+        })
+        .map((link) => `${file}: ${link}`),
+    )
+    expect(leaving).toEqual([])
+  })
+
+  test('every relative link resolves to a file or folder of the repository', () => {
+    const broken = DOCS.flatMap((file) =>
+      linksOf(read(file))
+        .filter((link) => !/^https?:\/\//.test(link) && !link.startsWith('#'))
+        .filter((link) => !existsSync(resolve(ROOT, dirname(file), link.split('#')[0]!)))
+        .map((link) => `${file}: ${link}`),
+    )
+    expect(broken).toEqual([])
+  })
+
+  test("the README's in-page links point at its headings", () => {
+    const readme = read('README.md')
+    const anchors = new Set(
+      [...readme.replace(/```[\s\S]*?```/g, '').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slugOf(m[1]!)),
+    )
+    const dangling = linksOf(readme)
+      .filter((link) => link.startsWith('#'))
+      .filter((link) => !anchors.has(link.slice(1)))
+    expect(dangling).toEqual([])
+  })
+
+  test('docs/configuration.md documents exactly the variables src/config.ts reads', () => {
+    const source = read('src/config.ts')
+    const read_ = new Set([...source.matchAll(/read\s*\.\s*\w+\(\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!))
+    const documented = new Set(
+      [...read('docs/configuration.md').matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1]!),
+    )
+    expect([...read_].filter((name) => !documented.has(name)).sort()).toEqual([])
+    expect([...documented].filter((name) => !read_.has(name)).sort()).toEqual([])
+  })
+})

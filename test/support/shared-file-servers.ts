@@ -1,0 +1,87 @@
+/**
+ * The setup of every test on real server processes that share one SQLite file, written once: a temp folder with
+ * the database file, the processes (the first one started seeds the demo data), the env they share (one Redis, as
+ * instances must, or one Kafka), a read-only ledger connection to the file, and, when asked, the demo seller's
+ * token and new buyers. The afterAll stops every process (each must exit 0, unless the file kills some on
+ * purpose) and removes the folder.
+ */
+import { afterAll, beforeAll, expect } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  createBuyers,
+  type LedgerReader,
+  loginDemoSeller,
+  openLedgerReader,
+  type ServerProcess,
+  startServer,
+} from './server-process'
+import { SERVICE_START_TIMEOUT_MS } from './services'
+
+export type SharedFileServers = {
+  databaseFile: string
+  /** Every process started so far, in start order. */
+  servers: ServerProcess[]
+  /** The env every process gets (resolved by the beforeAll). */
+  env: Record<string, string>
+  /** Reads the file while the processes write it (opened once `processes` are up; none with 0). */
+  ledger: LedgerReader
+  /** With `buyers`: the demo seller's token and the new buyers' tokens. */
+  tokens: { seller: string; buyers: string[] }
+  /** One more process on the file, with the shared env plus `extraEnv`. */
+  start(extraEnv?: Record<string, string>): Promise<ServerProcess>
+}
+
+export function useSharedFileServers(options: {
+  /** names the temp folder, the database file and (through the caller's env) the Redis prefix or Kafka topics */
+  name: string
+  env: () => Promise<Record<string, string>>
+  /** processes started before the first test */
+  processes: number
+  /** buyers signed up before the first test, through the process at index `through` (default 0) */
+  buyers?: { count: number; tag: string; through?: number }
+  /** false for a file that kills processes on purpose: their exit codes say nothing then */
+  isCleanExitExpected?: boolean
+}): SharedFileServers {
+  const dir = mkdtempSync(join(tmpdir(), `marketplace-${options.name}-`))
+  const fixture: SharedFileServers = {
+    databaseFile: join(dir, `${options.name}.db`),
+    servers: [],
+    env: {},
+    ledger: {} as LedgerReader,
+    tokens: { seller: '', buyers: [] },
+    async start(extraEnv = {}) {
+      const { databaseFile, servers } = fixture
+      const seedDemoData = servers.length === 0
+      const server = await startServer({
+        dir,
+        databaseFile,
+        seedDemoData,
+        env: { ...fixture.env, ...extraEnv },
+      })
+      servers.push(server)
+      return server
+    },
+  }
+
+  beforeAll(async () => {
+    Object.assign(fixture.env, await options.env())
+    for (let i = 0; i < options.processes; i++) await fixture.start()
+    if (options.buyers) {
+      const { count, tag, through = 0 } = options.buyers
+      fixture.tokens.seller = await loginDemoSeller(fixture.servers[0]!.baseUrl)
+      fixture.tokens.buyers.push(...(await createBuyers(fixture.servers[through]!.baseUrl, count, tag)))
+    }
+    if (options.processes > 0) Object.assign(fixture.ledger, openLedgerReader(fixture.databaseFile))
+  }, SERVICE_START_TIMEOUT_MS)
+
+  afterAll(async () => {
+    fixture.ledger.close?.()
+    const exitCodes = await Promise.all(fixture.servers.map((server) => server.stop()))
+    rmSync(dir, { recursive: true, force: true })
+    if (options.isCleanExitExpected ?? true) expect(exitCodes.every((code) => code === 0)).toBe(true)
+  }, 60_000)
+
+  return fixture
+}
