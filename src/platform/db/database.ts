@@ -9,12 +9,11 @@
  * failing at COMMIT. The rule that keeps this true: never `await` inside a transaction body.
  */
 import { Database } from 'bun:sqlite'
-import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
-import { MIGRATION_JOURNAL, MIGRATION_SQL } from '../../../db/migrations/embedded'
 import * as schema from '../../../db/schema'
+import { embeddedMigrations } from './migrations'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */
@@ -32,23 +31,6 @@ export type DatabaseHandle = {
   writeTransaction<T>(work: (tx: DbOrTx) => T): T
   ping(): boolean
   close(): void
-}
-
-/**
- * The migrations drizzle-kit generated, read from db/migrations/embedded.ts rather than the folder, so a
- * compiled binary migrates too. Same records (and hashes) as drizzle's folder reader produces.
- */
-function embeddedMigrations() {
-  return MIGRATION_JOURNAL.entries.map((entry) => {
-    const text = MIGRATION_SQL[entry.tag]
-    if (text === undefined) throw new Error(`migration ${entry.tag} is not embedded; run bun run db:generate`)
-    return {
-      sql: text.split('--> statement-breakpoint'),
-      bps: entry.breakpoints,
-      folderMillis: entry.when,
-      hash: createHash('sha256').update(text).digest('hex'),
-    }
-  })
 }
 
 export function openDatabase(filePath: string): DatabaseHandle {

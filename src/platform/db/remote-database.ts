@@ -1,0 +1,152 @@
+/**
+ * A libSQL server as the primary (sqld, or Turso): `@libsql/client` over ws(s)/http(s), with Drizzle's libsql driver
+ * on the same sqlite-core schema as the local file. Every call has a deadline (DATABASE_TIMEOUT_MS): a server
+ * that does not answer costs a request that long, then a 503, never a hang.
+ *
+ * Writes to a remote primary cannot use the local path's synchronous transaction: an interactive transaction
+ * over the network would hold the server's write lock across round trips. A business operation is one
+ * `batch(…, 'write')` instead, which the server runs as one transaction: any failing statement (a CHECK, a
+ * UNIQUE, a guard) rolls back the whole batch.
+ *
+ * Migrations are the exception: at start, in one interactive write transaction, so that two instances starting
+ * together apply each migration once (the second waits for the first's lock, then finds nothing to apply).
+ */
+import { type Client, createClient, LibsqlError } from '@libsql/client'
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
+import * as schema from '../../../db/schema'
+import { AppError } from '../../errors'
+import { embeddedMigrations } from './migrations'
+
+export type RemoteDb = LibSQLDatabase<typeof schema> & { $client: Client }
+
+export type RemoteDatabaseSettings = {
+  url: string
+  authToken: string | undefined
+  /** the deadline of one call (a query, a batch) */
+  timeoutMs: number
+}
+
+export type RemoteDatabaseHandle = {
+  db: RemoteDb
+  client: Client
+  /** Runs `work` within the deadline; a timeout or a lost server is a 503 SERVICE_UNAVAILABLE. */
+  call<T>(work: (db: RemoteDb) => Promise<T>): Promise<T>
+  ping(): Promise<boolean>
+  close(): void
+}
+
+const MIGRATION_LOCK_RETRIES = 50
+const MIGRATIONS_TABLE = '__drizzle_migrations'
+
+/**
+ * Connects, checks that the server accepts the credentials (a refused token stops the start with a clear message,
+ * no retry loop) and applies the migrations it lacks.
+ */
+export async function openRemoteDatabase(settings: RemoteDatabaseSettings): Promise<RemoteDatabaseHandle> {
+  const client = createClient({ url: settings.url, authToken: settings.authToken })
+  const db = drizzle({ client, schema }) as RemoteDb
+  try {
+    await withDeadline(client.execute('select 1'), settings.timeoutMs)
+  } catch (error) {
+    client.close()
+    throw new Error(`DATABASE_URL could not be used: ${describeConnectError(error)}`)
+  }
+  await migrateRemote(client)
+  const call = async <T>(work: (db: RemoteDb) => Promise<T>): Promise<T> => {
+    try {
+      return await withDeadline(work(db), settings.timeoutMs)
+    } catch (error) {
+      if (isUnavailable(error)) {
+        throw new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
+          headers: { 'retry-after': '1' },
+        })
+      }
+      throw error
+    }
+  }
+  return {
+    db,
+    client,
+    call,
+    async ping() {
+      try {
+        await withDeadline(client.execute('select 1'), settings.timeoutMs)
+        return true
+      } catch {
+        return false
+      }
+    },
+    close: () => client.close(),
+  }
+}
+
+/**
+ * Applies the embedded migrations the server lacks, in one write transaction (see the header). A server busy with
+ * another instance's migration answers SQLITE_BUSY: wait and try again.
+ */
+export async function migrateRemote(client: Client): Promise<{ applied: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await migrateOnce(client)
+    } catch (error) {
+      const isBusy = error instanceof LibsqlError && /BUSY|LOCKED/.test(`${error.code} ${error.message}`)
+      if (!isBusy || attempt >= MIGRATION_LOCK_RETRIES) throw error
+      await Bun.sleep(100 + Math.random() * 200)
+    }
+  }
+}
+
+async function migrateOnce(client: Client): Promise<{ applied: number }> {
+  const tx = await client.transaction('write')
+  try {
+    await tx.execute(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+    )
+    const last = await tx.execute(
+      `SELECT created_at FROM ${MIGRATIONS_TABLE} ORDER BY created_at DESC LIMIT 1`,
+    )
+    const lastMillis = last.rows.length > 0 ? Number(last.rows[0]![0]) : -1
+    let applied = 0
+    for (const migration of embeddedMigrations()) {
+      if (migration.folderMillis <= lastMillis) continue
+      for (const statement of migration.sql) if (statement.trim()) await tx.execute(statement)
+      await tx.execute({
+        sql: `INSERT INTO ${MIGRATIONS_TABLE} ("hash", "created_at") VALUES (?, ?)`,
+        args: [migration.hash, migration.folderMillis],
+      })
+      applied++
+    }
+    await tx.commit()
+    return { applied }
+  } finally {
+    tx.close()
+  }
+}
+
+/** Whether a failure means the server is away or late (→ 503), rather than a statement refused (→ its own error). */
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof DeadlineError) return true
+  if (!(error instanceof LibsqlError)) return error instanceof TypeError // fetch: connection refused / reset
+  return /HRANA_WEBSOCKET_ERROR|HRANA_CLOSED_ERROR|SERVER_ERROR|ECONNREFUSED|fetch failed|socket/i.test(
+    `${error.code} ${error.message}`,
+  )
+}
+
+function describeConnectError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  if (/\b401\b|unauthori[sz]ed/i.test(text)) {
+    return 'the server refused the credentials (HTTP 401): check DATABASE_AUTH_TOKEN'
+  }
+  if (error instanceof DeadlineError) return 'the server did not answer within DATABASE_TIMEOUT_MS'
+  return text
+}
+
+class DeadlineError extends Error {}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+}
