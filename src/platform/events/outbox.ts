@@ -41,7 +41,8 @@ export function outboxAppender(db: Db): (event: DomainEvent, now?: Date) => Even
   }
 }
 
-function envelopeOf(event: DomainEvent, now: Date): EventEnvelope {
+/** The SPEC §10 envelope of `event`, with a fresh event id: what every outbox row stores as its payload. */
+export function envelopeOf(event: DomainEvent, now: Date): EventEnvelope {
   return {
     eventId: randomUUID(),
     eventType: event.eventType,

@@ -1,0 +1,286 @@
+/**
+ * Order placement on a remote libSQL primary (sqld, Turso): the whole order as ONE `batch(…, 'write')`, which the
+ * server runs as one transaction, so nothing holds its write lock across network round trips.
+ *
+ * Why it is atomic and never oversells. A batch cannot branch on what a statement found, so every condition is a
+ * statement that FAILS, which rolls the whole batch back:
+ * - the idempotency key is claimed first by an INSERT: a key already there is a PRIMARY KEY conflict;
+ * - each line's stock UPDATE is unconditional on the row but writes -1 when the product is no longer ON_SALE, or
+ *   no longer has the price and name the order was priced with; taking more than the stock leaves it negative
+ *   too; either way the `stock_quantity >= 0` CHECK fails. Lines go in ascending product id, as on the local path.
+ * What the order looks like is known before the batch (prices and names read first, then guarded as above), so
+ * its lines, parts, event payload and stored response are written by the same batch; only the generated ids are
+ * filled in by SQL (`json_set`). When the batch fails, reads tell why: a replay, a key reused with another body,
+ * a product gone (404), too little stock (409), or a price changed meanwhile (priced again, a few times).
+ */
+import { randomBytes } from 'node:crypto'
+import { inArray, type SQL, sql } from 'drizzle-orm'
+import { idempotencyKeys, products } from '../../../db/schema'
+import { AppError } from '../../errors'
+import type { Claim } from '../../platform/db/idempotency'
+import { IDEMPOTENCY_TTL_MS } from '../../platform/db/idempotency'
+import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
+import { envelopeOf } from '../../platform/events/outbox'
+import { orderEvent } from './orders.events'
+import type { CreateOrder, Order } from './orders.model'
+import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
+import { subtotalsBySeller } from './orders.rules'
+import { toOrder } from './orders.views'
+
+type Line = { productId: number; quantity: number }
+type PricedProduct = {
+  id: number
+  sellerId: number
+  name: string
+  price: number
+  stock: number
+  status: string
+}
+export type PlacedOrder = { order: Order; isReplay: boolean }
+
+/** How often an order is priced again when a product's price or name changed between the read and the batch. */
+const MAX_PRICING_ATTEMPTS = 3
+
+export async function placeOrderRemotely(
+  remote: RemoteDatabaseHandle,
+  buyerId: number,
+  lines: Line[],
+  address: CreateOrder['shippingAddress'],
+  claim?: Claim,
+): Promise<PlacedOrder> {
+  for (let attempt = 1; ; attempt++) {
+    const priced = await remote.call((db) => readProducts(db, lines))
+    refuseUnavailable(lines, priced) // the common refusals, without a write
+    const planned = planOrder(buyerId, lines, priced, address, new Date())
+    try {
+      const results = await remote.call((db) => db.batch(statementsOf(db, planned, claim) as never))
+      return { order: withIds(planned, results as unknown[]), isReplay: false }
+    } catch (error) {
+      if (error instanceof AppError) throw error
+      const replay = claim && (await remote.call((db) => storedAnswer(db, claim)))
+      if (replay) return replay
+      const now = await remote.call((db) => readProducts(db, lines))
+      refuseUnavailable(lines, now)
+      // still available: the batch failed because a price or a name changed since it was read; anything else is
+      // not a refusal and surfaces as it is
+      if (!hasRepriced(priced, now)) throw error
+      if (attempt >= MAX_PRICING_ATTEMPTS) {
+        throw new AppError('SERVICE_UNAVAILABLE', 'Prices changed while the order was placed; try again', {
+          headers: { 'retry-after': '1' },
+        })
+      }
+    }
+  }
+}
+
+type PlannedOrder = {
+  row: OrderRow
+  items: OrderItemRow[]
+  parts: OrderPartRow[]
+  /** the outbox row's envelope, its order id still 0 */
+  envelope: ReturnType<typeof envelopeOf>
+  lines: (Line & PricedProduct)[]
+}
+
+function readProducts(db: RemoteDb, lines: Line[]): Promise<PricedProduct[]> {
+  return db
+    .select({
+      id: products.id,
+      sellerId: products.sellerId,
+      name: products.name,
+      price: products.price,
+      stock: products.stockQuantity,
+      status: products.status,
+    })
+    .from(products)
+    .where(
+      inArray(
+        products.id,
+        lines.map((line) => line.productId),
+      ),
+    )
+}
+
+function hasRepriced(before: PricedProduct[], after: PricedProduct[]): boolean {
+  const now = new Map(after.map((product) => [product.id, product]))
+  return before.some((p) => now.get(p.id)?.price !== p.price || now.get(p.id)?.name !== p.name)
+}
+
+/** 404 for a product buyers cannot see, 409 for one without enough stock (SPEC §5), first line first. */
+function refuseUnavailable(lines: Line[], priced: PricedProduct[]): void {
+  const byId = new Map(priced.map((product) => [product.id, product]))
+  for (const line of lines) {
+    const product = byId.get(line.productId)
+    if (!product || product.status === 'DRAFT' || product.status === 'DELETED') {
+      throw new AppError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`)
+    }
+    if (product.status !== 'ON_SALE' || product.stock < line.quantity) {
+      throw new AppError(
+        'PRODUCT_OUT_OF_STOCK',
+        `Product ${line.productId} has ${product.status === 'ON_SALE' ? product.stock : 0} in stock; ${line.quantity} requested`,
+      )
+    }
+  }
+}
+
+/** The order as it will be stored, with 0 for the ids the database generates. */
+function planOrder(
+  buyerId: number,
+  lines: Line[],
+  priced: PricedProduct[],
+  address: CreateOrder['shippingAddress'],
+  now: Date,
+): PlannedOrder {
+  const byId = new Map(priced.map((product) => [product.id, product]))
+  const planned = lines.map((line) => ({ ...line, ...byId.get(line.productId)! }))
+  const items: OrderItemRow[] = planned.map((line) => ({
+    id: 0,
+    orderId: 0,
+    productId: line.productId,
+    sellerId: line.sellerId,
+    productName: line.name,
+    productPrice: line.price,
+    quantity: line.quantity,
+    subtotal: line.price * line.quantity,
+  }))
+  const row: OrderRow = {
+    id: 0,
+    orderNumber: randomBytes(8).toString('hex').toUpperCase(),
+    buyerId,
+    status: 'PENDING',
+    totalAmount: items.reduce((sum, item) => sum + item.subtotal, 0),
+    zipCode: address.zipCode,
+    address: address.address,
+    addressDetail: address.addressDetail ?? null,
+    receiverName: address.receiverName,
+    receiverPhone: address.receiverPhone,
+    createdAt: now,
+    updatedAt: now,
+  }
+  const parts: OrderPartRow[] = [...subtotalsBySeller(items)].map(([sellerId, subtotal]) => ({
+    orderId: 0,
+    sellerId,
+    status: 'PENDING',
+    subtotal,
+    createdAt: now,
+    updatedAt: now,
+  }))
+  const event = orderEvent('order.created', {
+    orderId: 0,
+    orderNumber: row.orderNumber,
+    buyerId,
+    totalAmount: row.totalAmount,
+    items: items.map((i) => ({ productId: i.productId, sellerId: i.sellerId, quantity: i.quantity })),
+  })
+  return { row, items, parts, envelope: envelopeOf(event, now), lines: planned }
+}
+
+/** The batch (see the header); statements that RETURNING ids come back in `withIds`'s order. */
+function statementsOf(db: RemoteDb, order: PlannedOrder, claim: Claim | undefined) {
+  const { row, items, parts, envelope } = order
+  const nowMs = row.createdAt.getTime()
+  const orderId = sql`(select id from orders where order_number = ${row.orderNumber})`
+  const statements: unknown[] = []
+  if (claim) {
+    const key = sql`member_id = ${claim.memberId} and key = ${claim.key}`
+    statements.push(db.run(sql`delete from idempotency_keys where ${key} and expires_at <= ${nowMs}`))
+    statements.push(
+      db.insert(idempotencyKeys).values({
+        memberId: claim.memberId,
+        key: claim.key,
+        fingerprint: claim.fingerprint,
+        state: 'IN_PROGRESS',
+        createdAt: row.createdAt,
+        expiresAt: new Date(nowMs + IDEMPOTENCY_TTL_MS),
+      }),
+    )
+  }
+  for (const line of order.lines) {
+    statements.push(
+      db.run(sql`update products set
+        stock_quantity = case when status = 'ON_SALE' and price = ${line.price} and name = ${line.name}
+                         then stock_quantity - ${line.quantity} else -1 end,
+        sales_count = sales_count + ${line.quantity}, version = version + 1, updated_at = ${nowMs}
+        where id = ${line.productId}`),
+      db.run(
+        sql`update products set status = 'SOLD_OUT' where id = ${line.productId} and stock_quantity = 0`,
+      ),
+    )
+  }
+  statements.push(
+    db.all(sql`insert into orders (order_number, buyer_id, status, total_amount, zip_code, address, address_detail,
+        receiver_name, receiver_phone, created_at, updated_at)
+      values (${row.orderNumber}, ${row.buyerId}, 'PENDING', ${row.totalAmount}, ${row.zipCode}, ${row.address},
+        ${row.addressDetail}, ${row.receiverName}, ${row.receiverPhone}, ${nowMs}, ${nowMs}) returning id`),
+  )
+  for (const item of items) {
+    statements.push(
+      db.all(sql`insert into order_items (order_id, product_id, seller_id, product_name, product_price, quantity,
+          subtotal)
+        values (${orderId}, ${item.productId}, ${item.sellerId}, ${item.productName}, ${item.productPrice},
+          ${item.quantity}, ${item.subtotal}) returning id`),
+    )
+  }
+  for (const part of parts) {
+    statements.push(
+      db.run(sql`insert into order_parts (order_id, seller_id, status, subtotal, created_at, updated_at)
+        values (${orderId}, ${part.sellerId}, 'PENDING', ${part.subtotal}, ${nowMs}, ${nowMs})`),
+    )
+  }
+  statements.push(
+    db.run(sql`insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at)
+      select ${envelope.eventId}, ${envelope.aggregateType}, cast(o.id as text), ${envelope.eventType},
+        json_set(${JSON.stringify(envelope)}, '$.aggregateId', cast(o.id as text), '$.payload.orderId', o.id),
+        ${nowMs}
+      from orders o where o.order_number = ${row.orderNumber}`),
+  )
+  if (claim) {
+    const body = toOrder(row, items, parts)
+    statements.push(
+      db.run(sql`update idempotency_keys set state = 'COMPLETED', response_status = 201,
+          response_body = ${withIdsInSql(JSON.stringify(body), orderId, items)}
+        where member_id = ${claim.memberId} and key = ${claim.key}`),
+    )
+  }
+  return statements
+}
+
+/** `json_set` over the stored response: the order id, each line's id (one line per product), the parts' order id. */
+function withIdsInSql(body: string, orderId: SQL, items: OrderItemRow[]): SQL {
+  const lineIds = items.map(
+    (item, i) =>
+      sql`, '$.orderItems[${sql.raw(String(i))}].id', (select id from order_items where order_id = ${orderId} and product_id = ${item.productId})`,
+  )
+  return sql`json_set(${body}, '$.id', ${orderId}${sql.join(lineIds, sql``)})`
+}
+
+/** The response, with the ids the batch's RETURNING statements gave. */
+function withIds(order: PlannedOrder, results: unknown[]): Order {
+  const returned = results.filter(Array.isArray) as { id: number }[][]
+  const orderId = Number(returned[0]![0]!.id)
+  const items = order.items.map((item, i) => ({ ...item, id: Number(returned[i + 1]![0]!.id), orderId }))
+  const parts = order.parts.map((part) => ({ ...part, orderId }))
+  return toOrder({ ...order.row, id: orderId }, items, parts)
+}
+
+/** After a failed batch: the answer already stored under the key (a replay), or the reason it cannot be used. */
+async function storedAnswer(db: RemoteDb, claim: Claim): Promise<PlacedOrder | undefined> {
+  const [existing] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(sql`member_id = ${claim.memberId} and key = ${claim.key}`)
+  if (!existing || existing.expiresAt.getTime() <= Date.now()) return undefined
+  if (existing.fingerprint !== claim.fingerprint) {
+    throw new AppError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key was used with a different request')
+  }
+  if (existing.state !== 'COMPLETED') {
+    throw new AppError(
+      'REQUEST_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    )
+  }
+  return { order: JSON.parse(existing.responseBody ?? 'null') as Order, isReplay: true }
+}
