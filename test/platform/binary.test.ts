@@ -1,26 +1,29 @@
-import { afterAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PROJECT_ROOT } from '../support/paths'
+import { buildBinary } from '../../scripts/build'
+import { type SqldServer, startSqld } from '../../scripts/sqld'
+import { MAIN_ENTRY, PROJECT_ROOT } from '../support/paths'
 import { waitForOutput } from '../support/process-output'
 
-// The deployable artifact is one compiled binary (SPEC §1). This builds it and runs it from an empty folder,
-// far from the source tree, so a missing embedded file (migrations, Swagger UI assets) fails here.
+// The deployable artifact is one compiled binary (SPEC §1), built by scripts/build.ts as `bun run build` builds
+// it. Each binary runs from an empty folder, far from the source tree and its node_modules, with nothing in its
+// environment but PATH (and TMPDIR), so a file the binary fails to embed (migrations, Swagger UI assets, libSQL's
+// native module) fails here.
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-binary-'))
 let server: ReturnType<typeof Bun.spawn> | undefined
-afterAll(() => {
+let sqld: SqldServer | undefined
+afterAll(async () => {
   server?.kill()
+  await sqld?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
 describe('compiled binary', () => {
   test('builds, starts from an empty folder, migrates, seeds and serves the API and its docs', async () => {
     const binary = join(dir, 'marketplace')
-    const build = Bun.spawnSync(['bun', 'build', '--compile', 'src/main.ts', '--outfile', binary], {
-      cwd: PROJECT_ROOT,
-    })
-    expect(build.exitCode, build.stderr.toString()).toBe(0)
+    await buildBinary(MAIN_ENTRY, binary)
 
     const runDir = mkdtempSync(join(dir, 'run-'))
     server = Bun.spawn([binary], {
@@ -43,4 +46,53 @@ describe('compiled binary', () => {
     expect(asset.status).toBe(200)
     expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000)
   }, 120_000)
+})
+
+// A plain `bun build --compile` of @libsql/client dies at start-up with "Cannot find module
+// '@libsql/linux-x64-gnu'", whatever the URL (scripts/build.ts says why and how the build embeds the module).
+// scripts/libsql-probe.ts, built the same way, drives the real client against a real sqld primary.
+describe('compiled binary with @libsql/client', () => {
+  const probe = join(dir, 'libsql-probe')
+  const probeDir = join(dir, 'probe-run')
+  const probeTmp = join(dir, 'probe-tmp')
+
+  beforeAll(async () => {
+    await buildBinary(join(PROJECT_ROOT, 'scripts', 'libsql-probe.ts'), probe)
+    mkdirSync(probeDir)
+    mkdirSync(probeTmp)
+    sqld = await startSqld({ dir: join(dir, 'sqld') })
+  }, 120_000)
+
+  function runProbe(env: Record<string, string>) {
+    const run = Bun.spawnSync([probe], {
+      cwd: probeDir,
+      env: { PATH: process.env.PATH ?? '', TMPDIR: probeTmp, ...env },
+    })
+    return { exitCode: run.exitCode, stdout: run.stdout.toString(), stderr: run.stderr.toString() }
+  }
+
+  function probeRows(env: Record<string, string>): unknown {
+    const run = runProbe(env)
+    expect(run.exitCode, run.stderr).toBe(0)
+    return (JSON.parse(run.stdout) as { rows: unknown }).rows
+  }
+
+  test('writes and reads on sqld over http://, and as an embedded replica (file: + syncUrl) of it', () => {
+    const primary = { PROBE_URL: (sqld as SqldServer).url }
+    const replica = { PROBE_URL: 'file:replica.db', PROBE_SYNC_URL: (sqld as SqldServer).url }
+
+    expect(probeRows(primary)).toEqual(['remote'])
+    // the replica pulled the primary's row and its own write went through to the primary
+    expect(probeRows(replica)).toEqual(['remote', 'replica'])
+    expect(probeRows(primary)).toEqual(['remote', 'replica', 'remote'])
+    // the native module came out of the binary (written to TMPDIR to be loaded), not from a node_modules
+    expect(readdirSync(probeTmp).filter((name) => name.endsWith('.node'))).toHaveLength(1)
+  }, 60_000)
+
+  test('without a writable TMPDIR it fails at start-up with a message that says what it needs', () => {
+    const run = runProbe({ PROBE_URL: 'file:unused.db', TMPDIR: join(dir, 'no-such-folder') })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.stderr).toContain('TMPDIR must be a writable folder')
+  })
 })
