@@ -25,6 +25,7 @@ import type { Principal } from '../auth/principal'
 import type { CatalogCache } from '../catalog/catalog-cache'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order } from './orders.model'
+import { buyerCancel, type MovePlan, notFound, statusMove } from './orders.moves'
 import {
   findOrder,
   findOrderItems,
@@ -34,8 +35,6 @@ import {
   listBuyerOrders,
   listSellerParts,
   movePart,
-  type OrderItemRow,
-  type OrderPartRow,
   type OrderRow,
   type PlacementStatements,
   placementStatements,
@@ -43,26 +42,10 @@ import {
   returnStock,
   setOrderStatus,
 } from './orders.repository'
-import {
-  derivedOrderStatus,
-  isLive,
-  MAX_LINE_QUANTITY,
-  SELLER_PART_MOVES,
-  subtotalsBySeller,
-} from './orders.rules'
+import { derivedOrderStatus, MAX_LINE_QUANTITY, subtotalsBySeller } from './orders.rules'
 import { toOrder, toSellerPart } from './orders.views'
 
 export type PlacedOrder = { order: Order; isReplay: boolean }
-
-/**
- * Which parts of an order a move touches, and how the mover sees the result. `pick` returns the parts to move
- * (throwing 404 when the caller takes no part in the order, 409 when the move is not theirs to make).
- */
-type MovePlan = {
-  to: OrderStatus
-  pick(order: OrderRow, parts: OrderPartRow[]): OrderPartRow[]
-  view(order: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order
-}
 
 /**
  * Lines for one product merged, in ascending product id. A merged quantity is bounded like a single line
@@ -177,14 +160,7 @@ export class OrdersService {
 
   /** The buyer cancels every part; refused (409) once any part has shipped. The stock comes back exactly once. */
   cancelOrder(buyer: Principal, id: number): Promise<Order> {
-    return this.moveParts(buyer, id, {
-      to: 'CANCELLED',
-      pick: (order, parts) => {
-        if (order.buyerId !== buyer.memberId) throw notFound(id)
-        return refuseUnless(parts.filter(isLive), ['PENDING', 'CONFIRMED'], 'CANCELLED')
-      },
-      view: toOrder,
-    })
+    return this.moveParts(buyer, id, buyerCancel(buyer, id))
   }
 
   /**
@@ -193,28 +169,7 @@ export class OrdersService {
    * order-wide move only an admin may make, standing in for the payment that will confirm orders.
    */
   changeOrderStatus(actor: Principal, id: number, to: OrderStatus, sellerId?: number): Promise<Order> {
-    if (actor.role !== 'ADMIN' && sellerId !== undefined && sellerId !== actor.memberId) {
-      throw new AppError('VALIDATION_FAILED', 'A seller moves its own part; sellerId is for admins', {
-        errors: [{ field: 'sellerId', message: "must be absent or the caller's own id" }],
-      })
-    }
-    if (actor.role === 'ADMIN') return this.moveParts(actor, id, adminMove(id, to, sellerId))
-    return this.moveParts(actor, id, {
-      to,
-      pick: (_, parts) => {
-        const own = parts.find((part) => part.sellerId === actor.memberId)
-        if (!own) throw notFound(id)
-        if (to === 'CONFIRMED') {
-          throw new AppError(
-            'INVALID_ORDER_STATUS_TRANSITION',
-            "Only the buyer's payment confirms an order; a seller ships, delivers or cancels its part",
-          )
-        }
-        return refuseUnless([own], sellerMovesInto(to), to)
-      },
-      view: (order, items, parts) =>
-        toSellerPart(order, items, parts.find((p) => p.sellerId === actor.memberId)!),
-    })
+    return this.moveParts(actor, id, statusMove(actor, id, to, sellerId))
   }
 
   /**
@@ -319,57 +274,6 @@ export class OrdersService {
       id: row.id,
     }))
   }
-}
-
-/**
- * An admin's move: CONFIRMED confirms the whole order (every live part PENDING → CONFIRMED; `sellerId` makes no
- * sense there and is refused); any other status moves the part of `sellerId`, or every live part without it.
- */
-function adminMove(id: number, to: OrderStatus, sellerId: number | undefined): MovePlan {
-  return {
-    to,
-    pick: (_, parts) => {
-      if (to === 'CONFIRMED') {
-        if (sellerId !== undefined) {
-          throw new AppError('VALIDATION_FAILED', 'CONFIRMED applies to the whole order', {
-            errors: [{ field: 'sellerId', message: 'must be absent when confirming' }],
-          })
-        }
-        return refuseUnless(parts.filter(isLive), ['PENDING'], to)
-      }
-      if (sellerId === undefined) return refuseUnless(parts.filter(isLive), sellerMovesInto(to), to)
-      const part = parts.find((p) => p.sellerId === sellerId)
-      if (!part) throw notFound(id)
-      return refuseUnless([part], sellerMovesInto(to), to)
-    },
-    view: toOrder,
-  }
-}
-
-/** The part statuses from which a seller may move a part to `to`. */
-function sellerMovesInto(to: OrderStatus): OrderStatus[] {
-  return (Object.keys(SELLER_PART_MOVES) as OrderStatus[]).filter((from) =>
-    SELLER_PART_MOVES[from].includes(to),
-  )
-}
-
-/** The parts, if every one is in one of `from`; otherwise 409 naming the first that is not (or that none is left). */
-function refuseUnless(parts: OrderPartRow[], from: readonly OrderStatus[], to: OrderStatus): OrderPartRow[] {
-  if (parts.length === 0) {
-    throw new AppError('INVALID_ORDER_STATUS_TRANSITION', `Every part of this order is already CANCELLED`)
-  }
-  const stuck = parts.find((part) => !from.includes(part.status))
-  if (stuck) {
-    throw new AppError(
-      'INVALID_ORDER_STATUS_TRANSITION',
-      `The part of seller ${stuck.sellerId} cannot go from ${stuck.status} to ${to}`,
-    )
-  }
-  return parts
-}
-
-function notFound(id: number): AppError {
-  return new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
 }
 
 /** Why a line could not be taken: the product does not exist for buyers (404) or has too little stock (409). */

@@ -1,0 +1,115 @@
+/**
+ * Which parts of an order a move touches and how the mover sees the result (SPEC §4, §5): pure decisions shared by
+ * the local write path (orders.service.ts) and the remote one (orders.batches.ts). A caller who takes no part in
+ * the order gets a 404, a move that is not theirs to make a 409.
+ */
+import type { OrderStatus } from '../../../db/schema'
+import { AppError } from '../../errors'
+import type { Principal } from '../auth/principal'
+import type { Order } from './orders.model'
+import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
+import { isLive, SELLER_PART_MOVES } from './orders.rules'
+import { toOrder, toSellerPart } from './orders.views'
+
+/**
+ * Which parts of an order a move touches, and how the mover sees the result. `pick` returns the parts to move
+ * (throwing 404 when the caller takes no part in the order, 409 when the move is not theirs to make).
+ */
+export type MovePlan = {
+  to: OrderStatus
+  pick(order: OrderRow, parts: OrderPartRow[]): OrderPartRow[]
+  view(order: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order
+}
+
+/** The buyer cancels every live part; refused (409) once any part has shipped. */
+export function buyerCancel(buyer: Principal, id: number): MovePlan {
+  return {
+    to: 'CANCELLED',
+    pick: (order, parts) => {
+      if (order.buyerId !== buyer.memberId) throw notFound(id)
+      return refuseUnless(parts.filter(isLive), ['PENDING', 'CONFIRMED'], 'CANCELLED')
+    },
+    view: toOrder,
+  }
+}
+
+/**
+ * PATCH /sellers/orders/{id}/status. A seller moves its own part (SELLER_PART_MOVES); another seller's id in
+ * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. CONFIRMED is an
+ * order-wide move only an admin may make, standing in for the payment that will confirm orders.
+ */
+export function statusMove(actor: Principal, id: number, to: OrderStatus, sellerId?: number): MovePlan {
+  if (actor.role !== 'ADMIN' && sellerId !== undefined && sellerId !== actor.memberId) {
+    throw new AppError('VALIDATION_FAILED', 'A seller moves its own part; sellerId is for admins', {
+      errors: [{ field: 'sellerId', message: "must be absent or the caller's own id" }],
+    })
+  }
+  if (actor.role === 'ADMIN') return adminMove(id, to, sellerId)
+  return {
+    to,
+    pick: (_, parts) => {
+      const own = parts.find((part) => part.sellerId === actor.memberId)
+      if (!own) throw notFound(id)
+      if (to === 'CONFIRMED') {
+        throw new AppError(
+          'INVALID_ORDER_STATUS_TRANSITION',
+          "Only the buyer's payment confirms an order; a seller ships, delivers or cancels its part",
+        )
+      }
+      return refuseUnless([own], sellerMovesInto(to), to)
+    },
+    view: (order, items, parts) =>
+      toSellerPart(order, items, parts.find((p) => p.sellerId === actor.memberId)!),
+  }
+}
+
+/**
+ * An admin's move: CONFIRMED confirms the whole order (every live part PENDING → CONFIRMED; `sellerId` makes no
+ * sense there and is refused); any other status moves the part of `sellerId`, or every live part without it.
+ */
+function adminMove(id: number, to: OrderStatus, sellerId: number | undefined): MovePlan {
+  return {
+    to,
+    pick: (_, parts) => {
+      if (to === 'CONFIRMED') {
+        if (sellerId !== undefined) {
+          throw new AppError('VALIDATION_FAILED', 'CONFIRMED applies to the whole order', {
+            errors: [{ field: 'sellerId', message: 'must be absent when confirming' }],
+          })
+        }
+        return refuseUnless(parts.filter(isLive), ['PENDING'], to)
+      }
+      if (sellerId === undefined) return refuseUnless(parts.filter(isLive), sellerMovesInto(to), to)
+      const part = parts.find((p) => p.sellerId === sellerId)
+      if (!part) throw notFound(id)
+      return refuseUnless([part], sellerMovesInto(to), to)
+    },
+    view: toOrder,
+  }
+}
+
+/** The part statuses from which a seller may move a part to `to`. */
+function sellerMovesInto(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(SELLER_PART_MOVES) as OrderStatus[]).filter((from) =>
+    SELLER_PART_MOVES[from].includes(to),
+  )
+}
+
+/** The parts, if every one is in one of `from`; otherwise 409 naming the first that is not (or that none is left). */
+function refuseUnless(parts: OrderPartRow[], from: readonly OrderStatus[], to: OrderStatus): OrderPartRow[] {
+  if (parts.length === 0) {
+    throw new AppError('INVALID_ORDER_STATUS_TRANSITION', `Every part of this order is already CANCELLED`)
+  }
+  const stuck = parts.find((part) => !from.includes(part.status))
+  if (stuck) {
+    throw new AppError(
+      'INVALID_ORDER_STATUS_TRANSITION',
+      `The part of seller ${stuck.sellerId} cannot go from ${stuck.status} to ${to}`,
+    )
+  }
+  return parts
+}
+
+export function notFound(id: number): AppError {
+  return new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
+}
