@@ -12,10 +12,16 @@
  * its lines, parts, event payload and stored response are written by the same batch; only the generated ids are
  * filled in by SQL (`json_set`). When the batch fails, reads tell why: a replay, a key reused with another body,
  * a product gone (404), too little stock (409), or a price changed meanwhile (priced again, a few times).
+ *
+ * Part moves (SPEC §5) the same way: the order and its parts are read, the move is decided (orders.moves.ts), and
+ * one batch moves each picked part only if it is still in the status it was read in. An UPDATE that matched
+ * nothing cannot fail by itself, so the statement after it does: it sets the order's total to -1 when
+ * `changes()` is 0, which the total's CHECK refuses. Someone moved first: the move is decided again on fresh
+ * reads (then usually a 409).
  */
 import { randomBytes } from 'node:crypto'
-import { inArray, type SQL, sql } from 'drizzle-orm'
-import { idempotencyKeys, products } from '../../../db/schema'
+import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { idempotencyKeys, orderItems, orderParts, orders, outboxEvents, products } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { Claim } from '../../platform/db/idempotency'
 import { IDEMPOTENCY_TTL_MS } from '../../platform/db/idempotency'
@@ -23,8 +29,10 @@ import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-da
 import { envelopeOf } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order } from './orders.model'
+import type { MovePlan } from './orders.moves'
+import { notFound } from './orders.moves'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
-import { subtotalsBySeller } from './orders.rules'
+import { derivedOrderStatus, subtotalsBySeller } from './orders.rules'
 import { toOrder } from './orders.views'
 
 type Line = { productId: number; quantity: number }
@@ -283,4 +291,102 @@ async function storedAnswer(db: RemoteDb, claim: Claim): Promise<PlacedOrder | u
     )
   }
   return { order: JSON.parse(existing.responseBody ?? 'null') as Order, isReplay: true }
+}
+
+export type MovedParts = { view: Order; restocked: OrderItemRow[]; isCancelled: boolean }
+
+/** How often a move is decided again when another move changed the order between the read and the batch. */
+const MAX_MOVE_ATTEMPTS = 3
+
+export async function moveOrderPartsRemotely(
+  remote: RemoteDatabaseHandle,
+  id: number,
+  plan: MovePlan,
+): Promise<MovedParts> {
+  for (let attempt = 1; ; attempt++) {
+    const { current, parts, items } = await remote.call((db) => readWholeOrder(db, id))
+    if (!current) throw notFound(id)
+    const picked = plan.pick(current, parts)
+    const now = new Date()
+    const moved = new Map(picked.map((part) => [part.sellerId, { ...part, status: plan.to, updatedAt: now }]))
+    const after = parts.map((part) => moved.get(part.sellerId) ?? part)
+    const order: OrderRow = { ...current, status: derivedOrderStatus(after), updatedAt: now }
+    try {
+      await remote.call((db) => db.batch(moveStatements(db, order, picked, items, plan.to, now) as never))
+    } catch (error) {
+      if (error instanceof AppError || attempt >= MAX_MOVE_ATTEMPTS) throw error
+      continue
+    }
+    return {
+      view: plan.view(order, items, after),
+      restocked: plan.to === 'CANCELLED' ? items.filter((item) => moved.has(item.sellerId)) : [],
+      isCancelled: order.status === 'CANCELLED' && current.status !== 'CANCELLED',
+    }
+  }
+}
+
+async function readWholeOrder(db: RemoteDb, id: number) {
+  const [found, parts, items] = await Promise.all([
+    db.select().from(orders).where(eq(orders.id, id)),
+    db.select().from(orderParts).where(eq(orderParts.orderId, id)).orderBy(asc(orderParts.sellerId)),
+    db.select().from(orderItems).where(eq(orderItems.orderId, id)).orderBy(asc(orderItems.id)),
+  ])
+  return { current: found[0], parts, items }
+}
+
+function moveStatements(
+  db: RemoteDb,
+  order: OrderRow,
+  picked: OrderPartRow[],
+  items: OrderItemRow[],
+  to: OrderPartRow['status'],
+  now: Date,
+) {
+  const nowMs = now.getTime()
+  const statements: unknown[] = []
+  for (const part of picked) {
+    statements.push(
+      db.run(sql`update order_parts set status = ${to}, updated_at = ${nowMs}
+        where order_id = ${order.id} and seller_id = ${part.sellerId} and status = ${part.status}`),
+      // the guard: the part was not where it was read (another move came first) → the total's CHECK fails
+      db.run(sql`update orders set total_amount = -1 where id = ${order.id} and changes() = 0`),
+    )
+    const lines = items.filter((item) => item.sellerId === part.sellerId)
+    if (to === 'CANCELLED') {
+      for (const line of lines) {
+        statements.push(
+          db.run(sql`update products set stock_quantity = stock_quantity + ${line.quantity},
+              sales_count = max(sales_count - ${line.quantity}, 0),
+              status = case when status = 'SOLD_OUT' then 'ON_SALE' else status end,
+              version = version + 1, updated_at = ${nowMs}
+            where id = ${line.productId}`),
+        )
+      }
+    }
+    const event = orderEvent('order.status-changed', {
+      orderId: order.id,
+      orderNumber: order.orderNumber,
+      buyerId: order.buyerId,
+      sellerId: part.sellerId,
+      from: part.status,
+      to,
+      orderStatus: order.status,
+      lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+    })
+    const envelope = envelopeOf(event, now)
+    statements.push(
+      db.insert(outboxEvents).values({
+        eventId: envelope.eventId,
+        aggregateType: envelope.aggregateType,
+        aggregateId: envelope.aggregateId,
+        eventType: envelope.eventType,
+        payload: JSON.stringify(envelope),
+        createdAt: now,
+      }),
+    )
+  }
+  statements.push(
+    db.update(orders).set({ status: order.status, updatedAt: now }).where(eq(orders.id, order.id)),
+  )
+  return statements
 }

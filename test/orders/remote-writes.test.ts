@@ -1,9 +1,10 @@
 /**
- * Order placement on a remote libSQL primary (src/modules/orders/orders.batches.ts) against a real sqld, through
- * two handles as two app instances would hold: a flash sale never oversells (1,000 concurrent orders on stock
- * 100: exactly 100 placed, sold + remaining == initial), one idempotency key sent to both instances makes one
- * order, the stored response and the outbox event match what the local path writes (the typed contract), and a
- * refused order changes nothing.
+ * Order writes on a remote libSQL primary (src/modules/orders/orders.batches.ts) against a real sqld, through two
+ * handles as two app instances would hold: a flash sale never oversells (1,000 concurrent orders on stock 100:
+ * exactly 100 placed, sold + remaining == initial), one idempotency key sent to both instances makes one order,
+ * the stored response and the outbox event match what the local path writes (the typed contract), a refused
+ * order changes nothing; part moves: one seller's cancel gives back only its stock, two cancels racing on two
+ * instances give the stock back once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -12,7 +13,8 @@ import { join } from 'node:path'
 import { type SqldServer, startSqld } from '../../scripts/sqld'
 import { AppError } from '../../src/errors'
 import { EVENT_CATALOG } from '../../src/event-catalog'
-import { placeOrderRemotely } from '../../src/modules/orders/orders.batches'
+import { moveOrderPartsRemotely, placeOrderRemotely } from '../../src/modules/orders/orders.batches'
+import { buyerCancel, statusMove } from '../../src/modules/orders/orders.moves'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
 import { EventDecoder } from '../../src/platform/events/contract'
 
@@ -161,5 +163,117 @@ describe('order placement on a remote primary (one batch per order)', () => {
     ).rejects.toMatchObject({ code: 'PRODUCT_OUT_OF_STOCK' })
 
     expect(await snapshot()).toEqual(before)
+  })
+})
+
+describe('part moves on a remote primary (one batch per move)', () => {
+  const buyer = { memberId: 1, role: 'BUYER' as const, jti: 'b', expiresAt: Number.MAX_SAFE_INTEGER }
+  const sellerA = { memberId: 2, role: 'SELLER' as const, jti: 'a', expiresAt: Number.MAX_SAFE_INTEGER }
+  const sellerB = { memberId: 3, role: 'SELLER' as const, jti: 's', expiresAt: Number.MAX_SAFE_INTEGER }
+  const admin = { memberId: 9, role: 'ADMIN' as const, jti: 'x', expiresAt: Number.MAX_SAFE_INTEGER }
+  const stockOf = async (id: number) =>
+    Number((await rows<{ s: number }>('select stock_quantity as s from products where id = ?', id))[0]!.s)
+  const twoSellerOrder = async () =>
+    (
+      await placeOrderRemotely(
+        instances[0]!,
+        1,
+        [
+          { productId: 2, quantity: 1 },
+          { productId: 3, quantity: 1 },
+        ],
+        ADDRESS,
+      )
+    ).order
+
+  test("a seller's cancel gives back only its part's stock; the order follows its other part", async () => {
+    const order = await twoSellerOrder()
+    const [laptops, jackets] = [await stockOf(2), await stockOf(3)]
+
+    const moved = await moveOrderPartsRemotely(
+      instances[1]!,
+      order.id,
+      statusMove(sellerA, order.id, 'CANCELLED'),
+    )
+
+    expect(moved.view).toMatchObject({ status: 'CANCELLED', totalAmount: 1_500_000 })
+    expect(moved.isCancelled).toBe(false)
+    expect([await stockOf(2), await stockOf(3)]).toEqual([laptops + 1, jackets])
+    const [stored] = await rows<{ status: string }>('select status from orders where id = ?', order.id)
+    expect(stored!.status).toBe('PENDING')
+    const events = await rows<{ payload: string }>(
+      "select payload from outbox_events where aggregate_id = ? and event_type = 'order.status-changed'",
+      String(order.id),
+    )
+    const decoder = new EventDecoder(EVENT_CATALOG)
+    expect(events.map((e) => decoder.decode(e.payload))).toEqual([
+      expect.objectContaining({
+        ok: true,
+        envelope: expect.objectContaining({
+          payload: expect.objectContaining({ sellerId: 2, to: 'CANCELLED', orderStatus: 'PENDING' }),
+        }),
+      }),
+    ])
+  })
+
+  test('the buyer and a seller cancelling at once on two instances: one wins, the stock comes back once', async () => {
+    const order = await twoSellerOrder()
+    await moveOrderPartsRemotely(instances[0]!, order.id, statusMove(admin, order.id, 'CONFIRMED'))
+    const [laptops, jackets] = [await stockOf(2), await stockOf(3)]
+
+    const outcomes = await Promise.allSettled([
+      moveOrderPartsRemotely(instances[0]!, order.id, buyerCancel(buyer, order.id)),
+      moveOrderPartsRemotely(instances[1]!, order.id, statusMove(sellerB, order.id, 'CANCELLED')),
+    ])
+
+    const parts = await rows<{ seller_id: number; status: string }>(
+      'select seller_id, status from order_parts where order_id = ? order by seller_id',
+      order.id,
+    )
+    // either the buyer cancelled everything first (the seller's move then finds its part CANCELLED: 409), or the
+    // seller cancelled its part first and the buyer's cancel took the rest: both succeed
+    const fulfilled = outcomes.filter((o) => o.status === 'fulfilled').length
+    expect(fulfilled).toBeGreaterThanOrEqual(1)
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected')
+        expect(outcome.reason).toMatchObject({ code: 'INVALID_ORDER_STATUS_TRANSITION' })
+    }
+    expect(parts.map((p) => p.status)).toEqual(['CANCELLED', 'CANCELLED'])
+    expect([await stockOf(2), await stockOf(3)]).toEqual([laptops + 1, jackets + 1])
+    const [cancelEvents] = await rows<{ n: number }>(
+      'select count(*) as n from outbox_events where aggregate_id = ? and payload like \'%"to":"CANCELLED"%\'',
+      String(order.id),
+    )
+    expect(Number(cancelEvents!.n)).toBe(2) // one per part, never two for the same part
+  })
+
+  test('a move decided on a stale read fails whole: the guard refuses a part that is not where it was read', async () => {
+    const order = await twoSellerOrder()
+    await moveOrderPartsRemotely(instances[0]!, order.id, statusMove(admin, order.id, 'CONFIRMED'))
+    const before = await rows(
+      'select (select sum(stock_quantity) from products) as s, (select count(*) from outbox_events) as e',
+    )
+    // as if read before the confirmation: the plan moves seller A's part "from PENDING"
+    const stale = statusMove(sellerA, order.id, 'CANCELLED')
+    const plan = {
+      ...stale,
+      pick: (o: never, parts: { sellerId: number }[]) =>
+        stale.pick(o, parts as never).map((p) => ({ ...p, status: 'PENDING' as const })),
+    }
+
+    await expect(moveOrderPartsRemotely(instances[1]!, order.id, plan as never)).rejects.toThrow(
+      /CHECK constraint failed/,
+    )
+
+    expect(
+      await rows(
+        'select (select sum(stock_quantity) from products) as s, (select count(*) from outbox_events) as e',
+      ),
+    ).toEqual(before)
+    const parts = await rows<{ status: string }>(
+      'select status from order_parts where order_id = ?',
+      order.id,
+    )
+    expect(parts.map((p) => p.status)).toEqual(['CONFIRMED', 'CONFIRMED'])
   })
 })
