@@ -55,8 +55,8 @@ function healthChecks({
   if (redis) checks.redis = async () => ({ status: 'UP', details: { latencyMs: await redis.ping() } })
   // a real probe of the broker (describeCluster), or UP with mode in-process for the embedded bus
   checks.kafka = () => events.publisher.probe()
-  checks.outbox = () => {
-    const backlog = events.relay.backlog()
+  checks.outbox = async () => {
+    const backlog = await events.relay.backlog()
     const isStuck = backlog.oldestPendingAgeSeconds > config.outbox.maxPendingAgeSeconds
     return { status: isStuck ? 'DOWN' : 'UP', details: { ...backlog, relay: events.relay.state } }
   }

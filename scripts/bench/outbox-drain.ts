@@ -167,10 +167,11 @@ async function main() {
     let published = 0
     for (;;) {
       published += (await relay.drain()).published
-      if (relay.backlog().pending === 0) return published
+      if ((await relay.backlog()).pending === 0) return published
       // drain() returned early: the broker did not answer; the relay backs off like its own loop would
       outages++
-      if (Date.now() > deadline) throw new Error(`relay still has ${relay.backlog().pending} pending rows`)
+      if (Date.now() > deadline)
+        throw new Error(`relay still has ${(await relay.backlog()).pending} pending rows`)
       await Bun.sleep(200)
     }
   })

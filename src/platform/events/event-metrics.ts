@@ -59,21 +59,21 @@ export function createEventMetrics(registry: Registry): EventMetrics {
 }
 
 /** marketplace_outbox_pending and marketplace_outbox_oldest_pending_age_seconds, read at scrape time. */
-export function registerBacklogGauges(registry: Registry, readBacklog: () => Backlog): void {
+export function registerBacklogGauges(registry: Registry, readBacklog: () => Promise<Backlog>): void {
   new Gauge({
     name: 'marketplace_outbox_pending',
     help: 'Outbox events waiting to be published',
     registers: [registry],
-    collect() {
-      this.set(readBacklog().pending)
+    async collect() {
+      this.set((await readBacklog()).pending)
     },
   })
   new Gauge({
     name: 'marketplace_outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest outbox event waiting to be published (0 when none)',
     registers: [registry],
-    collect() {
-      this.set(readBacklog().oldestPendingAgeSeconds)
+    async collect() {
+      this.set((await readBacklog()).oldestPendingAgeSeconds)
     },
   })
 }

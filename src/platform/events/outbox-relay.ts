@@ -17,7 +17,7 @@ import type { EventTopics } from './contract'
 import type { OutboxMetrics } from './event-metrics'
 import type { EventPublisher } from './event-publisher'
 import { publishClaimedBatch } from './outbox-batch'
-import type { Backlog, OutboxStore } from './outbox-store'
+import type { Backlog, OutboxStorage } from './outbox-store'
 
 /** The OUTBOX_* settings as config.ts declares them, plus what the composition root adds. */
 export type OutboxRelaySettings = Config['outbox'] & {
@@ -42,7 +42,7 @@ export class OutboxRelay {
   private nextRetentionAt = 0
 
   constructor(
-    private readonly store: OutboxStore,
+    private readonly store: OutboxStorage,
     private readonly publisher: EventPublisher,
     private readonly settings: OutboxRelaySettings,
     private readonly metrics: OutboxMetrics,
@@ -72,7 +72,7 @@ export class OutboxRelay {
     await this.running
   }
 
-  backlog(): Backlog {
+  async backlog(): Promise<Backlog> {
     return this.store.backlog(this.clock())
   }
 
@@ -90,10 +90,10 @@ export class OutboxRelay {
   /** Claims one batch, publishes it and records the outcome. */
   async relayBatch(): Promise<BatchOutcome> {
     const { owner, leaseMs, batchSize } = this.settings
-    const batch = this.store.claim(owner, this.clock(), leaseMs, batchSize)
+    const batch = await this.store.claim(owner, this.clock(), leaseMs, batchSize)
     if (batch.length === 0) return { claimed: 0, published: 0, failed: 0, isBrokerDown: false }
     const result = await publishClaimedBatch(batch, this.publisher, this.settings.topics)
-    const settled = this.store.settle(owner, this.clock(), result, this.settings)
+    const settled = await this.store.settle(owner, this.clock(), result, this.settings)
     this.metrics.published.inc(settled.published)
     if (result.failed.length > 0) this.metrics.failed.labels('rejected').inc(result.failed.length)
     if (result.outage) this.reportOutage(result.outage.error, result.outage.events)
@@ -180,10 +180,10 @@ export class OutboxRelay {
 }
 
 /** Runs a bounded delete until a batch comes back short; requests waiting for the write lock go in between. */
-async function inBatches(deleteBatch: (limit: number) => number): Promise<number> {
+async function inBatches(deleteBatch: (limit: number) => number | Promise<number>): Promise<number> {
   let deleted = 0
   for (;;) {
-    const batch = deleteBatch(RETENTION_BATCH)
+    const batch = await deleteBatch(RETENTION_BATCH)
     deleted += batch
     if (batch < RETENTION_BATCH) return deleted
     await Bun.sleep(0)

@@ -21,7 +21,7 @@ export type ClaimedEvent = {
 export type Backlog = { pending: number; oldestPendingAgeSeconds: number; dead: number }
 
 /** A failed row's next try: `retryBaseMs` × 2^attempts, capped here. */
-const MAX_RETRY_DELAY_MS = 5 * 60_000
+export const MAX_RETRY_DELAY_MS = 5 * 60_000
 
 /**
  * Claimable: PENDING, not leased (or its lease expired), not waiting to retry, and no earlier PENDING row of the
@@ -41,21 +41,21 @@ export const CLAIM_CANDIDATES_SQL = `
   order by o.id
   limit $limit`
 
-const CLAIM_SQL = `
+export const CLAIM_SQL = `
   update outbox_events set lease_owner = $owner, lease_until = $leaseUntil
   where id in (${CLAIM_CANDIDATES_SQL})
   returning id, event_id as eventId, aggregate_type as aggregateType, aggregate_id as aggregateId,
     event_type as eventType, payload, attempts`
 
-const MARK_PUBLISHED_SQL = `
+export const MARK_PUBLISHED_SQL = `
   update outbox_events set status = 'PUBLISHED', published_at = $now, lease_until = null, next_attempt_at = null
   where id in (select value from json_each($ids)) and lease_owner = $owner and status = 'PENDING'`
 
-const RELEASE_SQL = `
+export const RELEASE_SQL = `
   update outbox_events set lease_owner = null, lease_until = null
   where id in (select value from json_each($ids)) and lease_owner = $owner and status = 'PENDING'`
 
-const RECORD_FAILURE_SQL = `
+export const RECORD_FAILURE_SQL = `
   update outbox_events set
     attempts = attempts + 1,
     last_error = $error,
@@ -68,20 +68,20 @@ const RECORD_FAILURE_SQL = `
   returning status`
 
 /** Looks at the oldest `limit` PUBLISHED rows only (published in about id order), so each run is bounded. */
-const DELETE_EXPIRED_SQL = `
+export const DELETE_EXPIRED_SQL = `
   delete from outbox_events where id in (
     select id from (
       select id, published_at from outbox_events where status = 'PUBLISHED' order by id limit $limit)
     where published_at < $cutoff)`
 
 /** The same bounded shape over inbox_events: rowid order is arrival order, so no index on received_at is needed. */
-const DELETE_EXPIRED_INBOX_SQL = `
+export const DELETE_EXPIRED_INBOX_SQL = `
   delete from inbox_events where rowid in (
     select rowid from (
       select rowid, received_at from inbox_events order by rowid limit $limit)
     where received_at < $cutoff)`
 
-const BACKLOG_SQL = `
+export const BACKLOG_SQL = `
   select
     (select count(*) from outbox_events where status = 'PENDING') as pending,
     (select created_at from outbox_events where status = 'PENDING' order by id limit 1) as oldestCreatedAt,
@@ -93,7 +93,36 @@ export type Settlement = {
   released: readonly number[]
 }
 
-export class OutboxStore {
+type Awaitable<T> = T | Promise<T>
+
+/**
+ * What the relay needs from where the outbox lives: this file's OutboxStore on the local file (synchronous,
+ * each call one short write transaction), or RemoteOutboxStore on a libSQL server (the same statements, each
+ * call one batch).
+ */
+export interface OutboxStorage {
+  claim(owner: string, now: number, leaseMs: number, limit: number): Awaitable<ClaimedEvent[]>
+  settle(
+    owner: string,
+    now: number,
+    outcome: Settlement,
+    retry: { maxAttempts: number; retryBaseMs: number },
+  ): Awaitable<{ published: number; dead: number }>
+  deleteExpired(cutoff: number, limit: number): Awaitable<number>
+  deleteExpiredInbox(cutoff: number, limit: number): Awaitable<number>
+  backlog(now: number): Awaitable<Backlog>
+}
+
+/** The age of the oldest pending row, from its creation time. */
+export function backlogOf(
+  row: { pending: number; oldestCreatedAt: number | null; dead: number },
+  now: number,
+) {
+  const age = row.oldestCreatedAt === null ? 0 : Math.max(0, (now - row.oldestCreatedAt) / 1000)
+  return { pending: row.pending, oldestPendingAgeSeconds: age, dead: row.dead }
+}
+
+export class OutboxStore implements OutboxStorage {
   private readonly statements
 
   constructor(private readonly database: DatabaseHandle) {
@@ -168,8 +197,6 @@ export class OutboxStore {
 
   /** Pending count, age of the oldest pending row, DEAD count: three index-served lookups. */
   backlog(now: number): Backlog {
-    const row = this.statements.backlog.get()!
-    const age = row.oldestCreatedAt === null ? 0 : Math.max(0, (now - row.oldestCreatedAt) / 1000)
-    return { pending: row.pending, oldestPendingAgeSeconds: age, dead: row.dead }
+    return backlogOf(this.statements.backlog.get()!, now)
   }
 }
