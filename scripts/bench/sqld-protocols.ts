@@ -4,7 +4,8 @@
  * multiplexed as streams), to choose the remote driver's protocol. Four loads per protocol: the order path's
  * shape (`batch([insert order, decrement stock], 'write')`) and a primary-key read, each one at a time and with
  * 64 in flight. Prints ops/s and latency percentiles, median of ROUNDS rounds (protocols alternate within a
- * round, so drift in a shared machine's load hits both). Not a test: figures only, no thresholds.
+ * round, so drift in a shared machine's load hits both), and the calls refused (by code). Not a test: figures
+ * only, no thresholds.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +20,8 @@ const OPS = { sequential: { write: 300, read: 1_500 }, concurrent: { write: 2_00
 const WARM_UP_OPS = 100
 
 type Load = { name: string; ops: number; inFlight: number; run(client: Client, i: number): Promise<unknown> }
-type Figures = { opsPerSecond: number; p50Ms: number; p99Ms: number }
+/** ops/s counts the calls that succeeded; `errors`, the refused ones by code (e.g. SQLITE_BUSY under contention) */
+type Figures = { opsPerSecond: number; p50Ms: number; p99Ms: number; errors: Record<string, number> }
 
 const writeBatch = (client: Client, i: number) =>
   client.batch(
@@ -47,14 +49,18 @@ const LOADS: Load[] = [
   { name: `PK read, ${IN_FLIGHT} in flight`, ops: OPS.concurrent.read, inFlight: IN_FLIGHT, run: readByKey },
 ]
 
-/** `ops` calls of `load`, `inFlight` at a time; throughput and per-call latency. */
+/** `ops` calls of `load`, `inFlight` at a time; throughput, per-call latency and the errors by code. */
 async function measure(client: Client, load: Load): Promise<Figures> {
   const latencies = new Float64Array(load.ops)
+  const errors: Record<string, number> = {}
   let next = 0
   const worker = async () => {
     for (let i = next++; i < load.ops; i = next++) {
       const started = performance.now()
-      await load.run(client, i)
+      await load.run(client, i).catch((error: { code?: string }) => {
+        const code = error.code ?? String(error)
+        errors[code] = (errors[code] ?? 0) + 1
+      })
       latencies[i] = performance.now() - started
     }
   }
@@ -62,11 +68,24 @@ async function measure(client: Client, load: Load): Promise<Figures> {
   await Promise.all(Array.from({ length: load.inFlight }, worker))
   const seconds = (performance.now() - started) / 1_000
   latencies.sort()
+  const failed = Object.values(errors).reduce((sum, n) => sum + n, 0)
   return {
-    opsPerSecond: load.ops / seconds,
+    errors,
+    opsPerSecond: (load.ops - failed) / seconds,
     p50Ms: latencies[Math.floor(load.ops * 0.5)]!,
     p99Ms: latencies[Math.floor(load.ops * 0.99)]!,
   }
+}
+
+function errorsOf(figures: Figures[]): string {
+  const total: Record<string, number> = {}
+  for (const { errors } of figures)
+    for (const [code, n] of Object.entries(errors)) total[code] = (total[code] ?? 0) + n
+  return (
+    Object.entries(total)
+      .map(([code, n]) => `${code} ×${n}`)
+      .join(', ') || 'none'
+  )
 }
 
 const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -108,7 +127,7 @@ try {
     }
   }
   console.log(`sqld ${server.url}, @libsql/client 0.18.0, median of ${ROUNDS} rounds`)
-  console.log('load                          | proto |    ops/s |  p50 ms |  p99 ms')
+  console.log('load                          | proto |    ops/s |  p50 ms |  p99 ms | errors (all rounds)')
   for (const [key, figures] of results) {
     const [load, protocol] = key.split(' | ')
     const cells = [
@@ -123,6 +142,7 @@ try {
       median(figures.map((f) => f.p99Ms))
         .toFixed(2)
         .padStart(7),
+      errorsOf(figures),
     ]
     console.log(cells.join(' | '))
   }
