@@ -1,34 +1,44 @@
 /**
- * The libSQL server (`sqld`, the server Turso runs) for tests, `services:up` and `bun run cluster`: a primary, and
- * replicas that follow it over gRPC (`--primary-grpc-url`), each on free ports on 127.0.0.1 with its data in a
- * folder of its own. Optional JWT auth as on Turso: an Ed25519 key pair, the public key given to sqld
- * (`--auth-jwt-key-file`), tokens signed with the private key (claim `{"a":"rw"}` for read-write).
+ * The libSQL server (`sqld`, the server Turso runs) for tests and `services:up`: a primary, and replicas that
+ * follow it over gRPC (`--primary-grpc-url`), each on free ports on 127.0.0.1 in a folder of its own (data in
+ * `data.sqld/`, pid in `sqld.pid`, log in `sqld.log`). `stop()` keeps the data and the ports, so `start()` brings
+ * the same server back on the same address with its data. The pid files let an exit path, the next `bun test`
+ * run or `services:down` kill a server its starter no longer can: by convention the servers of a `home` (the
+ * `.services/` of `services:up`, a folder per `bun test` run) live in `home`/sqld/<name>/ (`killSqldsNow`).
+ * Optional JWT auth as on Turso: an Ed25519 key pair, the public key given to sqld (`--auth-jwt-key-file`),
+ * tokens signed with the private key (claim `{"a":"rw"}` for read-write, `{"a":"ro"}` read-only).
  *
  * The binary: `SQLD_BIN`, else `../shared/bin/sqld` next to the project, else `sqld` on PATH; none is a loud
  * error saying how to get one (never a skipped test).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
-import { freePort } from './service-processes'
+import { freePort, killPidNow, livePid, stopPid } from './service-processes'
 
 const READY_TIMEOUT_MS = 20_000
+const STOP_GRACE_MS = 5_000
 
 export const SQLD_HOW_TO_GET =
   'the libSQL server (sqld) was not found: set SQLD_BIN to its path, put it at ../shared/bin/sqld or on PATH. ' +
   'Get it from the official image ghcr.io/tursodatabase/libsql-server (the binary is /bin/sqld), or build it: ' +
   'git clone https://github.com/tursodatabase/libsql && cargo build --release -p libsql-server --bin sqld'
 
-/** The sqld binary to run, or an Error that says how to get one. */
+/**
+ * The sqld binary to run, or an Error that says how to get one. A SQLD_BIN that names nothing is that error too,
+ * not a quiet fall back to another binary: whoever set it meant that one.
+ */
 export function findSqld(env: Record<string, string | undefined> = process.env): string {
-  const candidates = [env.SQLD_BIN, join(import.meta.dir, '..', '..', 'shared', 'bin', 'sqld')]
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate
-  const onPath = Bun.which('sqld')
+  if (env.SQLD_BIN) {
+    if (existsSync(env.SQLD_BIN)) return env.SQLD_BIN
+    throw new Error(`SQLD_BIN=${env.SQLD_BIN} does not exist; ${SQLD_HOW_TO_GET}`)
+  }
+  const shared = join(import.meta.dir, '..', '..', 'shared', 'bin', 'sqld')
+  if (existsSync(shared)) return shared
+  const onPath = Bun.which('sqld', { PATH: env.PATH ?? '' })
   if (onPath) return onPath
-  throw new Error(
-    env.SQLD_BIN ? `SQLD_BIN=${env.SQLD_BIN} does not exist; ${SQLD_HOW_TO_GET}` : SQLD_HOW_TO_GET,
-  )
+  throw new Error(SQLD_HOW_TO_GET)
 }
 
 export type SqldAuth = { publicKeyFile: string; privateKey: KeyObject }
@@ -57,13 +67,20 @@ export type SqldServer = {
   /** `http://127.0.0.1:GPORT`: what a replica's --primary-grpc-url points at (primaries only) */
   grpcUrl: string | undefined
   dir: string
+  /** The process last started (`start()` replaces it), for signals such as SIGSTOP */
   process: Bun.Subprocess
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone */
+  /** The running process's pid, if it runs (after `stop()`, undefined). */
+  pid(): number | undefined
+  /** Starts it again (same ports, same data) unless it runs, and resolves once it answers. */
+  start(): Promise<void>
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. Data and ports stay. */
   stop(graceMs?: number): Promise<void>
+  /** SIGKILL, synchronously, for exit paths. */
+  killNow(): void
 }
 
 export type SqldOptions = {
-  /** the data folder (created); a restarted server given the same folder keeps its data */
+  /** the server's folder (created); a server started again on the same folder keeps its data */
   dir: string
   /** start a replica of this primary (its grpcUrl) instead of a primary */
   primaryGrpcUrl?: string
@@ -71,59 +88,133 @@ export type SqldOptions = {
   /** fixed ports, to bring a stopped server back on the same address */
   httpPort?: number
   grpcPort?: number
+  /** in a session of its own, outliving the caller (`services:up`); otherwise in the caller's process group */
+  isDetached?: boolean
+  /** where to look for the binary (SQLD_BIN, PATH); process.env by default */
   env?: Record<string, string | undefined>
 }
 
-/** Starts sqld and resolves once it answers GET /health; its log is `<dir>/sqld.log`. */
+/** Starts sqld and resolves once it answers GET /health. */
 export async function startSqld(options: SqldOptions): Promise<SqldServer> {
   const binary = findSqld(options.env)
-  mkdirSync(options.dir, { recursive: true })
+  const { dir } = options
+  mkdirSync(dir, { recursive: true })
   const httpPort = options.httpPort ?? freePort()
   const grpcPort = options.primaryGrpcUrl ? undefined : (options.grpcPort ?? freePort())
-  const args = ['--http-listen-addr', `127.0.0.1:${httpPort}`, '--db-path', join(options.dir, 'data.sqld')]
+  const args = ['--http-listen-addr', `127.0.0.1:${httpPort}`, '--db-path', join(dir, 'data.sqld')]
   args.push('--no-welcome')
   if (grpcPort) args.push('--grpc-listen-addr', `127.0.0.1:${grpcPort}`)
   if (options.primaryGrpcUrl) args.push('--primary-grpc-url', options.primaryGrpcUrl)
   if (options.auth) args.push('--auth-jwt-key-file', options.auth.publicKeyFile)
-  const log = Bun.file(join(options.dir, 'sqld.log'))
-  const child = Bun.spawn([binary, ...args], {
-    stdout: log,
-    stderr: log,
-    env: { ...process.env, RUST_LOG: 'warn' },
-  })
   const url = `http://127.0.0.1:${httpPort}`
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (!(await isAnswering(url))) {
-    if (child.exitCode !== null)
-      throw new Error(`sqld exited with ${child.exitCode}; see ${options.dir}/sqld.log`)
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(
-        `sqld on ${url} did not answer within ${READY_TIMEOUT_MS} ms; see ${options.dir}/sqld.log`,
-      )
-    }
-    await Bun.sleep(50)
-  }
-  return {
+  const pidFile = join(dir, 'sqld.pid')
+  const logFile = join(dir, 'sqld.log')
+
+  const server = {
     url,
     grpcUrl: grpcPort ? `http://127.0.0.1:${grpcPort}` : undefined,
-    dir: options.dir,
-    process: child,
-    async stop(graceMs = 5_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const killed = setTimeout(() => child.kill('SIGKILL'), graceMs)
-      await child.exited
-      clearTimeout(killed)
+    dir,
+    pid: () => livePid(pidFile),
+    async start() {
+      let pid = livePid(pidFile)
+      if (!pid) {
+        const log = openSync(logFile, 'a')
+        const child = Bun.spawn([binary, ...args], {
+          detached: options.isDetached ?? false,
+          stdio: ['ignore', log, log],
+          env: sqldEnv(),
+        })
+        closeSync(log)
+        child.unref()
+        server.process = child
+        pid = child.pid
+        writeFileSync(pidFile, `${pid}\n`)
+      }
+      const deadline = Date.now() + READY_TIMEOUT_MS
+      while (!(await isSqldAnswering(url))) {
+        if (!livePid(pidFile)) throw new Error(`sqld (pid ${pid}) exited: see ${logFile}`)
+        if (Date.now() > deadline) {
+          server.killNow()
+          throw new Error(`sqld on ${url} did not answer within ${READY_TIMEOUT_MS} ms; see ${logFile}`)
+        }
+        await Bun.sleep(20)
+      }
     },
-  }
+    stop: (graceMs = STOP_GRACE_MS) => stopPid(pidFile, graceMs),
+    killNow: () => killPidNow(pidFile, 'sqld'),
+  } as SqldServer
+  const running = livePid(pidFile)
+  if (running) throw new Error(`a sqld (pid ${running}) already runs on ${dir}: two would share its data`)
+  await server.start()
+  return server
 }
 
-async function isAnswering(url: string): Promise<boolean> {
+/** The folder of the server `name` of `home` (where `killSqldsNow(home)` finds it). */
+export const sqldDirIn = (home: string, name: string) => join(home, 'sqld', name)
+
+export type SqldPair = { primary: SqldServer; replica: SqldServer }
+
+/**
+ * A primary and one replica following it, the servers `<name>-primary` and `<name>-replica` of `home`; with
+ * `auth`, both check tokens against its key.
+ */
+export async function startSqldPair(
+  home: string,
+  name: string,
+  options: Pick<SqldOptions, 'auth' | 'isDetached'> = {},
+): Promise<SqldPair> {
+  const primary = await startSqld({ ...options, dir: sqldDirIn(home, `${name}-primary`) })
+  const replica = await startSqld({
+    ...options,
+    dir: sqldDirIn(home, `${name}-replica`),
+    primaryGrpcUrl: primary.grpcUrl,
+  })
+  return { primary, replica }
+}
+
+/** Stops the pair `name` of `home` (the replica first) and removes its data, even half-started; idempotent. */
+export async function removeSqldPair(home: string, name: string): Promise<void> {
+  for (const server of [`${name}-replica`, `${name}-primary`]) {
+    await stopPid(join(sqldDirIn(home, server), 'sqld.pid'), STOP_GRACE_MS)
+    rmSync(sqldDirIn(home, server), { recursive: true, force: true })
+  }
+  if (existsSync(join(home, 'sqld')) && readdirSync(join(home, 'sqld')).length === 0)
+    rmSync(join(home, 'sqld'), { recursive: true })
+}
+
+/** SIGKILL, synchronously, the pair `name` of `home` (for exit paths; the caller removes `home`). */
+export function killSqldPairNow(home: string, name: string): void {
+  for (const server of [`${name}-replica`, `${name}-primary`])
+    killPidNow(join(sqldDirIn(home, server), 'sqld.pid'), 'sqld')
+}
+
+/**
+ * SIGKILL, synchronously, every sqld whose folder is in `home`/sqld/: what a killed run left behind (only a
+ * process that is a sqld: a stale pid file may name a pid the system has since given to another).
+ */
+export function killSqldsNow(home: string): void {
+  const serversDir = join(home, 'sqld')
+  if (!existsSync(serversDir)) return
+  for (const name of readdirSync(serversDir)) killPidNow(join(serversDir, name, 'sqld.pid'), 'sqld')
+}
+
+/** Whether the sqld at `url` answers GET /health within half a second. */
+export async function isSqldAnswering(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })
     return res.ok
   } catch {
     return false
   }
+}
+
+/**
+ * The caller's env without SQLD_* and LIBSQL_*: sqld reads its options from such variables too (SQLD_DB_PATH,
+ * SQLD_AUTH_JWT_KEY, SQLD_PRIMARY_GRPC_URL…), and one exported in a shell must not change the server it gets.
+ */
+function sqldEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {}
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('SQLD_') && !key.startsWith('LIBSQL_')) env[key] = value
+  return { ...env, RUST_LOG: 'warn' }
 }
