@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
-import { type SqldServer, startSqld } from '../../scripts/sqld'
 import { loadConfig } from '../../src/config'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
@@ -19,22 +18,20 @@ import { envelopeOf } from '../../src/platform/events/outbox'
 import { OutboxRelay } from '../../src/platform/events/outbox-relay'
 import { RemoteOutboxStore } from '../../src/platform/events/remote-outbox-store'
 import { createLogger } from '../../src/platform/observability/logger'
+import { useFreshSqld } from '../support/services'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-remote-outbox-'))
-let server: SqldServer
+const fresh = useFreshSqld()
 const opened: RemoteDatabaseHandle[] = []
 const open = async () => {
-  const handle = await openRemoteDatabase({ url: server.url, authToken: undefined, timeoutMs: 5_000 })
+  const handle = await openRemoteDatabase({ url: fresh.primary.url, authToken: undefined, timeoutMs: 5_000 })
   opened.push(handle)
   return handle
 }
 
-beforeAll(async () => {
-  server = await startSqld({ dir: join(dir, 'primary') })
-}, 30_000)
+beforeAll(async () => {}, 30_000)
 afterAll(async () => {
   for (const handle of opened) handle.close()
-  await server?.stop(2_000)
   rmSync(dir, { recursive: true, force: true })
 }, 15_000)
 

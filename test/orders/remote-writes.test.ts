@@ -10,17 +10,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type SqldServer, startSqld } from '../../scripts/sqld'
 import { AppError } from '../../src/errors'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { moveOrderPartsRemotely, placeOrderRemotely } from '../../src/modules/orders/orders.batches'
 import { buyerCancel, statusMove } from '../../src/modules/orders/orders.moves'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
 import { EventDecoder } from '../../src/platform/events/contract'
+import { useFreshSqld } from '../support/services'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-remote-orders-'))
 const ADDRESS = { zipCode: '06236', address: 'Seoul', receiverName: 'Kim', receiverPhone: '010-1234-5678' }
-let server: SqldServer
+const fresh = useFreshSqld()
 let instances: RemoteDatabaseHandle[]
 
 async function rows<T>(query: string, ...args: (string | number)[]): Promise<T[]> {
@@ -28,10 +28,9 @@ async function rows<T>(query: string, ...args: (string | number)[]): Promise<T[]
 }
 
 beforeAll(async () => {
-  server = await startSqld({ dir: join(dir, 'primary') })
   // http://: over ws:// Bun 1.4.5's WebSocket client failed the connection after the 1,000-order burst
   // ("RSV2 and RSV3 must be clear"), although ws:// was the faster protocol (scripts/bench/sqld-protocols.ts)
-  const url = server.url
+  const url = fresh.primary.url
   instances = await Promise.all(
     [1, 2].map(() => openRemoteDatabase({ url, authToken: undefined, timeoutMs: 5_000 })),
   )
@@ -52,7 +51,6 @@ beforeAll(async () => {
 }, 30_000)
 afterAll(async () => {
   for (const instance of instances ?? []) instance.close()
-  await server?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 

@@ -10,17 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, createClient } from '@libsql/client'
-import { type SqldServer, startSqld } from '../../scripts/sqld'
 import { type EmbeddedReplica, openEmbeddedReplica } from '../../src/platform/db/embedded-replica'
+import { useFreshSqld } from '../support/services'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-embedded-replica-'))
-let server: SqldServer
+const fresh = useFreshSqld()
 let primary: Client
 let replica: EmbeddedReplica
 
 beforeAll(async () => {
-  server = await startSqld({ dir: join(dir, 'primary') })
-  primary = createClient({ url: server.url })
+  primary = createClient({ url: fresh.primary.url })
   await primary.batch(
     [
       'create table accounts (id integer primary key, balance integer not null)',
@@ -30,7 +29,7 @@ beforeAll(async () => {
   )
   replica = await openEmbeddedReplica({
     filePath: join(dir, 'replica', 'replica.db'),
-    syncUrl: server.url,
+    syncUrl: fresh.primary.url,
     authToken: undefined,
     syncIntervalMs: 20,
   })
@@ -38,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   replica?.close()
   primary?.close()
-  await server?.stop(2_000)
   rmSync(dir, { recursive: true, force: true })
 }, 15_000)
 

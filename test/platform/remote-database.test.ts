@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import { members, products } from '../../db/schema'
-import { createSqldAuth, type SqldServer, sqldToken, startSqld } from '../../scripts/sqld'
 import { AppError } from '../../src/errors'
 import { embeddedMigrations } from '../../src/platform/db/migrations'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
+import { useFreshSqld } from '../support/services'
 
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-remote-db-'))
-let server: SqldServer
+const fresh = useFreshSqld()
 const opened: RemoteDatabaseHandle[] = []
 const open = async (url: string, authToken?: string, timeoutMs = 2_000) => {
   const handle = await openRemoteDatabase({ url, authToken, timeoutMs })
@@ -24,18 +24,15 @@ const open = async (url: string, authToken?: string, timeoutMs = 2_000) => {
   return handle
 }
 
-beforeAll(async () => {
-  server = await startSqld({ dir: join(dir, 'primary') })
-}, 30_000)
+beforeAll(async () => {}, 30_000)
 afterAll(async () => {
   for (const handle of opened) handle.close()
-  await server?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
 describe('remote primary on sqld', () => {
   test('two instances starting together apply every migration exactly once', async () => {
-    const [a] = await Promise.all([open(server.url.replace('http', 'ws')), open(server.url)])
+    const [a] = await Promise.all([open(fresh.primary.url.replace('http', 'ws')), open(fresh.primary.url)])
 
     const rows = await a!.client.execute('select hash from __drizzle_migrations')
     expect(rows.rows.map((row) => row.hash)).toEqual(embeddedMigrations().map((m) => m.hash))
@@ -46,7 +43,7 @@ describe('remote primary on sqld', () => {
   })
 
   test('concurrent order-like batches on stock 5: exactly 5 commit, the rest roll back whole', async () => {
-    const db = (await open(server.url.replace('http', 'ws'))).db
+    const db = (await open(fresh.primary.url.replace('http', 'ws'))).db
     await db.insert(members).values({
       id: 900,
       email: 'remote-seller@example.com',
@@ -79,8 +76,8 @@ describe('remote primary on sqld', () => {
   })
 
   test('a frozen server costs a call its deadline, then a 503 SERVICE_UNAVAILABLE; it works again after', async () => {
-    const handle = await open(server.url.replace('http', 'ws'), undefined, 500)
-    server.process.kill('SIGSTOP')
+    const handle = await open(fresh.primary.url.replace('http', 'ws'), undefined, 500)
+    fresh.primary.process.kill('SIGSTOP')
     const started = performance.now()
     let error: unknown
     try {
@@ -88,7 +85,7 @@ describe('remote primary on sqld', () => {
     } catch (caught) {
       error = caught
     } finally {
-      server.process.kill('SIGCONT')
+      fresh.primary.process.kill('SIGCONT')
     }
     const elapsed = performance.now() - started
 
@@ -100,19 +97,13 @@ describe('remote primary on sqld', () => {
 })
 
 describe('remote primary with JWT auth (as on Turso)', () => {
-  let secured: SqldServer
-  let token: string
-  beforeAll(async () => {
-    const auth = createSqldAuth(join(dir, 'auth'))
-    secured = await startSqld({ dir: join(dir, 'secured'), auth })
-    token = await sqldToken(auth)
-  }, 30_000)
-  afterAll(() => secured?.stop())
+  const secured = useFreshSqld({ isAuthRequired: true })
 
   test('a signed token opens and migrates; a missing or wrong token stops the start with a clear message', async () => {
-    const ok = await open(secured.url, token)
+    const token = secured.authToken!
+    const ok = await open(secured.primary.url, token)
     const attempt = (authToken: string | undefined) =>
-      openRemoteDatabase({ url: secured.url, authToken, timeoutMs: 2_000 })
+      openRemoteDatabase({ url: secured.primary.url, authToken, timeoutMs: 2_000 })
 
     expect(await ok.ping()).toBe(true)
     await expect(attempt(undefined)).rejects.toThrow(/refused the credentials.*DATABASE_AUTH_TOKEN/)

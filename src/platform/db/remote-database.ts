@@ -3,6 +3,9 @@
  * on the same sqlite-core schema as the local file. Every call has a deadline (DATABASE_TIMEOUT_MS): a server
  * that does not answer costs a request that long, then a 503, never a hang.
  *
+ * A call the server refuses as busy (SQLITE_BUSY: another writer held its lock; seen with 64 write batches in
+ * flight on one sqld) was not applied, so it is sent again after a short pause, within the same deadline.
+ *
  * Writes to a remote primary cannot use the local path's synchronous transaction: an interactive transaction
  * over the network would hold the server's write lock across round trips. A business operation is one
  * `batch(…, 'write')` instead, which the server runs as one transaction: any failing statement (a CHECK, a
@@ -36,6 +39,8 @@ export type RemoteDatabaseHandle = {
 }
 
 const MIGRATION_LOCK_RETRIES = 50
+/** the pause before a call the server refused as busy (SQLITE_BUSY) is sent again */
+const BUSY_RETRY_MS = 10
 const MIGRATIONS_TABLE = '__drizzle_migrations'
 
 /**
@@ -53,15 +58,24 @@ export async function openRemoteDatabase(settings: RemoteDatabaseSettings): Prom
   }
   await migrateRemote(client)
   const call = async <T>(work: (db: RemoteDb) => Promise<T>): Promise<T> => {
-    try {
-      return await withDeadline(work(db), settings.timeoutMs)
-    } catch (error) {
-      if (isUnavailable(error)) {
-        throw new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
-          headers: { 'retry-after': '1' },
-        })
+    const deadline = Date.now() + settings.timeoutMs
+    for (;;) {
+      try {
+        return await withDeadline(work(db), Math.max(1, deadline - Date.now()))
+      } catch (error) {
+        // the server refused the batch before running it (another writer held its lock): nothing was applied,
+        // so trying again is safe, until the deadline
+        if (isBusy(error) && Date.now() + BUSY_RETRY_MS < deadline) {
+          await Bun.sleep(BUSY_RETRY_MS * (0.5 + Math.random()))
+          continue
+        }
+        if (isUnavailable(error) || isBusy(error)) {
+          throw new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
+            headers: { 'retry-after': '1' },
+          })
+        }
+        throw error
       }
-      throw error
     }
   }
   return {
@@ -89,8 +103,7 @@ export async function migrateRemote(client: Client): Promise<{ applied: number }
     try {
       return await migrateOnce(client)
     } catch (error) {
-      const isBusy = error instanceof LibsqlError && /BUSY|LOCKED/.test(`${error.code} ${error.message}`)
-      if (!isBusy || attempt >= MIGRATION_LOCK_RETRIES) throw error
+      if (!isBusy(error) || attempt >= MIGRATION_LOCK_RETRIES) throw error
       await Bun.sleep(100 + Math.random() * 200)
     }
   }
@@ -121,6 +134,14 @@ async function migrateOnce(client: Client): Promise<{ applied: number }> {
   } finally {
     tx.close()
   }
+}
+
+/** SQLITE_BUSY / "database is locked": the server did not run the statement or batch at all. */
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof LibsqlError &&
+    /SQLITE_BUSY|database is locked|SQLITE_LOCKED/i.test(`${error.code} ${error.message}`)
+  )
 }
 
 /** Whether a failure means the server is away or late (→ 503), rather than a statement refused (→ its own error). */
