@@ -5,6 +5,8 @@
  *
  * Drizzle builds each statement once per query *shape* (which filters are present, the sort, cursor or not)
  * with placeholders for the values; src/platform/db/sql-reader.ts runs it and this file maps the value arrays.
+ * The reads run on whichever connection the repository is built on (ReadDb: the local file, a local replica or a
+ * libSQL server); they answer synchronously on bun:sqlite and in a Promise on libSQL, and callers await them.
  * Building SQL and decoding rows through Drizzle on every request cost more than running the SQL (measured by
  * `bun run bench`). Shapes are bounded (6 optional filters × sorts), so the statement cache is too.
  *
@@ -15,8 +17,9 @@
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
 import { productImages, products } from '../../../db/schema'
-import type { Db, DbOrTx } from '../../platform/db/database'
-import { type Bindings, SqlReader } from '../../platform/db/sql-reader'
+import type { DbOrTx } from '../../platform/db/database'
+import type { Awaitable, ReadDb } from '../../platform/db/read-db'
+import { type Bindings, createSqlReader, type SqlReader } from '../../platform/db/sql-reader'
 import type { CursorPosition } from '../../platform/paging/cursor-codec'
 import type { ProductFilters, SortField } from './products.model'
 
@@ -101,7 +104,7 @@ export class ProductsRepository {
   private readonly readers = new Map<string, ProductReader>()
   private readonly counters = new Map<string, CountReader>()
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly db: ReadDb) {
     this.byId = this.reader(this.selectProducts().where(eq(products.id, sql.placeholder('id'))))
     this.popularTop = this.reader(
       this.selectProducts()
@@ -123,11 +126,16 @@ export class ProductsRepository {
     this.countBySeller = this.counter(ownedNotDeleted)
   }
 
-  findProduct(id: number): ProductRow | undefined {
+  findProduct(id: number): Awaitable<ProductRow | undefined> {
     return this.byId.firstRow({ id })
   }
 
-  searchPublic(filters: ProductFilters, sort: Sort, offset: number, limit: number) {
+  async searchPublic(
+    filters: ProductFilters,
+    sort: Sort,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: ProductRow[]; total: number }> {
     const { values, present, shape } = filterBindings(filters)
     const order = sort.direction === 'asc' ? asc : desc
     const page = this.readerFor(`search|${sort.field},${sort.direction}|${shape}`, () =>
@@ -142,11 +150,17 @@ export class ProductsRepository {
       total = this.counter(publicFilterConditions(present))
       this.counters.set(shape, total)
     }
-    return { rows: page.rows({ ...values, limit, offset }), total: total.firstRow(values)?.n ?? 0 }
+    // both statements start before either is awaited: on libSQL, two requests in flight at once
+    const [rows, count] = await Promise.all([page.rows({ ...values, limit, offset }), total.firstRow(values)])
+    return { rows, total: count?.n ?? 0 }
   }
 
   /** Keyset page on (created_at DESC, id DESC), strictly after `after`. Fetches limit + 1 to learn hasNext. */
-  cursorPublic(filters: ProductFilters, after: CursorPosition | undefined, limit: number): ProductRow[] {
+  cursorPublic(
+    filters: ProductFilters,
+    after: CursorPosition | undefined,
+    limit: number,
+  ): Awaitable<ProductRow[]> {
     const { values, present, shape } = filterBindings(filters)
     const page = this.readerFor(`cursor|${after ? 'after' : 'first'}|${shape}`, () => {
       const where = publicFilterConditions(present)
@@ -160,23 +174,30 @@ export class ProductsRepository {
     return page.rows({ ...values, ...position, limit: limit + 1 })
   }
 
-  popular(limit: number): ProductRow[] {
+  popular(limit: number): Awaitable<ProductRow[]> {
     return this.popularTop.rows({ limit })
   }
 
-  listBySeller(sellerId: number, offset: number, limit: number): { rows: ProductRow[]; total: number } {
-    const rows = this.bySeller.rows({ sellerId, limit, offset })
-    return { rows, total: this.countBySeller.firstRow({ sellerId })?.n ?? 0 }
+  async listBySeller(
+    sellerId: number,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: ProductRow[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.bySeller.rows({ sellerId, limit, offset }),
+      this.countBySeller.firstRow({ sellerId }),
+    ])
+    return { rows, total: count?.n ?? 0 }
   }
 
   /** Every product id of a seller, any status (what a change of the seller's name touches). */
-  productIdsOfSeller(sellerId: number): number[] {
-    return this.db
+  async productIdsOfSeller(sellerId: number): Promise<number[]> {
+    const rows = await this.db
       .select({ id: products.id })
       .from(products)
       .where(eq(products.sellerId, sellerId))
       .all()
-      .map((row) => row.id)
+    return rows.map((row) => row.id)
   }
 
   private selectProducts() {
@@ -184,12 +205,12 @@ export class ProductsRepository {
   }
 
   private reader(query: { toSQL(): { sql: string; params: unknown[] } }): ProductReader {
-    return new SqlReader(this.db.$client, query, productColumns)
+    return createSqlReader(this.db.$client, query, productColumns)
   }
 
   private counter(where: SQL | undefined): CountReader {
     const fields = { n: count() }
-    return new SqlReader(this.db.$client, this.db.select(fields).from(products).where(where), fields)
+    return createSqlReader(this.db.$client, this.db.select(fields).from(products).where(where), fields)
   }
 
   private readerFor(
