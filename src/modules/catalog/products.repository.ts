@@ -5,10 +5,11 @@
  *
  * Drizzle builds each statement once per query *shape* (which filters are present, the sort, cursor or not)
  * with placeholders for the values; src/platform/db/sql-reader.ts runs it and this file maps the value arrays.
- * The reads run on whichever connection the repository is built on (ReadDb: the local file, a local replica or a
- * libSQL server); they answer synchronously on bun:sqlite and in a Promise on libSQL, and callers await them.
  * Building SQL and decoding rows through Drizzle on every request cost more than running the SQL (measured by
  * `bun run bench`). Shapes are bounded (6 optional filters × sorts), so the statement cache is too.
+ *
+ * The reads run on the connection the repository is built on (ReadDb: the local file, a local replica or a
+ * libSQL server): they answer synchronously on bun:sqlite and in a Promise on libSQL, and callers await them.
  *
  * Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the partial indexes of
  * db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
@@ -47,10 +48,14 @@ const productColumns = {
   version: products.version,
   createdAt: products.createdAt,
   updatedAt: products.updatedAt,
+  // Ordered by a FROM subquery, not by `json_group_array(… order by …)`: a libSQL server (sqld) refuses that
+  // aggregate ORDER BY (SQLite 3.44 syntax) when it parses a statement. SQLite keeps a FROM subquery's ORDER BY
+  // when the outer query uses an aggregate other than count/min/max (select.c, "ORDER BY … may not be safely
+  // omitted"), and the subquery walks idx_product_images_product in that order (no sort).
   images: sql`(
-    select json_group_array(json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order)
-      order by i.display_order, i.id)
-    from product_images i where i.product_id = products.id)`.mapWith(
+    select json_group_array(json(image)) from (
+      select json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order) as image
+      from product_images i where i.product_id = products.id order by i.display_order, i.id))`.mapWith(
     (json: string) => JSON.parse(json) as ImageRow[],
   ),
 }
