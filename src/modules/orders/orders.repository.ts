@@ -1,7 +1,7 @@
 /**
  * Order queries. The stock statements are the heart of the guide's Phase 1: one conditional UPDATE per line,
  * `stock_quantity >= :q AND status = 'ON_SALE'` in its WHERE, so the check and the decrement are one atomic
- * step and no read-then-write race can oversell. Every function runs inside the caller's write transaction.
+ * step and no read-then-write race can oversell. Every write runs inside the caller's write transaction.
  * Moving stock bumps the product's version (its ETag) like an owner edit does: otherwise a seller's PATCH of
  * stockQuantity with If-Match from a read taken before some sales would pass and silently undo them.
  *
@@ -167,7 +167,7 @@ export function findOrder<K extends ResultKind>(
   return inKindOf(db, (db) => db.select().from(orders).where(eq(orders.id, id)).get())
 }
 
-/** The lines of these orders (none for no order: `in ()` is `false`, never a syntax error), by line id. */
+/** The lines of these orders, by line id (an empty list selects nothing: Drizzle renders it as `false`). */
 export function findOrderItems<K extends ResultKind>(
   db: QueryDb<K>,
   orderIds: number[],
