@@ -21,9 +21,10 @@ export function createServices(deps: Deps) {
   const categories = new CategoriesService(database, reads, catalogCache)
   const products = new ProductsService(database, categories, cursors, reads, catalogCache)
   // a seller's new name shows on their products: the catalog forgets its cached copies
-  const members = new MembersService(database, (memberId) => products.sellerRenamed(memberId))
+  const members = new MembersService(database, reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
     database,
+    reads,
     members,
     jwt: deps.jwt,
     tokenBlacklist: deps.tokenBlacklist,
@@ -36,6 +37,6 @@ export function createServices(deps: Deps) {
     maxPerProduct: config.http.maxImagesPerProduct,
   })
   const orders = new OrdersService(database, cursors, deps.metrics.orders, reads, catalogCache)
-  const outbox = new OutboxService(database)
+  const outbox = new OutboxService(database, reads)
   return { auth, members, categories, products, images, orders, outbox }
 }

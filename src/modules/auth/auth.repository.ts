@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm'
 import { refreshTokens } from '../../../db/schema'
 import type { DbOrTx } from '../../platform/db/database'
+import type { QueryDb } from '../../platform/db/read-db'
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
@@ -11,7 +12,7 @@ export function insertRefreshToken(
   db.insert(refreshTokens).values(row).run()
 }
 
-export function findRefreshToken(db: DbOrTx, jti: string): RefreshTokenRow | undefined {
+export async function findRefreshToken(db: QueryDb, jti: string): Promise<RefreshTokenRow | undefined> {
   return db.select().from(refreshTokens).where(eq(refreshTokens.jti, jti)).get()
 }
 

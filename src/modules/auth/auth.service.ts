@@ -17,6 +17,7 @@ import type { JwtCodec } from '../../platform/auth/jwt'
 import type { PasswordHasher } from '../../platform/auth/password-hasher'
 import type { TokenBlacklist } from '../../platform/auth/token-blacklist'
 import type { DatabaseHandle } from '../../platform/db/database'
+import type { ReadRouter } from '../../platform/db/read-routing'
 import type { AttemptLimiter } from '../../platform/limits/attempt-limiter'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
@@ -30,6 +31,8 @@ import {
 
 export type AuthServiceDeps = {
   database: DatabaseHandle
+  /** refresh tokens are read from the primary (a rotation's new token is used at once) */
+  reads: ReadRouter
   members: MembersService
   jwt: JwtCodec
   tokenBlacklist: TokenBlacklist
@@ -56,7 +59,7 @@ export class AuthService {
       throw new AppError('BUSINESS_NUMBER_REQUIRED', 'Sellers must give a businessNumber')
     }
     const email = normalizeEmail(input.email)
-    this.deps.members.refuseTakenEmail(email)
+    await this.deps.members.refuseTakenEmail(email)
     return this.deps.members.registerMember({
       email,
       passwordHash: await this.deps.passwordHasher.hash(input.password),
@@ -78,7 +81,7 @@ export class AuthService {
     ] as const
     await this.refuseWhenThrottled(throttles)
 
-    const credentials = this.deps.members.findCredentials(email)
+    const credentials = await this.deps.members.findCredentials(email)
     const isValid = await this.deps.passwordHasher.verify(
       password,
       credentials?.passwordHash ?? (await this.decoyHash),
@@ -98,11 +101,11 @@ export class AuthService {
     if (claims === 'invalid' || !claims.familyId)
       throw new AppError('UNAUTHENTICATED', 'The refresh token is invalid')
     const { database } = this.deps
-    const stored = findRefreshToken(database.db, claims.jti)
+    const stored = await findRefreshToken(this.deps.reads.primary, claims.jti)
     if (!stored || stored.memberId !== claims.memberId) {
       throw new AppError('UNAUTHENTICATED', 'The refresh token is invalid')
     }
-    const role = this.deps.members.findRole(claims.memberId)
+    const role = await this.deps.members.findRole(claims.memberId)
     if (!role) throw new AppError('UNAUTHENTICATED', 'The account no longer exists')
 
     const next = await this.deps.jwt.issue('refresh', {
@@ -147,7 +150,7 @@ export class AuthService {
   private async revokeFamilyOf(memberId: number, refreshToken: string): Promise<void> {
     const claims = await this.deps.jwt.verify('refresh', refreshToken)
     if (typeof claims === 'string' || claims.memberId !== memberId) return
-    const stored = findRefreshToken(this.deps.database.db, claims.jti)
+    const stored = await findRefreshToken(this.deps.reads.primary, claims.jti)
     if (!stored || stored.memberId !== memberId) return
     this.revokeFamily(memberId, stored.familyId)
   }

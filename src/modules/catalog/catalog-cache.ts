@@ -5,7 +5,7 @@
  * product edits, deletes and images, orders and cancels (stock, salesCount, status), a seller's rename (their
  * products show the name), category creation.
  */
-import { cacheKey, cacheSpec, type ReadCache } from '../../platform/cache/two-level-cache'
+import { cacheKey, cacheSpec, type Loader, type ReadCache } from '../../platform/cache/two-level-cache'
 import type { Category } from './categories.model'
 import type { Product } from './products.model'
 
@@ -26,15 +26,15 @@ export class CatalogCache {
     return this.cache.isEnabled
   }
 
-  product(id: number, load: () => Product | null): Promise<Product | null> {
+  product(id: number, load: Loader<Product>): Promise<Product | null> {
     return this.cache.get(PRODUCT_DETAIL, String(id), load)
   }
 
-  async popular(load: () => Product[]): Promise<Product[]> {
+  async popular(load: Loader<Product[]>): Promise<Product[]> {
     return (await this.cache.get(POPULAR_PRODUCTS, POPULAR_ID, load)) ?? []
   }
 
-  async categories(load: () => Category[]): Promise<Category[]> {
+  async categories(load: Loader<Category[]>): Promise<Category[]> {
     return (await this.cache.get(CATEGORIES, CATEGORIES_ID, load)) ?? []
   }
 

@@ -1,15 +1,20 @@
 import { asc, eq } from 'drizzle-orm'
 import { categories } from '../../../db/schema'
 import type { DbOrTx } from '../../platform/db/database'
+import { inKindOf, type QueryDb, type QueryResult, type ResultKind } from '../../platform/db/read-db'
 
 export type CategoryRow = typeof categories.$inferSelect
 
-export function listCategories(db: DbOrTx): CategoryRow[] {
+export async function listCategories(db: QueryDb): Promise<CategoryRow[]> {
   return db.select().from(categories).orderBy(asc(categories.displayOrder), asc(categories.id)).all()
 }
 
-export function findCategory(db: DbOrTx, id: number): CategoryRow | undefined {
-  return db.select().from(categories).where(eq(categories.id, id)).get()
+/** Synchronous on a local write transaction (a parent checked in the transaction that adds its child). */
+export function findCategory<K extends ResultKind>(
+  db: QueryDb<K>,
+  id: number,
+): QueryResult<K, CategoryRow | undefined> {
+  return inKindOf(db, (db) => db.select().from(categories).where(eq(categories.id, id)).get())
 }
 
 export function insertCategory(

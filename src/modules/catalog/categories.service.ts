@@ -23,7 +23,7 @@ export class CategoriesService {
   listCategories(viewerId?: number): Promise<Category[]> {
     // cache fills read the primary: a lagging replica must not be frozen into the cache for an hour
     const db = this.cache.isEnabled ? this.reads.primary : this.reads.readerFor(viewerId)
-    return this.cache.categories(() => listCategories(db).map(toCategory))
+    return this.cache.categories(async () => (await listCategories(db)).map(toCategory))
   }
 
   async getCategory(id: number, viewerId?: number): Promise<Category> {
@@ -33,8 +33,9 @@ export class CategoriesService {
   }
 
   /** Throws CATEGORY_NOT_FOUND unless the category exists (products and child categories point at it). */
-  assertCategoryExists(id: number): void {
-    if (!findCategory(this.database.db, id)) throw new AppError('CATEGORY_NOT_FOUND', `No category ${id}`)
+  async assertCategoryExists(id: number): Promise<void> {
+    const category = await findCategory(this.reads.primary, id)
+    if (!category) throw new AppError('CATEGORY_NOT_FOUND', `No category ${id}`)
   }
 
   async createCategory(admin: { memberId: number }, input: CreateCategory): Promise<Category> {

@@ -8,6 +8,9 @@
  * Building SQL and decoding rows through Drizzle on every request cost more than running the SQL (measured by
  * `bun run bench`). Shapes are bounded (6 optional filters × sorts), so the statement cache is too.
  *
+ * The reads run on the connection the repository is built on (ReadDb: the local file, a local replica or a
+ * libSQL server): they answer synchronously on bun:sqlite and in a Promise on libSQL, and callers await them.
+ *
  * Public lists always carry `isPubliclyListed` verbatim, which is what lets SQLite use the partial indexes of
  * db/schema/catalog.ts (a partial index only serves queries that repeat its WHERE term);
  * test/catalog/query-plans.test.ts holds every list query to an index with EXPLAIN QUERY PLAN.
@@ -15,8 +18,9 @@
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
 import { productImages, products } from '../../../db/schema'
-import type { Db, DbOrTx } from '../../platform/db/database'
-import { type Bindings, SqlReader } from '../../platform/db/sql-reader'
+import type { DbOrTx } from '../../platform/db/database'
+import type { Awaitable, ReadDb } from '../../platform/db/read-db'
+import { type Bindings, createSqlReader, type SqlReader } from '../../platform/db/sql-reader'
 import type { CursorPosition } from '../../platform/paging/cursor-codec'
 import type { ProductFilters, SortField } from './products.model'
 
@@ -44,10 +48,14 @@ const productColumns = {
   version: products.version,
   createdAt: products.createdAt,
   updatedAt: products.updatedAt,
+  // Ordered by a FROM subquery, not by `json_group_array(… order by …)`: a libSQL server (sqld) refuses that
+  // aggregate ORDER BY (SQLite 3.44 syntax) when it parses a statement. SQLite keeps a FROM subquery's ORDER BY
+  // when the outer query uses an aggregate other than count/min/max (select.c, "ORDER BY … may not be safely
+  // omitted"), and the subquery walks idx_product_images_product in that order (no sort).
   images: sql`(
-    select json_group_array(json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order)
-      order by i.display_order, i.id)
-    from product_images i where i.product_id = products.id)`.mapWith(
+    select json_group_array(json(image)) from (
+      select json_object('id', i.id, 'imageUrl', i.image_url, 'displayOrder', i.display_order) as image
+      from product_images i where i.product_id = products.id order by i.display_order, i.id))`.mapWith(
     (json: string) => JSON.parse(json) as ImageRow[],
   ),
 }
@@ -101,7 +109,7 @@ export class ProductsRepository {
   private readonly readers = new Map<string, ProductReader>()
   private readonly counters = new Map<string, CountReader>()
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly db: ReadDb) {
     this.byId = this.reader(this.selectProducts().where(eq(products.id, sql.placeholder('id'))))
     this.popularTop = this.reader(
       this.selectProducts()
@@ -123,11 +131,16 @@ export class ProductsRepository {
     this.countBySeller = this.counter(ownedNotDeleted)
   }
 
-  findProduct(id: number): ProductRow | undefined {
+  findProduct(id: number): Awaitable<ProductRow | undefined> {
     return this.byId.firstRow({ id })
   }
 
-  searchPublic(filters: ProductFilters, sort: Sort, offset: number, limit: number) {
+  async searchPublic(
+    filters: ProductFilters,
+    sort: Sort,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: ProductRow[]; total: number }> {
     const { values, present, shape } = filterBindings(filters)
     const order = sort.direction === 'asc' ? asc : desc
     const page = this.readerFor(`search|${sort.field},${sort.direction}|${shape}`, () =>
@@ -142,11 +155,17 @@ export class ProductsRepository {
       total = this.counter(publicFilterConditions(present))
       this.counters.set(shape, total)
     }
-    return { rows: page.rows({ ...values, limit, offset }), total: total.firstRow(values)?.n ?? 0 }
+    // both statements start before either is awaited: on libSQL, two requests in flight at once
+    const [rows, count] = await Promise.all([page.rows({ ...values, limit, offset }), total.firstRow(values)])
+    return { rows, total: count?.n ?? 0 }
   }
 
   /** Keyset page on (created_at DESC, id DESC), strictly after `after`. Fetches limit + 1 to learn hasNext. */
-  cursorPublic(filters: ProductFilters, after: CursorPosition | undefined, limit: number): ProductRow[] {
+  cursorPublic(
+    filters: ProductFilters,
+    after: CursorPosition | undefined,
+    limit: number,
+  ): Awaitable<ProductRow[]> {
     const { values, present, shape } = filterBindings(filters)
     const page = this.readerFor(`cursor|${after ? 'after' : 'first'}|${shape}`, () => {
       const where = publicFilterConditions(present)
@@ -160,23 +179,30 @@ export class ProductsRepository {
     return page.rows({ ...values, ...position, limit: limit + 1 })
   }
 
-  popular(limit: number): ProductRow[] {
+  popular(limit: number): Awaitable<ProductRow[]> {
     return this.popularTop.rows({ limit })
   }
 
-  listBySeller(sellerId: number, offset: number, limit: number): { rows: ProductRow[]; total: number } {
-    const rows = this.bySeller.rows({ sellerId, limit, offset })
-    return { rows, total: this.countBySeller.firstRow({ sellerId })?.n ?? 0 }
+  async listBySeller(
+    sellerId: number,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: ProductRow[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.bySeller.rows({ sellerId, limit, offset }),
+      this.countBySeller.firstRow({ sellerId }),
+    ])
+    return { rows, total: count?.n ?? 0 }
   }
 
   /** Every product id of a seller, any status (what a change of the seller's name touches). */
-  productIdsOfSeller(sellerId: number): number[] {
-    return this.db
+  async productIdsOfSeller(sellerId: number): Promise<number[]> {
+    const rows = await this.db
       .select({ id: products.id })
       .from(products)
       .where(eq(products.sellerId, sellerId))
       .all()
-      .map((row) => row.id)
+    return rows.map((row) => row.id)
   }
 
   private selectProducts() {
@@ -184,12 +210,12 @@ export class ProductsRepository {
   }
 
   private reader(query: { toSQL(): { sql: string; params: unknown[] } }): ProductReader {
-    return new SqlReader(this.db.$client, query, productColumns)
+    return createSqlReader(this.db.$client, query, productColumns)
   }
 
   private counter(where: SQL | undefined): CountReader {
     const fields = { n: count() }
-    return new SqlReader(this.db.$client, this.db.select(fields).from(products).where(where), fields)
+    return createSqlReader(this.db.$client, this.db.select(fields).from(products).where(where), fields)
   }
 
   private readerFor(

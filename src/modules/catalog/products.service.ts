@@ -6,10 +6,11 @@
  */
 import type { ProductStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { DatabaseHandle, Db, DbOrTx } from '../../platform/db/database'
+import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
+import type { ReadDb } from '../../platform/db/read-db'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { CursorCodec } from '../../platform/paging/cursor-codec'
-import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
+import { type CursorPaged, type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { Principal } from '../auth/principal'
 import type { CatalogCache } from './catalog-cache'
 import type { CategoriesService } from './categories.service'
@@ -41,7 +42,7 @@ export function toProduct(row: ProductRow): Product {
 }
 
 export class ProductsService {
-  private readonly repositories = new Map<Db, ProductsRepository>()
+  private readonly repositories = new Map<ReadDb, ProductsRepository>()
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -52,7 +53,7 @@ export class ProductsService {
   ) {}
 
   async createProduct(seller: Principal, input: CreateProduct): Promise<Product> {
-    if (input.categoryId !== undefined) this.categories.assertCategoryExists(input.categoryId)
+    if (input.categoryId !== undefined) await this.categories.assertCategoryExists(input.categoryId)
     const id = this.database.writeTransaction((tx) =>
       insertProduct(tx, {
         sellerId: seller.memberId,
@@ -69,8 +70,8 @@ export class ProductsService {
 
   /** Public read, cached for every viewer alike; DRAFT only for its seller and admins, DELETED for nobody. */
   async getProduct(id: number, viewer: Viewer): Promise<Product> {
-    const product = await this.cache.product(id, () => {
-      const row = this.loaderRepository(viewer).findProduct(id)
+    const product = await this.cache.product(id, async () => {
+      const row = await this.loaderRepository(viewer).findProduct(id)
       return row ? toProduct(row) : null
     })
     if (!product || !canSee(product, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
@@ -83,7 +84,7 @@ export class ProductsService {
     changes: UpdateProduct,
     ifMatch: string | undefined,
   ): Promise<Product> {
-    if (changes.categoryId != null) this.categories.assertCategoryExists(changes.categoryId)
+    if (changes.categoryId != null) await this.categories.assertCategoryExists(changes.categoryId)
     this.database.writeTransaction((tx) => {
       const current = this.ownedProduct(tx, seller, id)
       if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
@@ -119,17 +120,17 @@ export class ProductsService {
 
   /** A seller's name is part of each of their products (`sellerName`): drop every one of them from the cache. */
   async sellerRenamed(sellerId: number): Promise<void> {
-    await this.cache.productsChanged(this.repositoryOn(this.reads.primary).productIdsOfSeller(sellerId))
+    await this.cache.productsChanged(await this.repositoryOn(this.reads.primary).productIdsOfSeller(sellerId))
   }
 
-  searchProducts(
+  async searchProducts(
     filters: ProductFilters,
     sort: { field: SortField; direction: 'asc' | 'desc' },
     page: PageRequest,
     viewer?: Viewer,
-  ): Paged<Product> {
+  ): Promise<Paged<Product>> {
     assertPriceRange(filters)
-    const { rows, total } = this.repositoryFor(viewer?.memberId).searchPublic(
+    const { rows, total } = await this.repositoryFor(viewer?.memberId).searchPublic(
       filters,
       sort,
       page.page * page.size,
@@ -138,10 +139,15 @@ export class ProductsService {
     return toPage(this.toProducts(rows), page, total)
   }
 
-  productsByCursor(filters: ProductFilters, cursor: string | undefined, limit: number, viewer?: Viewer) {
+  async productsByCursor(
+    filters: ProductFilters,
+    cursor: string | undefined,
+    limit: number,
+    viewer?: Viewer,
+  ): Promise<CursorPaged<Product>> {
     assertPriceRange(filters)
     const after = this.cursors.startOf(cursor, filters)
-    const rows = this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
+    const rows = await this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
     const page = this.cursors.pageOf(rows, limit, filters, (row) => ({
       createdAtMs: row.createdAt.getTime(),
       id: row.id,
@@ -150,12 +156,14 @@ export class ProductsService {
   }
 
   popularProducts(viewer?: Viewer): Promise<Product[]> {
-    return this.cache.popular(() => this.toProducts(this.loaderRepository(viewer).popular(POPULAR_LIMIT)))
+    return this.cache.popular(async () =>
+      this.toProducts(await this.loaderRepository(viewer).popular(POPULAR_LIMIT)),
+    )
   }
 
-  sellerProducts(seller: Principal, page: PageRequest): Paged<Product> {
+  async sellerProducts(seller: Principal, page: PageRequest): Promise<Paged<Product>> {
     // the seller's own data: always the primary (read-your-writes without a window)
-    const { rows, total } = this.repositoryOn(this.reads.primary).listBySeller(
+    const { rows, total } = await this.repositoryOn(this.reads.primary).listBySeller(
       seller.memberId,
       page.page * page.size,
       page.size,
@@ -179,7 +187,7 @@ export class ProductsService {
   async productAfterWrite(id: number, seller: Principal): Promise<Product> {
     this.reads.recordWrite(seller.memberId)
     await this.cache.productsChanged([id])
-    const row = this.repositoryOn(this.reads.primary).findProduct(id)
+    const row = await this.repositoryOn(this.reads.primary).findProduct(id)
     if (!row || !canSee(row, seller)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
     return toProduct(row)
   }
@@ -198,7 +206,7 @@ export class ProductsService {
   }
 
   /** One repository per connection: its prepared statements belong to that connection. */
-  private repositoryOn(db: Db): ProductsRepository {
+  private repositoryOn(db: ReadDb): ProductsRepository {
     let repository = this.repositories.get(db)
     if (!repository) {
       repository = new ProductsRepository(db)

@@ -1,6 +1,7 @@
 import { count, desc, eq } from 'drizzle-orm'
 import { members, type Role } from '../../../db/schema'
 import type { DbOrTx } from '../../platform/db/database'
+import type { QueryDb } from '../../platform/db/read-db'
 
 export type MemberRow = typeof members.$inferSelect
 export type NewMemberRow = {
@@ -12,11 +13,11 @@ export type NewMemberRow = {
   businessNumber: string | null
 }
 
-export function findMemberById(db: DbOrTx, id: number): MemberRow | undefined {
+export async function findMemberById(db: QueryDb, id: number): Promise<MemberRow | undefined> {
   return db.select().from(members).where(eq(members.id, id)).get()
 }
 
-export function findMemberByEmail(db: DbOrTx, email: string): MemberRow | undefined {
+export async function findMemberByEmail(db: QueryDb, email: string): Promise<MemberRow | undefined> {
   return db.select().from(members).where(eq(members.email, email)).get()
 }
 
@@ -38,14 +39,20 @@ export function updateMemberProfile(
     .get()
 }
 
-export function listMembers(db: DbOrTx, offset: number, limit: number): { rows: MemberRow[]; total: number } {
-  const rows = db
-    .select()
-    .from(members)
-    .orderBy(desc(members.createdAt), desc(members.id))
-    .limit(limit)
-    .offset(offset)
-    .all()
-  const total = db.select({ n: count() }).from(members).get()?.n ?? 0
-  return { rows, total }
+export async function listMembers(
+  db: QueryDb,
+  offset: number,
+  limit: number,
+): Promise<{ rows: MemberRow[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    db
+      .select()
+      .from(members)
+      .orderBy(desc(members.createdAt), desc(members.id))
+      .limit(limit)
+      .offset(offset)
+      .all(),
+    db.select({ n: count() }).from(members).get(),
+  ])
+  return { rows, total: total?.n ?? 0 }
 }

@@ -2,6 +2,7 @@
 import type { Role } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { DatabaseHandle } from '../../platform/db/database'
+import type { ReadRouter } from '../../platform/db/read-routing'
 import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { Member, UpdateMyProfile } from './members.model'
 import {
@@ -34,12 +35,14 @@ export type NameChangeListener = (memberId: number) => Promise<void>
 export class MembersService {
   constructor(
     private readonly database: DatabaseHandle,
+    /** members are read from the primary: a signup must be able to log in at once */
+    private readonly reads: ReadRouter,
     private readonly onNameChanged: NameChangeListener = async () => {},
   ) {}
 
   /** A taken email → 409, the answer registerMember gives; cheap (one indexed lookup), so callers ask first. */
-  refuseTakenEmail(email: string): void {
-    if (findMemberByEmail(this.database.db, email)) throw emailTaken()
+  async refuseTakenEmail(email: string): Promise<void> {
+    if (await findMemberByEmail(this.reads.primary, email)) throw emailTaken()
   }
 
   /** Creates a member; a taken email → 409. The password must already be hashed. */
@@ -65,18 +68,18 @@ export class MembersService {
     return toMember(row)
   }
 
-  findCredentials(email: string): Credentials | undefined {
-    const row = findMemberByEmail(this.database.db, email)
+  async findCredentials(email: string): Promise<Credentials | undefined> {
+    const row = await findMemberByEmail(this.reads.primary, email)
     return row && { id: row.id, role: row.role, passwordHash: row.passwordHash }
   }
 
   /** The member's current role, or undefined when the account no longer exists. */
-  findRole(memberId: number): Role | undefined {
-    return findMemberById(this.database.db, memberId)?.role
+  async findRole(memberId: number): Promise<Role | undefined> {
+    return (await findMemberById(this.reads.primary, memberId))?.role
   }
 
-  getMember(memberId: number): Member {
-    const row = findMemberById(this.database.db, memberId)
+  async getMember(memberId: number): Promise<Member> {
+    const row = await findMemberById(this.reads.primary, memberId)
     if (!row) throw new AppError('MEMBER_NOT_FOUND')
     return toMember(row)
   }
@@ -91,8 +94,8 @@ export class MembersService {
     return toMember(row)
   }
 
-  listMembers(request: PageRequest): Paged<Member> {
-    const { rows, total } = listMembers(this.database.db, request.page * request.size, request.size)
+  async listMembers(request: PageRequest): Promise<Paged<Member>> {
+    const { rows, total } = await listMembers(this.reads.primary, request.page * request.size, request.size)
     return toPage(rows.map(toMember), request, total)
   }
 }

@@ -1,13 +1,18 @@
 /**
  * Order queries. The stock statements are the heart of the guide's Phase 1: one conditional UPDATE per line,
  * `stock_quantity >= :q AND status = 'ON_SALE'` in its WHERE, so the check and the decrement are one atomic
- * step and no read-then-write race can oversell. Every function runs inside the caller's write transaction.
+ * step and no read-then-write race can oversell. Every write runs inside the caller's write transaction.
  * Moving stock bumps the product's version (its ETag) like an owner edit does: otherwise a seller's PATCH of
  * stockQuantity with If-Match from a read taken before some sales would pass and silently undo them.
+ *
+ * The order reads serve both sides: inside a write transaction on its synchronous connection, and for the order
+ * endpoints on a ReadDb (local or libSQL), where they are awaited. They are generic in the database's result
+ * kind, so one query answers a value on the transaction and a value or a Promise on a ReadDb.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { type OrderStatus, orderItems, orderParts, orders, products } from '../../../db/schema'
 import type { Db, DbOrTx } from '../../platform/db/database'
+import { inKindOf, type QueryDb, type QueryResult, type ResultKind } from '../../platform/db/read-db'
 import type { CursorPosition } from '../../platform/paging/cursor-codec'
 
 export type OrderRow = typeof orders.$inferSelect
@@ -155,18 +160,21 @@ export function findProductStatus(tx: DbOrTx, productId: number) {
     .get()
 }
 
-export function findOrder(db: DbOrTx, id: number): OrderRow | undefined {
-  return db.select().from(orders).where(eq(orders.id, id)).get()
+export function findOrder<K extends ResultKind>(
+  db: QueryDb<K>,
+  id: number,
+): QueryResult<K, OrderRow | undefined> {
+  return inKindOf(db, (db) => db.select().from(orders).where(eq(orders.id, id)).get())
 }
 
-export function findOrderItems(db: DbOrTx, orderIds: number[]): OrderItemRow[] {
-  if (orderIds.length === 0) return []
-  return db
-    .select()
-    .from(orderItems)
-    .where(inArray(orderItems.orderId, orderIds))
-    .orderBy(orderItems.id)
-    .all()
+/** The lines of these orders, by line id (an empty list selects nothing: Drizzle renders it as `false`). */
+export function findOrderItems<K extends ResultKind>(
+  db: QueryDb<K>,
+  orderIds: number[],
+): QueryResult<K, OrderItemRow[]> {
+  return inKindOf(db, (db) =>
+    db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)).orderBy(orderItems.id).all(),
+  )
 }
 
 type After = CursorPosition | undefined
@@ -175,7 +183,12 @@ const afterPosition = (after: After) =>
   after ? sql`(${orders.createdAt}, ${orders.id}) < (${after.createdAtMs}, ${after.id})` : undefined
 
 /** The buyer's orders, newest first, limit + 1 rows. */
-export function listBuyerOrders(db: DbOrTx, buyerId: number, after: After, limit: number): OrderRow[] {
+export async function listBuyerOrders(
+  db: QueryDb,
+  buyerId: number,
+  after: After,
+  limit: number,
+): Promise<OrderRow[]> {
   return db
     .select()
     .from(orders)
@@ -186,17 +199,25 @@ export function listBuyerOrders(db: DbOrTx, buyerId: number, after: After, limit
 }
 
 /** The parts of these orders, by order then seller. */
-export function findOrderParts(db: DbOrTx, orderIds: number[]): OrderPartRow[] {
-  if (orderIds.length === 0) return []
-  return db
-    .select()
-    .from(orderParts)
-    .where(inArray(orderParts.orderId, orderIds))
-    .orderBy(orderParts.orderId, orderParts.sellerId)
-    .all()
+export function findOrderParts<K extends ResultKind>(
+  db: QueryDb<K>,
+  orderIds: number[],
+): QueryResult<K, OrderPartRow[]> {
+  return inKindOf(db, (db) =>
+    db
+      .select()
+      .from(orderParts)
+      .where(inArray(orderParts.orderId, orderIds))
+      .orderBy(orderParts.orderId, orderParts.sellerId)
+      .all(),
+  )
 }
 
-export function findOrderPart(db: DbOrTx, orderId: number, sellerId: number): OrderPartRow | undefined {
+export async function findOrderPart(
+  db: QueryDb,
+  orderId: number,
+  sellerId: number,
+): Promise<OrderPartRow | undefined> {
   return db
     .select()
     .from(orderParts)
@@ -236,7 +257,12 @@ export type SellerPartRow = { order: OrderRow; part: OrderPartRow }
  * The seller's parts, newest order first, limit + 1 rows: one keyset walk of idx_order_parts_seller_created
  * (seller_id, created_at, order_id), each joined to its order by primary key.
  */
-export function listSellerParts(db: DbOrTx, sellerId: number, after: After, limit: number): SellerPartRow[] {
+export async function listSellerParts(
+  db: QueryDb,
+  sellerId: number,
+  after: After,
+  limit: number,
+): Promise<SellerPartRow[]> {
   const position = after
     ? sql`(${orderParts.createdAt}, ${orderParts.orderId}) < (${after.createdAtMs}, ${after.id})`
     : undefined

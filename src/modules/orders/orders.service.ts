@@ -116,45 +116,63 @@ export class OrdersService {
     }
   }
 
-  /** The whole order for its buyer and admins; a seller of one of its lines sees only its own part. */
-  getOrder(viewer: Principal, id: number): Order {
-    const db = this.database.db
-    const row = findOrder(db, id)
+  /**
+   * The whole order for its buyer and admins; a seller of one of its lines sees only its own part. Orders are read
+   * from the primary (a buyer reads the order just placed).
+   */
+  async getOrder(viewer: Principal, id: number): Promise<Order> {
+    const db = this.reads.primary
+    const row = await findOrder(db, id)
     if (row && (viewer.role === 'ADMIN' || row.buyerId === viewer.memberId)) {
-      return toOrder(row, findOrderItems(db, [id]), findOrderParts(db, [id]))
+      const [items, parts] = await Promise.all([findOrderItems(db, [id]), findOrderParts(db, [id])])
+      return toOrder(row, items, parts)
     }
-    const part = row && viewer.role === 'SELLER' ? findOrderPart(db, id, viewer.memberId) : undefined
+    const part = row && viewer.role === 'SELLER' ? await findOrderPart(db, id, viewer.memberId) : undefined
     if (!row || !part) throw notFound(id)
-    return toSellerPart(row, findOrderItems(db, [id]), part)
+    return toSellerPart(row, await findOrderItems(db, [id]), part)
   }
 
-  listMyOrders(buyer: Principal, cursor: string | undefined, limit: number): CursorPaged<Order> {
-    const db = this.database.db
+  async listMyOrders(
+    buyer: Principal,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<CursorPaged<Order>> {
+    const db = this.reads.primary
     const scope = { scope: 'buyer', memberId: buyer.memberId }
-    const page = this.page(scope, cursor, limit, (after) => listBuyerOrders(db, buyer.memberId, after, limit))
+    const page = await this.page(scope, cursor, limit, (after) =>
+      listBuyerOrders(db, buyer.memberId, after, limit),
+    )
+    if (page.items.length === 0) return { ...page, items: [] }
     const ids = page.items.map((row) => row.id)
-    const lines = Map.groupBy(findOrderItems(db, ids), (line) => line.orderId)
-    const parts = Map.groupBy(findOrderParts(db, ids), (part) => part.orderId)
+    const [items, parts] = await Promise.all([findOrderItems(db, ids), findOrderParts(db, ids)])
+    const lines = Map.groupBy(items, (line) => line.orderId)
+    const partsOf = Map.groupBy(parts, (part) => part.orderId)
     return {
       ...page,
-      items: page.items.map((row) => toOrder(row, lines.get(row.id) ?? [], parts.get(row.id) ?? [])),
+      items: page.items.map((row) => toOrder(row, lines.get(row.id) ?? [], partsOf.get(row.id) ?? [])),
     }
   }
 
   /** The seller's parts of the orders holding its lines, newest first; never another seller's lines. */
-  listSellerOrders(seller: Principal, cursor: string | undefined, limit: number): CursorPaged<Order> {
-    const db = this.database.db
+  async listSellerOrders(
+    seller: Principal,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<CursorPaged<Order>> {
+    const db = this.reads.primary
     const scope = { scope: 'seller', memberId: seller.memberId }
-    const page = this.page(scope, cursor, limit, (after) =>
-      listSellerParts(db, seller.memberId, after, limit).map(({ order, part }) => ({ ...order, part })),
+    const page = await this.page(scope, cursor, limit, async (after) =>
+      (await listSellerParts(db, seller.memberId, after, limit)).map(({ order, part }) => ({
+        ...order,
+        part,
+      })),
     )
-    const lines = Map.groupBy(
-      findOrderItems(
-        db,
-        page.items.map((row) => row.id),
-      ),
-      (line) => line.orderId,
+    if (page.items.length === 0) return { ...page, items: [] }
+    const items = await findOrderItems(
+      db,
+      page.items.map((row) => row.id),
     )
+    const lines = Map.groupBy(items, (line) => line.orderId)
     return { ...page, items: page.items.map((row) => toSellerPart(row, lines.get(row.id) ?? [], row.part)) }
   }
 
@@ -262,13 +280,13 @@ export class OrdersService {
     return toOrder(order, items, parts)
   }
 
-  private page<R extends OrderRow>(
+  private async page<R extends OrderRow>(
     scope: Record<string, unknown>,
     cursor: string | undefined,
     limit: number,
-    fetch: (after: CursorPosition | undefined) => R[],
+    fetch: (after: CursorPosition | undefined) => Promise<R[]>,
   ) {
-    const rows = fetch(this.cursors.startOf(cursor, scope))
+    const rows = await fetch(this.cursors.startOf(cursor, scope))
     return this.cursors.pageOf(rows, limit, scope, (row) => ({
       createdAtMs: row.createdAt.getTime(),
       id: row.id,

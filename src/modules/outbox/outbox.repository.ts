@@ -1,25 +1,29 @@
 import { and, asc, count, eq } from 'drizzle-orm'
 import { outboxEvents } from '../../../db/schema'
 import type { DbOrTx } from '../../platform/db/database'
+import type { QueryDb } from '../../platform/db/read-db'
 
 export type OutboxEventRow = typeof outboxEvents.$inferSelect
 
 /** DEAD rows, oldest first (idx_outbox_pending serves both the page and the count). */
-export function listDeadEvents(
-  db: DbOrTx,
+export async function listDeadEvents(
+  db: QueryDb,
   offset: number,
   limit: number,
-): { rows: OutboxEventRow[]; total: number } {
-  const rows = db
-    .select()
-    .from(outboxEvents)
-    .where(eq(outboxEvents.status, 'DEAD'))
-    .orderBy(asc(outboxEvents.id))
-    .limit(limit)
-    .offset(offset)
-    .all()
-  const total = db.select({ n: count() }).from(outboxEvents).where(eq(outboxEvents.status, 'DEAD')).get()?.n
-  return { rows, total: total ?? 0 }
+): Promise<{ rows: OutboxEventRow[]; total: number }> {
+  const isDead = eq(outboxEvents.status, 'DEAD')
+  const [rows, total] = await Promise.all([
+    db
+      .select()
+      .from(outboxEvents)
+      .where(isDead)
+      .orderBy(asc(outboxEvents.id))
+      .limit(limit)
+      .offset(offset)
+      .all(),
+    db.select({ n: count() }).from(outboxEvents).where(isDead).get(),
+  ])
+  return { rows, total: total?.n ?? 0 }
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { AppError } from '../../errors'
 import type { DatabaseHandle } from '../../platform/db/database'
+import type { ReadRouter } from '../../platform/db/read-routing'
 import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { OutboxEvent } from './outbox.model'
 import { listDeadEvents, type OutboxEventRow, redriveDeadEvent } from './outbox.repository'
@@ -26,10 +27,18 @@ function toOutboxEvent(row: OutboxEventRow): OutboxEvent {
 }
 
 export class OutboxService {
-  constructor(private readonly database: DatabaseHandle) {}
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly reads: ReadRouter,
+  ) {}
 
-  listDeadEvents(request: PageRequest): Paged<OutboxEvent> {
-    const { rows, total } = listDeadEvents(this.database.db, request.page * request.size, request.size)
+  /** From the primary: the relay marks rows DEAD there, and a re-drive must show at once. */
+  async listDeadEvents(request: PageRequest): Promise<Paged<OutboxEvent>> {
+    const { rows, total } = await listDeadEvents(
+      this.reads.primary,
+      request.page * request.size,
+      request.size,
+    )
     return toPage(rows.map(toOutboxEvent), request, total)
   }
 

@@ -56,10 +56,13 @@ export function cacheSpec<T>(
 export interface ReadCache {
   readonly isEnabled: boolean
   /** The value for `id`: cached, or loaded and cached. `null` = the thing does not exist (cached too). */
-  get<T>(spec: CacheSpec<T>, id: string, load: () => T | null): Promise<T | null>
+  get<T>(spec: CacheSpec<T>, id: string, load: Loader<T>): Promise<T | null>
   /** After a commit: drop these keys everywhere. Never throws. */
   invalidate(keys: string[]): Promise<void>
 }
+
+/** Reads the value from the database: at once (bun:sqlite) or in a Promise (libSQL). */
+export type Loader<T> = () => T | null | Promise<T | null>
 
 /** How long the lock holder may take to fill before waiters load themselves. */
 const LOCK_WAIT_MS = 300
@@ -98,7 +101,7 @@ export class TwoLevelCache implements ReadCache {
     options.invalidation?.onRemoteInvalidation((keys) => this.dropLocal(keys))
   }
 
-  async get<T>(spec: CacheSpec<T>, id: string, load: () => T | null): Promise<T | null> {
+  async get<T>(spec: CacheSpec<T>, id: string, load: Loader<T>): Promise<T | null> {
     const counters = this.countersOf(spec)
     const key = cacheKey(spec, id)
     const cached = this.options.l1.get(key)
@@ -132,7 +135,7 @@ export class TwoLevelCache implements ReadCache {
     }
   }
 
-  private startFill<T>(spec: CacheSpec<T>, key: string, load: () => T | null): Flight<T> {
+  private startFill<T>(spec: CacheSpec<T>, key: string, load: Loader<T>): Flight<T> {
     const flight: Flight<T> = { promise: undefined as never, isStale: false }
     flight.promise = this.fill(spec, key, load, flight).finally(() => {
       if (this.inflight.get(key) === flight) this.inflight.delete(key)
@@ -141,7 +144,7 @@ export class TwoLevelCache implements ReadCache {
     return flight
   }
 
-  private async fill<T>(spec: CacheSpec<T>, key: string, load: () => T | null, flight: Flight<T>) {
+  private async fill<T>(spec: CacheSpec<T>, key: string, load: Loader<T>, flight: Flight<T>) {
     const { redis } = this.options
     if (redis) {
       let stored: string | null | undefined
@@ -153,14 +156,14 @@ export class TwoLevelCache implements ReadCache {
       if (stored != null) return this.remember(spec, key, JSON.parse(stored) as T | null, flight, 'l2')
       if (stored === null) return this.fillUnderLock(redis, spec, key, load, flight)
     }
-    return this.remember(spec, key, this.load(spec, load), flight, 'db')
+    return this.remember(spec, key, await this.load(spec, load), flight, 'db')
   }
 
   private async fillUnderLock<T>(
     redis: RedisHandle,
     spec: CacheSpec<T>,
     key: string,
-    load: () => T | null,
+    load: Loader<T>,
     flight: Flight<T>,
   ): Promise<Filled<T>> {
     const redisKey = this.redisKeyOf(key)
@@ -178,7 +181,7 @@ export class TwoLevelCache implements ReadCache {
       if (stored !== undefined) return this.remember(spec, key, stored as T | null, flight, 'l2')
     }
     try {
-      const value = this.load(spec, load)
+      const value = await this.load(spec, load)
       if (!flight.isStale) {
         const ttlMs = jittered(value === null ? spec.absentTtlMs : spec.ttlMs)
         await redis.run((c) => c.set(redisKey, JSON.stringify(value), 'PX', ttlMs)).catch(this.logFailure)
@@ -205,7 +208,7 @@ export class TwoLevelCache implements ReadCache {
     return undefined
   }
 
-  private load<T>(spec: CacheSpec<T>, load: () => T | null): T | null {
+  private load<T>(spec: CacheSpec<T>, load: Loader<T>): T | null | Promise<T | null> {
     this.countersOf(spec).load.inc()
     return load()
   }
@@ -250,7 +253,7 @@ export class TwoLevelCache implements ReadCache {
 /** CACHE_ENABLED=false: every read loads (benchmarks compare against this; the cache's behaviour is off). */
 export class UncachedReads implements ReadCache {
   readonly isEnabled = false
-  get<T>(_spec: CacheSpec<T>, _id: string, load: () => T | null): Promise<T | null> {
+  get<T>(_spec: CacheSpec<T>, _id: string, load: Loader<T>): Promise<T | null> {
     return Promise.resolve(load())
   }
   async invalidate(): Promise<void> {}

@@ -4,16 +4,17 @@
  * within the last DATABASE_READ_YOUR_WRITES_MS, in which case the primary, so nobody reads a replica that has
  * not caught up with their own write (read-your-writes). The window is tracked per member in this process;
  * behind a load balancer, pin a member to an instance or keep the window above the replication lag.
+ * The primary and each replica may be a local file or a libSQL server (ReadDb): reads are awaited either way.
  */
-import type { Db } from './database'
+import type { ReadDb } from './read-db'
 
 export class ReadRouter {
   private readonly recentWriters = new Map<number, number>()
   private next = 0
 
   constructor(
-    readonly primary: Db,
-    private readonly replicas: readonly Db[],
+    readonly primary: ReadDb,
+    private readonly replicas: readonly ReadDb[],
     private readonly readYourWritesMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -26,7 +27,7 @@ export class ReadRouter {
   }
 
   /** The connection for a catalog read by `memberId` (undefined: anonymous). */
-  readerFor(memberId?: number): Db {
+  readerFor(memberId?: number): ReadDb {
     if (this.replicas.length === 0) return this.primary
     if (memberId !== undefined) {
       const until = this.recentWriters.get(memberId)
