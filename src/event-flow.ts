@@ -6,6 +6,7 @@
  */
 import type { Deps } from './deps'
 import { NOTIFICATION_GROUP, NotificationConsumer } from './modules/notifications/notifications.consumer'
+import { localNotificationStorage } from './modules/notifications/notifications.repository'
 
 export async function startEventFlow(deps: Deps): Promise<void> {
   const { config, events, logger } = deps
@@ -13,7 +14,11 @@ export async function startEventFlow(deps: Deps): Promise<void> {
     logger.warn({ err: error.message }, 'event broker unreachable at start: the relay will keep trying')
   })
   const prefix = config.kafka?.topicPrefix ?? ''
-  const notifications = new NotificationConsumer(deps.database, logger, events.metrics)
+  const notifications = new NotificationConsumer(
+    localNotificationStorage(deps.database),
+    logger,
+    events.metrics,
+  )
   await events.subscriber.subscribe(
     `${prefix}${NOTIFICATION_GROUP}`,
     events.topics.all(),

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { NotificationConsumer } from '../../src/modules/notifications/notifications.consumer'
+import { localNotificationStorage } from '../../src/modules/notifications/notifications.repository'
 import { EventDecoder, EventTopics } from '../../src/platform/events/contract'
 import { useTestApp } from '../support/harness'
 import { cancelOrder, changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
@@ -80,7 +81,11 @@ describe('the order events contract', () => {
 describe('NotificationConsumer: events that do not match the contract', () => {
   test('are dead-lettered with the reason, once each, and the valid events of the batch are notified', async () => {
     const metrics = t.deps.events.metrics
-    const consumer = new NotificationConsumer(t.deps.database, t.deps.logger, metrics)
+    const consumer = new NotificationConsumer(
+      localNotificationStorage(t.deps.database),
+      t.deps.logger,
+      metrics,
+    )
     const before = await counterValue(
       t,
       'marketplace_consumer_dead_letters_total',
@@ -98,8 +103,8 @@ describe('NotificationConsumer: events that do not match the contract', () => {
       delivered(good),
     ]
 
-    consumer.handle(batch)
-    consumer.handle(batch) // redelivered: nothing new
+    await consumer.handle(batch)
+    await consumer.handle(batch) // redelivered: nothing new
 
     const letters = sql()
       .query('select event_id, topic, reason from consumer_dead_letters order by id')

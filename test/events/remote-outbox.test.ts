@@ -2,6 +2,7 @@
  * The outbox relay over a libSQL server (src/platform/events/remote-outbox-store.ts) against a real sqld: two
  * relays of two instances on one primary publish every row exactly once, each order's events in order; an event
  * nobody routes spends its attempts and ends DEAD without holding the others back; the backlog reads the server.
+ * And the notification consumer's remote storage: one batch per delivery, deduplicated, dead letters once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +11,8 @@ import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { loadConfig } from '../../src/config'
 import { EVENT_CATALOG } from '../../src/event-catalog'
+import { NotificationConsumer } from '../../src/modules/notifications/notifications.consumer'
+import { remoteNotificationStorage } from '../../src/modules/notifications/notifications.repository'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
 import { EventTopics } from '../../src/platform/events/contract'
 import { createEventMetrics } from '../../src/platform/events/event-metrics'
@@ -122,5 +125,57 @@ describe('outbox relay on a remote primary', () => {
       ['9003', 'PUBLISHED', 0],
     ])
     expect(await relay.backlog()).toMatchObject({ pending: 0, dead: 1 })
+  })
+})
+
+describe('notification consumer on a remote primary', () => {
+  test('a batch is recorded whole: new events notified once, redeliveries not again, bad ones dead-lettered once', async () => {
+    const handle = await open()
+    const sent: string[] = []
+    const consumer = new NotificationConsumer(
+      remoteNotificationStorage(handle.client),
+      {
+        ...createLogger('silent'),
+        info: (fields: { notification: { eventId: string } }) => void sent.push(fields.notification.eventId),
+      } as never,
+      createEventMetrics(new Registry()),
+    )
+    const envelopeFor = (orderId: number) =>
+      envelopeOf(
+        {
+          eventType: 'order.created',
+          aggregateType: 'Order',
+          aggregateId: String(orderId),
+          payload: {
+            orderId,
+            orderNumber: 'ABCDEF0123456789',
+            buyerId: 3,
+            totalAmount: 1,
+            items: [{ productId: 1, sellerId: 2, quantity: 1 }],
+          },
+        },
+        new Date(),
+      )
+    const [first, second] = [envelopeFor(7001), envelopeFor(7002)]
+    const delivered = (value: unknown) => ({
+      topic: 'marketplace.order.created',
+      key: '1',
+      value: JSON.stringify(value),
+    })
+    const bad = { ...envelopeFor(7003), payload: { orderId: 7003 } }
+    const batch = [delivered(first), delivered(first), delivered(second), delivered(bad)]
+
+    await consumer.handle(batch)
+    await consumer.handle(batch) // redelivered
+
+    expect(sent.sort()).toEqual([first.eventId, second.eventId].sort())
+    const count = async (table: string) =>
+      Number((await handle.client.execute(`select count(*) as n from ${table}`)).rows[0]!.n)
+    expect(await count('notifications')).toBe(2)
+    expect(await count('inbox_events')).toBe(2)
+    const letters = await handle.client.execute('select event_id, reason from consumer_dead_letters')
+    expect(letters.rows.map((r) => [r.event_id, String(r.reason).split(':')[0]])).toEqual([
+      [bad.eventId, 'order.created payload'],
+    ])
   })
 })

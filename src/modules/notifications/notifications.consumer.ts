@@ -1,7 +1,8 @@
 /**
  * The notification consumer (the study guide's exercise 6): tells the buyer by "email" (a structured log line)
  * that an order was placed or changed status. Delivery is at-least-once, so each batch is stored in ONE write
- * transaction: per event, the inbox row (consumer, eventId), and only if that row is new, the notification. The
+ * transaction (notifications.repository.ts: the local file or a libSQL server): per event, the inbox row
+ * (consumer, eventId), and only if that row is new, the notification. The
  * emails are logged after the commit, so a redelivered event is neither stored nor sent twice. The transport
  * acknowledges the batch (Kafka: commits the offsets) only after this returns.
  *
@@ -10,14 +11,13 @@
  * (consumer_dead_letters, with the reason) in the same transaction and logged, and the stream goes on.
  */
 import type { NotificationKind } from '../../../db/schema'
-import type { DatabaseHandle } from '../../platform/db/database'
 import { type DecodedEvent, EventDecoder } from '../../platform/events/contract'
 import type { EventMetrics } from '../../platform/events/event-metrics'
 import type { DeliveredEvent } from '../../platform/events/event-publisher'
-import { recordDeadLetter, recordReceipt } from '../../platform/events/inbox'
+import type { DeadLetter } from '../../platform/events/inbox'
 import type { Logger } from '../../platform/observability/logger'
 import { ORDER_EVENTS, type OrderEvent } from '../orders/orders.events'
-import { insertNotification, type NewNotification } from './notifications.repository'
+import type { NewNotification, NotificationStorage } from './notifications.repository'
 
 /** This consumer's name in inbox_events and consumer_dead_letters. */
 export const NOTIFICATION_CONSUMER = 'notifications'
@@ -35,42 +35,41 @@ export class NotificationConsumer {
   private readonly decoder = new EventDecoder(ORDER_EVENTS)
 
   constructor(
-    private readonly database: DatabaseHandle,
+    private readonly storage: NotificationStorage,
     private readonly logger: Logger,
     private readonly metrics: Pick<EventMetrics, 'notificationsSent' | 'consumerDeadLetters'>,
   ) {}
 
   /** An EventHandler: stores the batch's new notifications (and dead letters), then sends (logs) them. */
-  readonly handle = (events: readonly DeliveredEvent[]): void => {
-    const decoded = events.map((event) => ({ event, decoded: this.decoder.decode(event.value) }))
-    const { sent, deadLettered } = this.database.writeTransaction((tx) => {
-      const sent: SentNotification[] = []
-      const deadLettered: { event: DeliveredEvent; decoded: DecodedEvent & { ok: false } }[] = []
-      for (const item of decoded) {
-        if (!item.decoded.ok) {
-          const { eventId, reason } = item.decoded
-          const letter = { consumer: NOTIFICATION_CONSUMER, eventId, ...item.event, reason }
-          if (recordDeadLetter(tx, letter)) deadLettered.push({ event: item.event, decoded: item.decoded })
-          continue
-        }
-        // the decoder checked the payload against ORDER_EVENTS, so the envelope is one of the order events
-        const envelope = item.decoded.envelope as OrderEvent & { eventId: string }
-        if (!recordReceipt(tx, NOTIFICATION_CONSUMER, envelope.eventId)) continue
-        const notification = {
-          eventId: envelope.eventId,
-          orderId: envelope.payload.orderId,
-          memberId: envelope.payload.buyerId,
-          kind: KIND_OF[envelope.eventType],
-        }
-        insertNotification(tx, notification)
-        sent.push({ ...notification, subject: subjectOf(envelope) })
+  readonly handle = async (events: readonly DeliveredEvent[]): Promise<void> => {
+    const notifications: SentNotification[] = []
+    const deadLetters: (DeadLetter & { decoded: DecodedEvent & { ok: false } })[] = []
+    for (const event of events) {
+      const decoded = this.decoder.decode(event.value)
+      if (!decoded.ok) {
+        const { eventId, reason } = decoded
+        deadLetters.push({ consumer: NOTIFICATION_CONSUMER, eventId, ...event, reason, decoded })
+        continue
       }
-      return { sent, deadLettered }
+      // the decoder checked the payload against ORDER_EVENTS, so the envelope is one of the order events
+      const envelope = decoded.envelope as OrderEvent & { eventId: string }
+      notifications.push({
+        eventId: envelope.eventId,
+        orderId: envelope.payload.orderId,
+        memberId: envelope.payload.buyerId,
+        kind: KIND_OF[envelope.eventType],
+        subject: subjectOf(envelope),
+      })
+    }
+    const { sent, deadLettered } = await this.storage.record({
+      consumer: NOTIFICATION_CONSUMER,
+      notifications,
+      deadLetters,
     })
-    for (const { event, decoded } of deadLettered) {
+    for (const letter of deadLettered) {
       this.logger.error(
-        { consumer: NOTIFICATION_CONSUMER, topic: event.topic, key: event.key, eventId: decoded.eventId },
-        `event dead-lettered: ${decoded.reason}`,
+        { consumer: NOTIFICATION_CONSUMER, topic: letter.topic, key: letter.key, eventId: letter.eventId },
+        `event dead-lettered: ${letter.decoded.reason}`,
       )
     }
     if (deadLettered.length > 0)
