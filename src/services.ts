@@ -4,6 +4,7 @@
  * tests use the same services.
  */
 import type { Deps } from './deps'
+import { localRefreshTokenWrites } from './modules/auth/auth.repository'
 import { AuthService } from './modules/auth/auth.service'
 import { CatalogCache } from './modules/catalog/catalog-cache'
 import { CategoriesService } from './modules/catalog/categories.service'
@@ -23,7 +24,7 @@ export function createServices(deps: Deps) {
   // a seller's new name shows on their products: the catalog forgets its cached copies
   const members = new MembersService(database, reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
-    database,
+    refreshTokens: localRefreshTokenWrites(database),
     reads,
     members,
     jwt: deps.jwt,

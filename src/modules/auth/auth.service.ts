@@ -16,21 +16,16 @@ import { AppError } from '../../errors'
 import type { JwtCodec } from '../../platform/auth/jwt'
 import type { PasswordHasher } from '../../platform/auth/password-hasher'
 import type { TokenBlacklist } from '../../platform/auth/token-blacklist'
-import type { DatabaseHandle } from '../../platform/db/database'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { AttemptLimiter } from '../../platform/limits/attempt-limiter'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
 import type { SignupInput, TokenPair } from './auth.model'
-import {
-  findRefreshToken,
-  insertRefreshToken,
-  revokeRefreshFamily,
-  revokeRefreshToken,
-} from './auth.repository'
+import { findRefreshToken, type RefreshTokenWrites } from './auth.repository'
 
 export type AuthServiceDeps = {
-  database: DatabaseHandle
+  /** the session's refresh-token writes (the local file, or a libSQL server) */
+  refreshTokens: RefreshTokenWrites
   /** refresh tokens are read from the primary (a rotation's new token is used at once) */
   reads: ReadRouter
   members: MembersService
@@ -100,7 +95,6 @@ export class AuthService {
     if (claims === 'expired') throw new AppError('TOKEN_EXPIRED', 'The refresh token has expired')
     if (claims === 'invalid' || !claims.familyId)
       throw new AppError('UNAUTHENTICATED', 'The refresh token is invalid')
-    const { database } = this.deps
     const stored = await findRefreshToken(this.deps.reads.primary, claims.jti)
     if (!stored || stored.memberId !== claims.memberId) {
       throw new AppError('UNAUTHENTICATED', 'The refresh token is invalid')
@@ -113,21 +107,14 @@ export class AuthService {
       role,
       familyId: stored.familyId,
     })
-    const isRotated = database.writeTransaction((tx) => {
-      const now = new Date()
-      if (!revokeRefreshToken(tx, stored.jti, now)) {
-        // reuse of a revoked token: someone holds a stolen copy, so end every session of this family
-        revokeRefreshFamily(tx, stored.memberId, stored.familyId, now)
-        return false
-      }
-      insertRefreshToken(tx, {
-        jti: next.claims.jti,
-        familyId: stored.familyId,
-        memberId: claims.memberId,
-        expiresAt: new Date(next.claims.expiresAt),
-      })
-      return true
-    })
+    const successor = {
+      jti: next.claims.jti,
+      familyId: stored.familyId,
+      memberId: claims.memberId,
+      expiresAt: new Date(next.claims.expiresAt),
+    }
+    // a token already revoked is a reuse (someone holds a stolen copy): rotate revokes its whole family instead
+    const isRotated = await this.deps.refreshTokens.rotate(stored, successor, new Date())
     if (!isRotated) throw new AppError('UNAUTHENTICATED', 'The refresh token was already used; sign in again')
     return this.pairWith(claims.memberId, role, stored.familyId, next.token)
   }
@@ -142,7 +129,7 @@ export class AuthService {
     principal: { memberId: number; jti: string; expiresAt: number; sessionId?: string },
     refreshToken?: string,
   ): Promise<void> {
-    if (principal.sessionId) this.revokeFamily(principal.memberId, principal.sessionId)
+    if (principal.sessionId) await this.revokeFamily(principal.memberId, principal.sessionId)
     if (refreshToken) await this.revokeFamilyOf(principal.memberId, refreshToken)
     await this.deps.tokenBlacklist.add(principal.jti, principal.expiresAt)
   }
@@ -152,11 +139,11 @@ export class AuthService {
     if (typeof claims === 'string' || claims.memberId !== memberId) return
     const stored = await findRefreshToken(this.deps.reads.primary, claims.jti)
     if (!stored || stored.memberId !== memberId) return
-    this.revokeFamily(memberId, stored.familyId)
+    await this.revokeFamily(memberId, stored.familyId)
   }
 
-  private revokeFamily(memberId: number, familyId: string): void {
-    this.deps.database.writeTransaction((tx) => revokeRefreshFamily(tx, memberId, familyId, new Date()))
+  private async revokeFamily(memberId: number, familyId: string): Promise<void> {
+    await this.deps.refreshTokens.revokeFamily(memberId, familyId, new Date())
   }
 
   private async refuseWhenThrottled(
@@ -176,14 +163,12 @@ export class AuthService {
 
   private async issuePair(memberId: number, role: Role, familyId: string): Promise<TokenPair> {
     const refresh = await this.deps.jwt.issue('refresh', { memberId, role, familyId })
-    this.deps.database.writeTransaction((tx) =>
-      insertRefreshToken(tx, {
-        jti: refresh.claims.jti,
-        familyId,
-        memberId,
-        expiresAt: new Date(refresh.claims.expiresAt),
-      }),
-    )
+    await this.deps.refreshTokens.insert({
+      jti: refresh.claims.jti,
+      familyId,
+      memberId,
+      expiresAt: new Date(refresh.claims.expiresAt),
+    })
     return this.pairWith(memberId, role, familyId, refresh.token)
   }
 
