@@ -19,10 +19,10 @@ export type Services = ReturnType<typeof createServices>
 export function createServices(deps: Deps) {
   const { config, database, reads, cursors } = deps
   const catalogCache = new CatalogCache(deps.cache)
-  const categories = new CategoriesService(database, reads, catalogCache)
+  const categories = new CategoriesService(reads, catalogCache)
   const products = new ProductsService(database, categories, cursors, reads, catalogCache)
   // a seller's new name shows on their products: the catalog forgets its cached copies
-  const members = new MembersService(database, reads, (memberId) => products.sellerRenamed(memberId))
+  const members = new MembersService(reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
     refreshTokens: localRefreshTokenWrites(database),
     reads,

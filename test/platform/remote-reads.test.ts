@@ -18,6 +18,7 @@ import { CategoriesService } from '../../src/modules/catalog/categories.service'
 import { ProductsRepository } from '../../src/modules/catalog/products.repository'
 import { ProductsService } from '../../src/modules/catalog/products.service'
 import { findMemberByEmail, findMemberById, listMembers } from '../../src/modules/members/members.repository'
+import { MembersService } from '../../src/modules/members/members.service'
 import {
   findOrder,
   findOrderItems,
@@ -400,7 +401,7 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     const reads = new ReadRouter(db, [], 0)
     const cache = new CatalogCache(new UncachedReads())
     const cursors = new CursorCodec('remote-reads-cursor-secret')
-    const categories = new CategoriesService(writesOnly, reads, cache)
+    const categories = new CategoriesService(reads, cache)
     return {
       products: new ProductsService(writesOnly, categories, cursors, reads, cache),
       orders: new OrdersService(writesOnly, cursors, createMetrics().orders, reads, cache),
@@ -431,5 +432,36 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     expect(part.orderItems.map((item) => item.sellerId)).toEqual([OTHER_SELLER])
     const sellerOrders = await sameThroughServices((s) => s.orders.listSellerOrders(seller, undefined, 10))
     expect(sellerOrders.items.map((item) => item.id)).toEqual([5, 3, 1])
+  })
+
+  test('one-statement writes (a signup, a profile edit, a category) go through the same code to the server', async () => {
+    const reads = new ReadRouter(remote.db, [], 0)
+    const members = new MembersService(reads)
+    const categories = new CategoriesService(reads, new CatalogCache(new UncachedReads()))
+    const signup = {
+      email: 'remote-signup@example.com',
+      passwordHash: 'x',
+      name: 'Remote',
+      role: 'BUYER' as const,
+    }
+
+    const member = await members.registerMember(signup)
+    const renamed = await members.updateMyProfile(member.id, { name: '  Renamed ' })
+    const category = await categories.createCategory(
+      { memberId: 1 },
+      { name: 'Remote category', parentId: 3 },
+    )
+
+    await expect(members.registerMember(signup)).rejects.toMatchObject({ code: 'EMAIL_ALREADY_EXISTS' })
+    await expect(
+      categories.createCategory({ memberId: 1 }, { name: 'Orphan', parentId: 999 }),
+    ).rejects.toMatchObject({ code: 'CATEGORY_NOT_FOUND' })
+    expect(renamed.name).toBe('Renamed')
+    const onServer = await remote.client.execute({
+      sql: 'select name from members where id = ?',
+      args: [member.id],
+    })
+    expect(onServer.rows[0]!.name).toBe('Renamed')
+    expect(await findCategory(remote.db, category.id)).toMatchObject({ name: 'Remote category', parentId: 3 })
   })
 })

@@ -1,6 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
 import { categories } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/db/database'
 import { inKindOf, type QueryDb, type QueryResult, type ResultKind } from '../../platform/db/read-db'
 
 export type CategoryRow = typeof categories.$inferSelect
@@ -17,9 +16,10 @@ export function findCategory<K extends ResultKind>(
   return inKindOf(db, (db) => db.select().from(categories).where(eq(categories.id, id)).get())
 }
 
-export function insertCategory(
-  db: DbOrTx,
+/** One statement: atomic on either driver (the primary, awaited). */
+export async function insertCategory(
+  db: QueryDb,
   row: { name: string; parentId: number | null; displayOrder: number },
-): CategoryRow {
-  return db.insert(categories).values(row).returning().get()
+): Promise<CategoryRow> {
+  return (await db.insert(categories).values(row).returning().get())!
 }

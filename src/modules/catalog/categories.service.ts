@@ -1,5 +1,4 @@
 import { AppError } from '../../errors'
-import type { DatabaseHandle } from '../../platform/db/database'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { CatalogCache } from './catalog-cache'
 import type { Category, CreateCategory } from './categories.model'
@@ -14,7 +13,7 @@ const toCategory = (row: CategoryRow): Category => ({
 
 export class CategoriesService {
   constructor(
-    private readonly database: DatabaseHandle,
+    /** reads and the one-statement writes go to `reads.primary` (a local file or a libSQL server) */
     private readonly reads: ReadRouter,
     private readonly cache: CatalogCache,
   ) {}
@@ -39,15 +38,14 @@ export class CategoriesService {
   }
 
   async createCategory(admin: { memberId: number }, input: CreateCategory): Promise<Category> {
-    const row = this.database.writeTransaction((tx) => {
-      if (input.parentId !== undefined && !findCategory(tx, input.parentId)) {
-        throw new AppError('CATEGORY_NOT_FOUND', `Parent category ${input.parentId} does not exist`)
-      }
-      return insertCategory(tx, {
-        name: input.name.trim(),
-        parentId: input.parentId ?? null,
-        displayOrder: input.displayOrder ?? 0,
-      })
+    // categories are never deleted, so a parent found here still exists when the INSERT runs
+    if (input.parentId !== undefined && !(await findCategory(this.reads.primary, input.parentId))) {
+      throw new AppError('CATEGORY_NOT_FOUND', `Parent category ${input.parentId} does not exist`)
+    }
+    const row = await insertCategory(this.reads.primary, {
+      name: input.name.trim(),
+      parentId: input.parentId ?? null,
+      displayOrder: input.displayOrder ?? 0,
     })
     this.reads.recordWrite(admin.memberId)
     await this.cache.categoriesChanged()

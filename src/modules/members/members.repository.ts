@@ -1,6 +1,5 @@
 import { count, desc, eq } from 'drizzle-orm'
 import { members, type Role } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/db/database'
 import type { QueryDb } from '../../platform/db/read-db'
 
 export type MemberRow = typeof members.$inferSelect
@@ -22,15 +21,18 @@ export async function findMemberByEmail(db: QueryDb, email: string): Promise<Mem
 }
 
 /** Returns undefined when the email is taken (the UNIQUE index decides, not a racy pre-check). */
-export function insertMember(db: DbOrTx, row: NewMemberRow): MemberRow | undefined {
+// Single-statement writes: atomic by themselves on either driver, so one code path (the primary, awaited).
+
+/** undefined when the email is taken (the UNIQUE index decides a race). */
+export async function insertMember(db: QueryDb, row: NewMemberRow): Promise<MemberRow | undefined> {
   return db.insert(members).values(row).onConflictDoNothing({ target: members.email }).returning().get()
 }
 
-export function updateMemberProfile(
-  db: DbOrTx,
+export async function updateMemberProfile(
+  db: QueryDb,
   id: number,
   changes: { name?: string; phone?: string | null },
-): MemberRow | undefined {
+): Promise<MemberRow | undefined> {
   return db
     .update(members)
     .set({ ...changes, updatedAt: new Date() })

@@ -1,7 +1,6 @@
 /** Members: profiles and the admin list. Password hashes never leave this module's rows-to-DTO mapping. */
 import type { Role } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { DatabaseHandle } from '../../platform/db/database'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { Member, UpdateMyProfile } from './members.model'
@@ -34,8 +33,7 @@ export type NameChangeListener = (memberId: number) => Promise<void>
 
 export class MembersService {
   constructor(
-    private readonly database: DatabaseHandle,
-    /** members are read from the primary: a signup must be able to log in at once */
+    /** members are read from, and written to, the primary: a signup must be able to log in at once */
     private readonly reads: ReadRouter,
     private readonly onNameChanged: NameChangeListener = async () => {},
   ) {}
@@ -46,24 +44,22 @@ export class MembersService {
   }
 
   /** Creates a member; a taken email → 409. The password must already be hashed. */
-  registerMember(input: {
+  async registerMember(input: {
     email: string
     passwordHash: string
     name: string
     phone?: string | null
     role: Role
     businessNumber?: string | null
-  }): Member {
-    const row = this.database.writeTransaction((tx) =>
-      insertMember(tx, {
-        email: input.email,
-        passwordHash: input.passwordHash,
-        name: input.name,
-        phone: input.phone ?? null,
-        role: input.role,
-        businessNumber: input.role === 'SELLER' ? (input.businessNumber ?? null) : null,
-      }),
-    )
+  }): Promise<Member> {
+    const row = await insertMember(this.reads.primary, {
+      email: input.email,
+      passwordHash: input.passwordHash,
+      name: input.name,
+      phone: input.phone ?? null,
+      role: input.role,
+      businessNumber: input.role === 'SELLER' ? (input.businessNumber ?? null) : null,
+    })
     if (!row) throw emailTaken()
     return toMember(row)
   }
@@ -88,7 +84,7 @@ export class MembersService {
     const patch: { name?: string; phone?: string | null } = {}
     if (changes.name !== undefined) patch.name = changes.name.trim()
     if (changes.phone !== undefined) patch.phone = changes.phone
-    const row = this.database.writeTransaction((tx) => updateMemberProfile(tx, memberId, patch))
+    const row = await updateMemberProfile(this.reads.primary, memberId, patch)
     if (!row) throw new AppError('MEMBER_NOT_FOUND')
     if (patch.name !== undefined) await this.onNameChanged(memberId)
     return toMember(row)
