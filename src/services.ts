@@ -20,7 +20,7 @@ export function createServices(deps: Deps) {
   const { config, database, reads, cursors } = deps
   const catalogCache = new CatalogCache(deps.cache)
   const categories = new CategoriesService(reads, catalogCache)
-  const products = new ProductsService(database, categories, cursors, reads, catalogCache)
+  const products = new ProductsService(categories, cursors, reads, catalogCache)
   // a seller's new name shows on their products: the catalog forgets its cached copies
   const members = new MembersService(reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
@@ -33,7 +33,7 @@ export function createServices(deps: Deps) {
     loginLimiters: deps.loginLimiters,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
   })
-  const images = new ProductImagesService(database, products, config.uploadDir, {
+  const images = new ProductImagesService(reads, products, config.uploadDir, {
     maxBytes: config.http.imageMaxBytes,
     maxPerProduct: config.http.maxImagesPerProduct,
   })

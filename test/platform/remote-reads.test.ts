@@ -15,7 +15,7 @@ import type { Principal } from '../../src/modules/auth/principal'
 import { CatalogCache } from '../../src/modules/catalog/catalog-cache'
 import { findCategory, listCategories } from '../../src/modules/catalog/categories.repository'
 import { CategoriesService } from '../../src/modules/catalog/categories.service'
-import { ProductsRepository } from '../../src/modules/catalog/products.repository'
+import { insertImagesWithin, ProductsRepository } from '../../src/modules/catalog/products.repository'
 import { ProductsService } from '../../src/modules/catalog/products.service'
 import { findMemberByEmail, findMemberById, listMembers } from '../../src/modules/members/members.repository'
 import { MembersService } from '../../src/modules/members/members.service'
@@ -403,7 +403,7 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     const cursors = new CursorCodec('remote-reads-cursor-secret')
     const categories = new CategoriesService(reads, cache)
     return {
-      products: new ProductsService(writesOnly, categories, cursors, reads, cache),
+      products: new ProductsService(categories, cursors, reads, cache),
       orders: new OrdersService(writesOnly, cursors, createMetrics().orders, reads, cache),
       categories,
     }
@@ -463,5 +463,51 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     })
     expect(onServer.rows[0]!.name).toBe('Renamed')
     expect(await findCategory(remote.db, category.id)).toMatchObject({ name: 'Remote category', parentId: 3 })
+  })
+
+  test('product writes on the server: create, an edit guarded by its version, images within the limit, delete', async () => {
+    const reads = new ReadRouter(remote.db, [], 0)
+    const cache = new CatalogCache(new UncachedReads())
+    const categories = new CategoriesService(reads, cache)
+    const products = new ProductsService(
+      categories,
+      new CursorCodec('remote-writes-cursor-secret'),
+      reads,
+      cache,
+    )
+    const owner: Principal = { memberId: OTHER_SELLER, role: 'SELLER', jti: 'j', expiresAt: 0 }
+    const image = { contentType: 'image/png', sizeBytes: 10 }
+
+    const created = await products.createProduct(owner, {
+      name: 'Remote lamp',
+      price: 100,
+      stockQuantity: 3,
+      status: 'ON_SALE',
+    })
+    const edited = await products.updateProduct(owner, created.id, { price: 120 }, `"${created.version}"`)
+    await expect(
+      products.updateProduct(owner, created.id, { price: 130 }, `"${created.version}"`),
+    ).rejects.toMatchObject({
+      code: 'VERSION_MISMATCH',
+    })
+    const within = await insertImagesWithin(
+      remote.db,
+      created.id,
+      [
+        { ...image, imageUrl: '/a' },
+        { ...image, imageUrl: '/b' },
+      ],
+      2,
+    )
+    const over = await insertImagesWithin(remote.db, created.id, [{ ...image, imageUrl: '/c' }], 2)
+    await products.deleteProduct(owner, created.id)
+
+    expect(edited.price).toBe(120)
+    expect([within, over]).toEqual([true, false])
+    const stored = await remote.client.execute({
+      sql: 'select status, (select group_concat(display_order) from product_images where product_id = ?) as orders from products where id = ?',
+      args: [created.id, created.id],
+    })
+    expect({ ...stored.rows[0] }).toMatchObject({ status: 'DELETED', orders: '0,1' })
   })
 })

@@ -8,10 +8,10 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
 import { AppError } from '../../errors'
-import type { DatabaseHandle } from '../../platform/db/database'
+import type { ReadRouter } from '../../platform/db/read-routing'
 import type { Principal } from '../auth/principal'
 import type { Product } from './products.model'
-import { countImages, insertImages } from './products.repository'
+import { insertImagesWithin } from './products.repository'
 import type { ProductsService } from './products.service'
 
 const ALLOWED = new Map([
@@ -30,7 +30,8 @@ export type ImageLimits = { maxBytes: number; maxPerProduct: number }
 
 export class ProductImagesService {
   constructor(
-    private readonly database: DatabaseHandle,
+    /** the image rows go to `reads.primary` (a local file or a libSQL server) */
+    private readonly reads: ReadRouter,
     private readonly products: ProductsService,
     private readonly uploadDir: string,
     private readonly limits: ImageLimits,
@@ -38,7 +39,7 @@ export class ProductImagesService {
 
   async addImages(seller: Principal, productId: number, files: File[]): Promise<Product> {
     // ownership first, so a stranger learns nothing from our validation of their files
-    this.database.writeTransaction((tx) => this.products.ownedProduct(tx, seller, productId))
+    await this.products.ownedProduct(seller, productId)
     if (files.length > this.limits.maxPerProduct) throw tooMany(this.limits.maxPerProduct)
     const accepted = await Promise.all(files.map((file) => this.inspect(file)))
 
@@ -48,21 +49,14 @@ export class ProductImagesService {
     await Promise.all(stored.map((s) => Bun.write(join(folder, s.name), s.bytes)))
 
     try {
-      this.database.writeTransaction((tx) => {
-        this.products.ownedProduct(tx, seller, productId)
-        const existing = countImages(tx, productId)
-        if (existing + stored.length > this.limits.maxPerProduct) throw tooMany(this.limits.maxPerProduct)
-        insertImages(
-          tx,
-          stored.map((s, index) => ({
-            productId,
-            imageUrl: `${UPLOAD_URL_PREFIX}/products/${productId}/${s.name}`,
-            contentType: s.mime,
-            sizeBytes: s.bytes.byteLength,
-            displayOrder: existing + index,
-          })),
-        )
-      })
+      const images = stored.map((s) => ({
+        imageUrl: `${UPLOAD_URL_PREFIX}/products/${productId}/${s.name}`,
+        contentType: s.mime,
+        sizeBytes: s.bytes.byteLength,
+      }))
+      if (!(await insertImagesWithin(this.reads.primary, productId, images, this.limits.maxPerProduct))) {
+        throw tooMany(this.limits.maxPerProduct)
+      }
     } catch (error) {
       await Promise.all(stored.map((s) => rm(join(folder, s.name), { force: true })))
       throw error

@@ -17,9 +17,8 @@
  */
 import { and, asc, count, desc, eq, gte, lte, ne, type SQL, sql } from 'drizzle-orm'
 import type { SelectResultFields } from 'drizzle-orm/query-builders/select.types'
-import { productImages, products } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/db/database'
-import type { Awaitable, ReadDb } from '../../platform/db/read-db'
+import { products } from '../../../db/schema'
+import type { Awaitable, QueryDb, ReadDb } from '../../platform/db/read-db'
 import { type Bindings, createSqlReader, type SqlReader } from '../../platform/db/sql-reader'
 import type { CursorPosition } from '../../platform/paging/cursor-codec'
 import type { ProductFilters, SortField } from './products.model'
@@ -233,22 +232,22 @@ export class ProductsRepository {
 
 // Writes: plain functions over the open transaction (see src/platform/db/database.ts for why they are synchronous).
 
-export function findProductForUpdate(tx: DbOrTx, id: number) {
-  return tx.select().from(products).where(eq(products.id, id)).get()
+export async function findProductForUpdate(db: QueryDb, id: number) {
+  return db.select().from(products).where(eq(products.id, id)).get()
 }
 
-export function insertProduct(tx: DbOrTx, row: typeof products.$inferInsert): number {
-  return tx.insert(products).values(row).returning({ id: products.id }).get().id
+export async function insertProduct(db: QueryDb, row: typeof products.$inferInsert): Promise<number> {
+  return (await db.insert(products).values(row).returning({ id: products.id }).get())!.id
 }
 
 /** Applies `changes` only if the row is still at `expectedVersion`; false when someone else changed it first. */
-export function updateProductAtVersion(
-  tx: DbOrTx,
+export async function updateProductAtVersion(
+  db: QueryDb,
   id: number,
   expectedVersion: number,
   changes: Partial<typeof products.$inferInsert>,
-): boolean {
-  const updated = tx
+): Promise<boolean> {
+  const updated = await db
     .update(products)
     .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: new Date() })
     .where(and(eq(products.id, id), eq(products.version, expectedVersion)))
@@ -257,12 +256,28 @@ export function updateProductAtVersion(
   return updated.length === 1
 }
 
-export function countImages(tx: DbOrTx, productId: number): number {
-  return (
-    tx.select({ n: count() }).from(productImages).where(eq(productImages.productId, productId)).get()?.n ?? 0
-  )
-}
+export type NewImage = { imageUrl: string; contentType: string; sizeBytes: number }
 
-export function insertImages(tx: DbOrTx, rows: (typeof productImages.$inferInsert)[]): void {
-  if (rows.length > 0) tx.insert(productImages).values(rows).run()
+/**
+ * Adds `images` after the product's existing ones only if it then holds at most `max`: one INSERT … SELECT whose
+ * WHERE counts the images already there, so the check and the insert are one atomic statement on either driver
+ * (two uploads racing can never pass `max` together). False when refused.
+ */
+export async function insertImagesWithin(
+  db: QueryDb,
+  productId: number,
+  images: NewImage[],
+  max: number,
+): Promise<boolean> {
+  const rows = images.map(
+    (image, i) => sql`(${image.imageUrl}, ${image.contentType}, ${image.sizeBytes}, ${i})`,
+  )
+  const inserted = await db.all(sql`
+    with existing(n) as (select count(*) from product_images where product_id = ${productId})
+    insert into product_images (product_id, image_url, content_type, size_bytes, display_order)
+    select ${productId}, v.column1, v.column2, v.column3, existing.n + v.column4
+    from (values ${sql.join(rows, sql`, `)}) v, existing
+    where existing.n + ${images.length} <= ${max}
+    returning id`)
+  return inserted.length === images.length
 }

@@ -6,7 +6,6 @@
  */
 import type { ProductStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
 import type { ReadDb } from '../../platform/db/read-db'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { CursorCodec } from '../../platform/paging/cursor-codec'
@@ -45,7 +44,6 @@ export class ProductsService {
   private readonly repositories = new Map<ReadDb, ProductsRepository>()
 
   constructor(
-    private readonly database: DatabaseHandle,
     private readonly categories: CategoriesService,
     private readonly cursors: CursorCodec,
     private readonly reads: ReadRouter,
@@ -54,17 +52,15 @@ export class ProductsService {
 
   async createProduct(seller: Principal, input: CreateProduct): Promise<Product> {
     if (input.categoryId !== undefined) await this.categories.assertCategoryExists(input.categoryId)
-    const id = this.database.writeTransaction((tx) =>
-      insertProduct(tx, {
-        sellerId: seller.memberId,
-        categoryId: input.categoryId ?? null,
-        name: input.name.trim(),
-        description: input.description ?? null,
-        price: input.price,
-        stockQuantity: input.stockQuantity,
-        status: statusForStock(input.status ?? 'DRAFT', input.stockQuantity),
-      }),
-    )
+    const id = await insertProduct(this.reads.primary, {
+      sellerId: seller.memberId,
+      categoryId: input.categoryId ?? null,
+      name: input.name.trim(),
+      description: input.description ?? null,
+      price: input.price,
+      stockQuantity: input.stockQuantity,
+      status: statusForStock(input.status ?? 'DRAFT', input.stockQuantity),
+    })
     return this.productAfterWrite(id, seller)
   }
 
@@ -85,35 +81,31 @@ export class ProductsService {
     ifMatch: string | undefined,
   ): Promise<Product> {
     if (changes.categoryId != null) await this.categories.assertCategoryExists(changes.categoryId)
-    this.database.writeTransaction((tx) => {
-      const current = this.ownedProduct(tx, seller, id)
-      if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
-        throw new AppError(
-          'VERSION_MISMATCH',
-          `The product is at version ${current.version}; reload and retry`,
-        )
-      }
-      const stock = changes.stockQuantity ?? current.stockQuantity
-      const requested = changes.status ?? current.status
-      const isApplied = updateProductAtVersion(tx, id, current.version, {
-        name: changes.name?.trim(),
-        description: changes.description,
-        price: changes.price,
-        stockQuantity: changes.stockQuantity,
-        categoryId: changes.categoryId,
-        status: statusForStock(requested, stock),
-      })
-      if (!isApplied)
-        throw new AppError('VERSION_MISMATCH', 'The product changed meanwhile; reload and retry')
+    // read, then one UPDATE guarded by the version read: atomic on either driver (optimistic concurrency)
+    const current = await this.ownedProduct(seller, id)
+    if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+      throw new AppError('VERSION_MISMATCH', `The product is at version ${current.version}; reload and retry`)
+    }
+    const stock = changes.stockQuantity ?? current.stockQuantity
+    const requested = changes.status ?? current.status
+    const isApplied = await updateProductAtVersion(this.reads.primary, id, current.version, {
+      name: changes.name?.trim(),
+      description: changes.description,
+      price: changes.price,
+      stockQuantity: changes.stockQuantity,
+      categoryId: changes.categoryId,
+      status: statusForStock(requested, stock),
     })
+    if (!isApplied) throw new AppError('VERSION_MISMATCH', 'The product changed meanwhile; reload and retry')
     return this.productAfterWrite(id, seller)
   }
 
   async deleteProduct(seller: Principal, id: number): Promise<void> {
-    this.database.writeTransaction((tx) => {
-      const current = this.ownedProduct(tx, seller, id)
-      updateProductAtVersion(tx, id, current.version, { status: 'DELETED' })
-    })
+    // guarded by the version read, like an edit; a sale or an edit in between bumps it: read again and retry
+    for (let isDeleted = false; !isDeleted; ) {
+      const current = await this.ownedProduct(seller, id)
+      isDeleted = await updateProductAtVersion(this.reads.primary, id, current.version, { status: 'DELETED' })
+    }
     this.reads.recordWrite(seller.memberId)
     await this.cache.productsChanged([id])
   }
@@ -172,8 +164,8 @@ export class ProductsService {
   }
 
   /** The live product `id` if `seller` owns it, for a write in progress; anything else is 404. */
-  ownedProduct(tx: DbOrTx, seller: Principal, id: number) {
-    const current = findProductForUpdate(tx, id)
+  async ownedProduct(seller: Principal, id: number) {
+    const current = await findProductForUpdate(this.reads.primary, id)
     if (!current || current.status === 'DELETED' || current.sellerId !== seller.memberId) {
       throw new AppError('PRODUCT_NOT_FOUND', `No product ${id} of yours`)
     }
