@@ -38,6 +38,6 @@ export function createServices(deps: Deps) {
     maxPerProduct: config.http.maxImagesPerProduct,
   })
   const orders = new OrdersService(database, cursors, deps.metrics.orders, reads, catalogCache)
-  const outbox = new OutboxService(database, reads)
+  const outbox = new OutboxService(reads)
   return { auth, members, categories, products, images, orders, outbox }
 }

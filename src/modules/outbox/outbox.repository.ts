@@ -1,6 +1,5 @@
 import { and, asc, count, eq } from 'drizzle-orm'
 import { outboxEvents } from '../../../db/schema'
-import type { DbOrTx } from '../../platform/db/database'
 import type { QueryDb } from '../../platform/db/read-db'
 
 export type OutboxEventRow = typeof outboxEvents.$inferSelect
@@ -30,8 +29,9 @@ export async function listDeadEvents(
  * DEAD → PENDING with its attempts reset, to be relayed on the next poll; last_error is kept until the next
  * attempt overwrites it. Undefined when the row does not exist or is not DEAD.
  */
-export function redriveDeadEvent(tx: DbOrTx, id: number): OutboxEventRow | undefined {
-  return tx
+/** One statement: atomic on either driver. */
+export async function redriveDeadEvent(db: QueryDb, id: number): Promise<OutboxEventRow | undefined> {
+  return db
     .update(outboxEvents)
     .set({ status: 'PENDING', attempts: 0, nextAttemptAt: null, leaseOwner: null, leaseUntil: null })
     .where(and(eq(outboxEvents.id, id), eq(outboxEvents.status, 'DEAD')))

@@ -5,7 +5,6 @@
  * order's events arrive complete after a dead letter.
  */
 import { AppError } from '../../errors'
-import type { DatabaseHandle } from '../../platform/db/database'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import { type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { OutboxEvent } from './outbox.model'
@@ -28,7 +27,7 @@ function toOutboxEvent(row: OutboxEventRow): OutboxEvent {
 
 export class OutboxService {
   constructor(
-    private readonly database: DatabaseHandle,
+    /** the primary (a local file or a libSQL server): the relay marks rows DEAD there */
     private readonly reads: ReadRouter,
   ) {}
 
@@ -43,8 +42,8 @@ export class OutboxService {
   }
 
   /** DEAD → PENDING, attempts 0; a row that is unknown or not DEAD is a 404. */
-  redriveDeadEvent(id: number): OutboxEvent {
-    const row = this.database.writeTransaction((tx) => redriveDeadEvent(tx, id))
+  async redriveDeadEvent(id: number): Promise<OutboxEvent> {
+    const row = await redriveDeadEvent(this.reads.primary, id)
     if (!row) throw new AppError('NOT_FOUND', `No dead-lettered outbox event ${id}`)
     return toOutboxEvent(row)
   }
