@@ -19,20 +19,17 @@
  * `changes()` is 0, which the total's CHECK refuses. Someone moved first: the move is decided again on fresh
  * reads (then usually a 409).
  */
-import { randomBytes } from 'node:crypto'
 import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { idempotencyKeys, orderItems, orderParts, orders, outboxEvents, products } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { Claim } from '../../platform/db/idempotency'
-import { IDEMPOTENCY_TTL_MS } from '../../platform/db/idempotency'
+import { type Claim, IDEMPOTENCY_TTL_MS, storedAnswerOf } from '../../platform/db/idempotency'
 import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
-import { envelopeOf } from '../../platform/events/outbox'
+import { envelopeOf, rowOf } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
-import type { CreateOrder, Order } from './orders.model'
-import type { MovePlan } from './orders.moves'
-import { notFound } from './orders.moves'
+import type { CreateOrder, Order, PlacedOrder } from './orders.model'
+import { type MovedParts, type MovePlan, movedParts, notFound, partMovedEvent } from './orders.moves'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
-import { derivedOrderStatus, subtotalsBySeller } from './orders.rules'
+import { derivedOrderStatus, lineRefusal, newOrderNumber, subtotalsBySeller } from './orders.rules'
 import { toOrder } from './orders.views'
 
 type Line = { productId: number; quantity: number }
@@ -41,10 +38,9 @@ type PricedProduct = {
   sellerId: number
   name: string
   price: number
-  stock: number
+  stockQuantity: number
   status: string
 }
-export type PlacedOrder = { order: Order; isReplay: boolean }
 
 /** How often an order is priced again when a product's price or name changed between the read and the batch. */
 const MAX_PRICING_ATTEMPTS = 3
@@ -97,7 +93,7 @@ function readProducts(db: RemoteDb, lines: Line[]): Promise<PricedProduct[]> {
       sellerId: products.sellerId,
       name: products.name,
       price: products.price,
-      stock: products.stockQuantity,
+      stockQuantity: products.stockQuantity,
       status: products.status,
     })
     .from(products)
@@ -118,16 +114,8 @@ function hasRepriced(before: PricedProduct[], after: PricedProduct[]): boolean {
 function refuseUnavailable(lines: Line[], priced: PricedProduct[]): void {
   const byId = new Map(priced.map((product) => [product.id, product]))
   for (const line of lines) {
-    const product = byId.get(line.productId)
-    if (!product || product.status === 'DRAFT' || product.status === 'DELETED') {
-      throw new AppError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`)
-    }
-    if (product.status !== 'ON_SALE' || product.stock < line.quantity) {
-      throw new AppError(
-        'PRODUCT_OUT_OF_STOCK',
-        `Product ${line.productId} has ${product.status === 'ON_SALE' ? product.stock : 0} in stock; ${line.quantity} requested`,
-      )
-    }
+    const refusal = lineRefusal(line, byId.get(line.productId))
+    if (refusal) throw refusal
   }
 }
 
@@ -153,7 +141,7 @@ function planOrder(
   }))
   const row: OrderRow = {
     id: 0,
-    orderNumber: randomBytes(8).toString('hex').toUpperCase(),
+    orderNumber: newOrderNumber(),
     buyerId,
     status: 'PENDING',
     totalAmount: items.reduce((sum, item) => sum + item.subtotal, 0),
@@ -277,23 +265,9 @@ async function storedAnswer(db: RemoteDb, claim: Claim): Promise<PlacedOrder | u
     .select()
     .from(idempotencyKeys)
     .where(sql`member_id = ${claim.memberId} and key = ${claim.key}`)
-  if (!existing || existing.expiresAt.getTime() <= Date.now()) return undefined
-  if (existing.fingerprint !== claim.fingerprint) {
-    throw new AppError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key was used with a different request')
-  }
-  if (existing.state !== 'COMPLETED') {
-    throw new AppError(
-      'REQUEST_IN_PROGRESS',
-      'A request with this Idempotency-Key is still being processed',
-      {
-        headers: { 'retry-after': '1' },
-      },
-    )
-  }
-  return { order: JSON.parse(existing.responseBody ?? 'null') as Order, isReplay: true }
+  const answer = storedAnswerOf(existing, claim)
+  return answer && { order: answer.body as Order, isReplay: true }
 }
-
-export type MovedParts = { view: Order; restocked: OrderItemRow[]; isCancelled: boolean }
 
 /** How often a move is decided again when another move changed the order between the read and the batch. */
 const MAX_MOVE_ATTEMPTS = 3
@@ -317,11 +291,7 @@ export async function moveOrderPartsRemotely(
       if (error instanceof AppError || attempt >= MAX_MOVE_ATTEMPTS) throw error
       continue
     }
-    return {
-      view: plan.view(order, items, after),
-      restocked: plan.to === 'CANCELLED' ? items.filter((item) => moved.has(item.sellerId)) : [],
-      isCancelled: order.status === 'CANCELLED' && current.status !== 'CANCELLED',
-    }
+    return movedParts(plan, current, order, items, after, new Set(moved.keys()))
   }
 }
 
@@ -363,27 +333,8 @@ function moveStatements(
         )
       }
     }
-    const event = orderEvent('order.status-changed', {
-      orderId: order.id,
-      orderNumber: order.orderNumber,
-      buyerId: order.buyerId,
-      sellerId: part.sellerId,
-      from: part.status,
-      to,
-      orderStatus: order.status,
-      lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
-    })
-    const envelope = envelopeOf(event, now)
-    statements.push(
-      db.insert(outboxEvents).values({
-        eventId: envelope.eventId,
-        aggregateType: envelope.aggregateType,
-        aggregateId: envelope.aggregateId,
-        eventType: envelope.eventType,
-        payload: JSON.stringify(envelope),
-        createdAt: now,
-      }),
-    )
+    const envelope = envelopeOf(partMovedEvent(order, part, to, lines), now)
+    statements.push(db.insert(outboxEvents).values(rowOf(envelope, now)))
   }
   statements.push(
     db.update(orders).set({ status: order.status, updatedAt: now }).where(eq(orders.id, order.id)),

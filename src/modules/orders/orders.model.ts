@@ -153,6 +153,9 @@ export const Order = component(
 )
 export type Order = typeof Order.static
 
+/** A placement's answer: the order, and whether it was replayed from a stored idempotency key. */
+export type PlacedOrder = { order: Order; isReplay: boolean }
+
 export const OrderCursorPage = CursorPage(Order)
 export const OrderListQuery = t.Object(CursorPageQuery)
 

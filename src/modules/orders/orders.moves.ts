@@ -6,6 +6,7 @@
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { Principal } from '../auth/principal'
+import { orderEvent } from './orders.events'
 import type { Order } from './orders.model'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
 import { isLive, SELLER_PART_MOVES } from './orders.rules'
@@ -112,4 +113,36 @@ function refuseUnless(parts: OrderPartRow[], from: readonly OrderStatus[], to: O
 
 export function notFound(id: number): AppError {
   return new AppError('ORDER_NOT_FOUND', `No order ${id} of yours`)
+}
+
+/** What a move answers, and what its caller does next (metrics, cache): shared by the local and remote paths. */
+export type MovedParts = { view: Order; restocked: OrderItemRow[]; isCancelled: boolean }
+
+export function movedParts(
+  plan: MovePlan,
+  before: OrderRow,
+  order: OrderRow,
+  items: OrderItemRow[],
+  after: OrderPartRow[],
+  movedSellers: ReadonlySet<number>,
+): MovedParts {
+  return {
+    view: plan.view(order, items, after),
+    restocked: plan.to === 'CANCELLED' ? items.filter((item) => movedSellers.has(item.sellerId)) : [],
+    isCancelled: order.status === 'CANCELLED' && before.status !== 'CANCELLED',
+  }
+}
+
+/** The order.status-changed event of one part's move (SPEC §5): its seller, its lines, the order's status after. */
+export function partMovedEvent(order: OrderRow, part: OrderPartRow, to: OrderStatus, lines: OrderItemRow[]) {
+  return orderEvent('order.status-changed', {
+    orderId: order.id,
+    orderNumber: order.orderNumber,
+    buyerId: order.buyerId,
+    sellerId: part.sellerId,
+    from: part.status,
+    to,
+    orderStatus: order.status,
+    lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+  })
 }

@@ -4,7 +4,9 @@
  * each with its own fulfilment status; which part moves a caller may make, and how the order's own status
  * follows from its parts.
  */
+import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
+import { AppError } from '../../errors'
 
 export const MAX_ORDER_LINES = 50
 /** per line, and per product once lines of one product are merged */
@@ -49,4 +51,28 @@ export function subtotalsBySeller(lines: readonly { sellerId: number; subtotal: 
   const subtotals = new Map<number, number>()
   for (const line of lines) subtotals.set(line.sellerId, (subtotals.get(line.sellerId) ?? 0) + line.subtotal)
   return subtotals
+}
+
+/** 16 upper-case hex characters from 64 random bits (SPEC §5). */
+export function newOrderNumber(): string {
+  return randomBytes(8).toString('hex').toUpperCase()
+}
+
+/**
+ * Why a line cannot be taken from `product` (undefined when it can): 404 when buyers cannot see the product (absent,
+ * DRAFT, DELETED), 409 when it is not on sale or has too little stock.
+ */
+export function lineRefusal(
+  line: { productId: number; quantity: number },
+  product: { status: string; stockQuantity: number } | undefined,
+): AppError | undefined {
+  if (!product || product.status === 'DRAFT' || product.status === 'DELETED') {
+    return new AppError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`)
+  }
+  if (product.status === 'ON_SALE' && product.stockQuantity >= line.quantity) return undefined
+  const stock = product.status === 'ON_SALE' ? product.stockQuantity : 0
+  return new AppError(
+    'PRODUCT_OUT_OF_STOCK',
+    `Product ${line.productId} has ${stock} in stock; ${line.quantity} requested`,
+  )
 }

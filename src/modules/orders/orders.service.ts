@@ -7,7 +7,6 @@
  * order's status is re-derived from its parts in the same transaction, with one order.status-changed event per
  * part moved. Somebody else's order is a 404 (never revealing that it exists); a move outside the rules is a 409.
  */
-import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
@@ -24,8 +23,8 @@ import type { CursorPaged } from '../../platform/paging/pages'
 import type { Principal } from '../auth/principal'
 import type { CatalogCache } from '../catalog/catalog-cache'
 import { orderEvent } from './orders.events'
-import type { CreateOrder, Order } from './orders.model'
-import { buyerCancel, type MovePlan, notFound, statusMove } from './orders.moves'
+import type { CreateOrder, Order, PlacedOrder } from './orders.model'
+import { buyerCancel, type MovePlan, movedParts, notFound, partMovedEvent, statusMove } from './orders.moves'
 import {
   findOrder,
   findOrderItems,
@@ -42,10 +41,14 @@ import {
   returnStock,
   setOrderStatus,
 } from './orders.repository'
-import { derivedOrderStatus, MAX_LINE_QUANTITY, subtotalsBySeller } from './orders.rules'
+import {
+  derivedOrderStatus,
+  lineRefusal,
+  MAX_LINE_QUANTITY,
+  newOrderNumber,
+  subtotalsBySeller,
+} from './orders.rules'
 import { toOrder, toSellerPart } from './orders.views'
-
-export type PlacedOrder = { order: Order; isReplay: boolean }
 
 /**
  * Lines for one product merged, in ascending product id. A merged quantity is bounded like a single line
@@ -210,22 +213,9 @@ export class OrdersService {
       for (const part of picked) {
         const lines = items.filter((item) => item.sellerId === part.sellerId)
         if (to === 'CANCELLED') for (const line of lines) returnStock(tx, line.productId, line.quantity)
-        this.appendOutboxEvent(
-          orderEvent('order.status-changed', {
-            orderId: id,
-            orderNumber: order.orderNumber,
-            buyerId: order.buyerId,
-            sellerId: part.sellerId,
-            from: part.status,
-            to,
-            orderStatus: order.status,
-            lines: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
-          }),
-        )
+        this.appendOutboxEvent(partMovedEvent(order, part, to, lines))
       }
-      const restocked = to === 'CANCELLED' ? items.filter((i) => moved.has(i.sellerId)) : []
-      const isCancelled = order.status === 'CANCELLED' && current.status !== 'CANCELLED'
-      return { view: plan.view(order, items, after), restocked, isCancelled }
+      return movedParts(plan, current, order, items, after, new Set(moved.keys()))
     })
     this.reads.recordWrite(actor.memberId)
     if (result.isCancelled) this.metrics.cancelled.inc()
@@ -296,17 +286,9 @@ export class OrdersService {
 
 /** Why a line could not be taken: the product does not exist for buyers (404) or has too little stock (409). */
 function refuseLine(tx: DbOrTx, line: { productId: number; quantity: number }): never {
-  const product = findProductStatus(tx, line.productId)
-  if (!product || product.status === 'DRAFT' || product.status === 'DELETED') {
-    throw new AppError('PRODUCT_NOT_FOUND', `Product ${line.productId} does not exist`)
-  }
-  throw new AppError(
-    'PRODUCT_OUT_OF_STOCK',
-    `Product ${line.productId} has ${product.stockQuantity} in stock; ${line.quantity} requested`,
+  // the conditional UPDATE took nothing: the product's row, read in the same transaction, says why
+  throw (
+    lineRefusal(line, findProductStatus(tx, line.productId)) ??
+    new Error('a line was refused but is available')
   )
-}
-
-/** 16 upper-case hex characters from 64 random bits (SPEC §5). */
-function newOrderNumber(): string {
-  return randomBytes(8).toString('hex').toUpperCase()
 }

@@ -26,21 +26,8 @@ export type Claim = IdempotentRequest & { memberId: number }
 export function claimIdempotencyKey(tx: DbOrTx, claim: Claim, now = Date.now()): StoredResponse | undefined {
   const where = and(eq(idempotencyKeys.memberId, claim.memberId), eq(idempotencyKeys.key, claim.key))
   const existing = tx.select().from(idempotencyKeys).where(where).get()
-  if (existing && existing.expiresAt.getTime() > now) {
-    if (existing.fingerprint !== claim.fingerprint) {
-      throw new AppError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key was used with a different request')
-    }
-    if (existing.state === 'IN_PROGRESS') {
-      throw new AppError(
-        'REQUEST_IN_PROGRESS',
-        'A request with this Idempotency-Key is still being processed',
-        {
-          headers: { 'retry-after': '1' },
-        },
-      )
-    }
-    return { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') }
-  }
+  const answer = storedAnswerOf(existing, claim, now)
+  if (answer) return answer
   if (existing) tx.delete(idempotencyKeys).where(where).run()
   tx.insert(idempotencyKeys)
     .values({
@@ -53,6 +40,31 @@ export function claimIdempotencyKey(tx: DbOrTx, claim: Claim, now = Date.now()):
     })
     .run()
   return undefined
+}
+
+/**
+ * What a key already stored answers for `claim`: its response (a replay), 422 for another request, 409 while
+ * the first still runs; undefined when there is no live key (absent, or past its 24 h).
+ */
+export function storedAnswerOf(
+  existing: typeof idempotencyKeys.$inferSelect | undefined,
+  claim: Claim,
+  now = Date.now(),
+): StoredResponse | undefined {
+  if (!existing || existing.expiresAt.getTime() <= now) return undefined
+  if (existing.fingerprint !== claim.fingerprint) {
+    throw new AppError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key was used with a different request')
+  }
+  if (existing.state === 'IN_PROGRESS') {
+    throw new AppError(
+      'REQUEST_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    )
+  }
+  return { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') }
 }
 
 export function completeIdempotencyKey(tx: DbOrTx, claim: Claim, response: StoredResponse): void {

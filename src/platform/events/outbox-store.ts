@@ -21,7 +21,7 @@ export type ClaimedEvent = {
 export type Backlog = { pending: number; oldestPendingAgeSeconds: number; dead: number }
 
 /** A failed row's next try: `retryBaseMs` × 2^attempts, capped here. */
-export const MAX_RETRY_DELAY_MS = 5 * 60_000
+const MAX_RETRY_DELAY_MS = 5 * 60_000
 
 /**
  * Claimable: PENDING, not leased (or its lease expired), not waiting to retry, and no earlier PENDING row of the
@@ -113,6 +113,24 @@ export interface OutboxStorage {
   backlog(now: number): Awaitable<Backlog>
 }
 
+/** The bindings of RECORD_FAILURE_SQL for one failed row (the error text bounded). */
+export function failureBindings(
+  failure: { id: number; error: string },
+  owner: string,
+  now: number,
+  retry: { maxAttempts: number; retryBaseMs: number },
+) {
+  return {
+    id: failure.id,
+    owner,
+    now,
+    error: failure.error.slice(0, 1_000),
+    maxAttempts: retry.maxAttempts,
+    retryBaseMs: retry.retryBaseMs,
+    maxDelayMs: Math.max(MAX_RETRY_DELAY_MS, retry.retryBaseMs),
+  }
+}
+
 /** The age of the oldest pending row, from its creation time. */
 export function backlogOf(
   row: { pending: number; oldestCreatedAt: number | null; dead: number },
@@ -167,16 +185,8 @@ export class OutboxStore implements OutboxStorage {
       })
       this.statements.release.run({ owner, ids: JSON.stringify(outcome.released) })
       let dead = 0
-      for (const { id, error } of outcome.failed) {
-        const row = this.statements.recordFailure.get({
-          id,
-          owner,
-          now,
-          error: error.slice(0, 1_000),
-          maxAttempts: retry.maxAttempts,
-          retryBaseMs: retry.retryBaseMs,
-          maxDelayMs: Math.max(MAX_RETRY_DELAY_MS, retry.retryBaseMs),
-        })
+      for (const failure of outcome.failed) {
+        const row = this.statements.recordFailure.get(failureBindings(failure, owner, now, retry))
         if (row?.status === 'DEAD') dead++
       }
       return { published: published.changes, dead }

@@ -54,7 +54,8 @@ export function envelopeOf(event: DomainEvent, now: Date): EventEnvelope {
   }
 }
 
-function rowOf(envelope: EventEnvelope, now: Date) {
+/** The outbox row of an envelope: what appendOutboxEvent inserts, and what a remote batch inserts too. */
+export function rowOf(envelope: EventEnvelope, now: Date) {
   return {
     eventId: envelope.eventId,
     aggregateType: envelope.aggregateType,

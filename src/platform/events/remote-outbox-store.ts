@@ -13,8 +13,8 @@ import {
   type ClaimedEvent,
   DELETE_EXPIRED_INBOX_SQL,
   DELETE_EXPIRED_SQL,
+  failureBindings,
   MARK_PUBLISHED_SQL,
-  MAX_RETRY_DELAY_MS,
   type OutboxStorage,
   RECORD_FAILURE_SQL,
   RELEASE_SQL,
@@ -51,17 +51,9 @@ export class RemoteOutboxStore implements OutboxStorage {
     const statements: InStatement[] = [
       { sql: MARK_PUBLISHED_SQL, args: { owner, now, ids: JSON.stringify(outcome.published) } },
       { sql: RELEASE_SQL, args: { owner, ids: JSON.stringify(outcome.released) } },
-      ...outcome.failed.map(({ id, error }) => ({
+      ...outcome.failed.map((failure) => ({
         sql: RECORD_FAILURE_SQL,
-        args: {
-          id,
-          owner,
-          now,
-          error: error.slice(0, 1_000),
-          maxAttempts: retry.maxAttempts,
-          retryBaseMs: retry.retryBaseMs,
-          maxDelayMs: Math.max(MAX_RETRY_DELAY_MS, retry.retryBaseMs),
-        },
+        args: failureBindings(failure, owner, now, retry),
       })),
     ]
     const [published, , ...failures] = await this.client.batch(statements, 'write')
