@@ -1,7 +1,7 @@
 /**
  * The docs stay true and self-contained: the README is a short entry (under 25 KB) whose table of contents
- * points at real headings; no link in the README or docs/ leaves the repository (a reader with a clone has
- * everything); every relative link resolves; docs/configuration.md documents exactly the variables src/config.ts
+ * points at real headings; no link in the README or docs/ leaves the repository or climbs with `../` (docs link
+ * repository files from its root: `/src/config.ts`); every link resolves; docs/configuration.md documents exactly the variables src/config.ts
  * reads.
  */
 import { describe, expect, test } from 'bun:test'
@@ -26,6 +26,15 @@ function linksOf(markdown: string): string[] {
   return [...inline, ...auto]
 }
 
+/**
+ * Where a link points in the repository: `/src/x.ts` from its root (how GitHub reads a leading slash), anything
+ * else from the linking file's folder.
+ */
+function targetOf(file: string, link: string): string {
+  const path = link.split('#')[0]!
+  return path.startsWith('/') ? resolve(ROOT, `.${path}`) : resolve(ROOT, dirname(file), path)
+}
+
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slugOf(heading: string): string {
   return heading
@@ -45,8 +54,8 @@ describe('docs', () => {
         .filter((link) => {
           if (/^https?:\/\//.test(link)) return !/^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(link)
           if (link.startsWith('#')) return false
-          const target = resolve(ROOT, dirname(file), link.split('#')[0]!)
-          return relative(ROOT, target).startsWith('..')
+          // no link climbs with ../ (from docs/ a reader's tools may resolve it anywhere): root links start with /
+          return link.includes('../') || relative(ROOT, targetOf(file, link)).startsWith('..')
         })
         .map((link) => `${file}: ${link}`),
     )
@@ -57,7 +66,7 @@ describe('docs', () => {
     const broken = DOCS.flatMap((file) =>
       linksOf(read(file))
         .filter((link) => !/^https?:\/\//.test(link) && !link.startsWith('#'))
-        .filter((link) => !existsSync(resolve(ROOT, dirname(file), link.split('#')[0]!)))
+        .filter((link) => !existsSync(targetOf(file, link)))
         .map((link) => `${file}: ${link}`),
     )
     expect(broken).toEqual([])
