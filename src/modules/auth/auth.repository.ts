@@ -2,7 +2,7 @@ import type { Client } from '@libsql/client'
 import { and, eq, isNull } from 'drizzle-orm'
 import { refreshTokens } from '../../../db/schema'
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
-import type { QueryDb } from '../../platform/db/read-db'
+import type { Awaitable, QueryDb } from '../../platform/db/read-db'
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect
 
@@ -47,9 +47,9 @@ export function revokeRefreshFamily(db: DbOrTx, memberId: number, familyId: stri
  * token that was already revoked (a reuse: someone holds a stolen copy) revokes its whole family instead.
  */
 export interface RefreshTokenWrites {
-  insert(row: NewRefreshToken): void | Promise<void>
-  rotate(current: RefreshTokenRow, next: NewRefreshToken, at: Date): boolean | Promise<boolean>
-  revokeFamily(memberId: number, familyId: string, at: Date): void | Promise<void>
+  insert(row: NewRefreshToken): Awaitable<void>
+  rotate(current: RefreshTokenRow, next: NewRefreshToken, at: Date): Awaitable<boolean>
+  revokeFamily(memberId: number, familyId: string, at: Date): Awaitable<void>
 }
 
 export function localRefreshTokenWrites(database: DatabaseHandle): RefreshTokenWrites {

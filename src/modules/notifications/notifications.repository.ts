@@ -8,6 +8,7 @@
 import type { Client, InStatement } from '@libsql/client'
 import { type NotificationKind, notifications } from '../../../db/schema'
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
+import type { Awaitable } from '../../platform/db/read-db'
 import { type DeadLetter, recordDeadLetter, recordReceipt } from '../../platform/events/inbox'
 
 export type NewNotification = { eventId: string; orderId: number; memberId: number; kind: NotificationKind }
@@ -25,7 +26,7 @@ export type Recorded<N, L> = { sent: N[]; deadLettered: L[] }
 export interface NotificationStorage {
   record<N extends NewNotification, L extends DeadLetter>(
     batch: DeliveryRecord<N, L>,
-  ): Recorded<N, L> | Promise<Recorded<N, L>>
+  ): Awaitable<Recorded<N, L>>
 }
 
 /** Stores a sent notification; the unique event id makes a second one for the same event a no-op. */

@@ -6,6 +6,7 @@
  * compiled once (bun:sqlite); id lists travel as one JSON array parameter.
  */
 import type { DatabaseHandle } from '../db/database'
+import type { Awaitable } from '../db/read-db'
 
 export type ClaimedEvent = {
   id: number
@@ -92,8 +93,6 @@ export type Settlement = {
   failed: readonly { id: number; error: string }[]
   released: readonly number[]
 }
-
-type Awaitable<T> = T | Promise<T>
 
 /**
  * What the relay needs from where the outbox lives: this file's OutboxStore on the local file (synchronous,
