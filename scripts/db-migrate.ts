@@ -1,8 +1,10 @@
-/** `bun run db:migrate`: applies db/migrations to DATABASE_URL (the server also does this at every start). */
-import { databaseFilePath, loadConfig } from '../src/config'
-import { openDatabase } from '../src/platform/db/database'
+/**
+ * `bun run db:migrate`: applies db/migrations to the configured database, a local file or a libSQL server (the
+ * server also does this at every start).
+ */
+import { loadConfig } from '../src/config'
+import { closeDatabase, databaseInLog, openConfiguredDatabase } from '../src/platform/db/connections'
 
 const config = loadConfig()
-const database = openDatabase(databaseFilePath(config.databaseUrl))
-database.close()
-console.log(`migrations applied to ${config.databaseUrl}`)
+closeDatabase(await openConfiguredDatabase(config.database))
+console.log(`migrations applied to ${JSON.stringify(databaseInLog(config))}`)

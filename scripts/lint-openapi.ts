@@ -17,7 +17,7 @@ const REDOCLY_CLI = join(import.meta.dir, '../node_modules/@redocly/cli/bin/cli.
 const CONFIG_FILE = join(import.meta.dir, '../redocly.yaml')
 
 async function fetchDocument(dir: string): Promise<string> {
-  const deps = createDeps(
+  const deps = await createDeps(
     loadConfig({
       DATABASE_URL: `file:${join(dir, 'lint.db')}`,
       UPLOAD_DIR: join(dir, 'uploads'),

@@ -1,10 +1,10 @@
-/** `bun run seed`: inserts the demo data of SPEC §9 into DATABASE_URL (idempotent). */
-import { databaseFilePath, loadConfig } from '../src/config'
+/** `bun run seed`: inserts the demo data of SPEC §9 into the configured database (idempotent; any DATABASE_URL). */
+import { loadConfig } from '../src/config'
 import { seedDemoData } from '../src/demo-data'
-import { openDatabase } from '../src/platform/db/database'
+import { closeDatabase, databaseInLog, openConfiguredDatabase } from '../src/platform/db/connections'
 
 const config = loadConfig()
-const database = openDatabase(databaseFilePath(config.databaseUrl))
+const database = await openConfiguredDatabase(config.database)
 const { membersCreated } = await seedDemoData(database)
-database.close()
-console.log(`demo data ready in ${config.databaseUrl} (${membersCreated} members created)`)
+closeDatabase(database)
+console.log(`demo data ready in ${JSON.stringify(databaseInLog(config))} (${membersCreated} members created)`)

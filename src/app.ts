@@ -24,6 +24,7 @@ import { uploadedFiles } from './modules/catalog/uploads.routes'
 import { membersRoutes } from './modules/members/members.routes'
 import { ordersRoutes } from './modules/orders/orders.routes'
 import { outboxRoutes } from './modules/outbox/outbox.routes'
+import { DRIVER_OF_MODE, pingPrimary, pingReplicas } from './platform/db/connections'
 import { createServices } from './services'
 
 /** Multipart bodies are accepted on these paths only; everything else is JSON. */
@@ -34,21 +35,21 @@ export function maxRequestBodyBytes(config: Deps['config']): number {
   return config.http.imageMaxBytes * config.http.maxImagesPerProduct + 1024 * 1024
 }
 
-function healthChecks({
-  config,
-  database,
-  replicas,
-  redis,
-  breakers,
-  events,
-}: Deps): Record<string, HealthCheck> {
+function healthChecks({ config, database, redis, breakers, events }: Deps): Record<string, HealthCheck> {
   const checks: Record<string, HealthCheck> = {
-    db: () => ({ status: database.ping() ? 'UP' : 'DOWN', details: { driver: 'bun:sqlite (WAL)' } }),
+    db: async () => ({
+      status: (await pingPrimary(database)) ? 'UP' : 'DOWN',
+      details: {
+        driver: DRIVER_OF_MODE[database.mode],
+        // how far behind the primary this instance's file may be: the time since its last completed sync
+        ...(database.mode === 'embedded-replica' && { replicationLagMs: database.embedded.lagMs() }),
+      },
+    }),
   }
-  if (replicas.length > 0) {
-    checks.replicas = () => {
-      const up = replicas.filter((replica) => replica.ping()).length
-      return { status: up === replicas.length ? 'UP' : 'DOWN', details: { up, total: replicas.length } }
+  if (database.replicas.length > 0) {
+    checks.replicas = async () => {
+      const { up, total } = await pingReplicas(database)
+      return { status: up === total ? 'UP' : 'DOWN', details: { up, total } }
     }
   }
   // a real PING, past the breaker: health reports Redis itself, the breaker's state is shown next to it

@@ -93,14 +93,100 @@ function checkRedisUrl(url: string): string | undefined {
   }
 }
 
-function checkDatabaseUrl(url: string): string | undefined {
-  // Local files are served by bun:sqlite (see src/platform/db/database.ts). Remote libSQL primaries need the async
-  // write path that arrives with read replicas; until then they are refused here rather than half-supported.
-  if (!url.startsWith('file:'))
-    return 'only file: URLs are supported by this build (e.g. file:./data/marketplace.db)'
-  if (url === 'file:' || url.includes(':memory:'))
-    return 'needs a file path (in-memory databases are not shared)'
-  return undefined
+const LIBSQL_SCHEMES = ['libsql:', 'http:', 'https:', 'ws:', 'wss:']
+
+/** A local `file:` path or a libSQL server (sqld, Turso); `serverOnly`: a server. */
+function checkDatabaseUrl(url: string, serverOnly = false): string | undefined {
+  const expected = serverOnly
+    ? 'expected a libSQL server URL (libsql://, http(s)://, ws(s)://)'
+    : 'expected file:<path> or a libSQL server URL (libsql://, http(s)://, ws(s)://)'
+  if (url.startsWith('file:')) {
+    if (serverOnly) return expected
+    if (url === 'file:' || url.includes(':memory:'))
+      return 'needs a file path (in-memory databases are not shared)'
+    if (url.includes('?')) return 'a file: URL takes no options (the driver sets them)'
+    return undefined
+  }
+  try {
+    const parsed = new URL(url)
+    if (!LIBSQL_SCHEMES.includes(parsed.protocol) || !parsed.hostname) return expected
+    // the token goes in DATABASE_AUTH_TOKEN, which is never logged; the URL is
+    if (parsed.username || parsed.password || parsed.search) {
+      return 'no credentials or options in the URL: put the token in DATABASE_AUTH_TOKEN'
+    }
+    return undefined
+  } catch {
+    return expected
+  }
+}
+
+/**
+ * DATABASE_URL and its companions (src/platform/db/connections.ts): a local file (the embedded default), a libSQL
+ * server primary, or a local embedded replica of one (DATABASE_URL=file:… with DATABASE_SYNC_URL).
+ */
+function readDatabase(read: EnvReader, env: Env) {
+  // a rejected server URL may hold credentials: named, not echoed (a file path is shown)
+  const secretUnlessFile = (name: string) => ({
+    isSecret: listOf(env[name] ?? '').some((url) => !url.startsWith('file:')),
+  })
+  const url = read.string(
+    'DATABASE_URL',
+    'file:./data/marketplace.db',
+    (v) => checkDatabaseUrl(v),
+    secretUnlessFile('DATABASE_URL'),
+  )
+  const syncUrl = read.string(
+    'DATABASE_SYNC_URL',
+    '',
+    (v) => checkDatabaseUrl(v, true),
+    secretUnlessFile('DATABASE_SYNC_URL'),
+  )
+  const isLocalFile = url.startsWith('file:')
+  if (syncUrl && !isLocalFile) {
+    read.problems.push(
+      'DATABASE_SYNC_URL: an embedded replica needs DATABASE_URL=file:<path> for its local file',
+    )
+  }
+  /** read-only replicas: `file:` URLs next to a local file, sqld replica URLs next to a libSQL primary */
+  const checkReplica = (entry: string) =>
+    isLocalFile && !syncUrl
+      ? entry.startsWith('file:')
+        ? checkDatabaseUrl(entry)
+        : 'next to a local file primary, replicas are file: URLs'
+      : checkDatabaseUrl(entry, true)
+  const replicaUrls = listOf(
+    read.string(
+      'DATABASE_REPLICA_URLS',
+      '',
+      // by position, not by value: a server URL may hold credentials
+      (v) =>
+        listOf(v)
+          .map((entry, i) => ((problem) => problem && `entry ${i + 1}: ${problem}`)(checkReplica(entry)))
+          .find((problem) => problem !== undefined),
+      secretUnlessFile('DATABASE_REPLICA_URLS'),
+    ),
+  )
+  const remote = {
+    /** a Turso/sqld JWT; never logged */
+    authToken: read.string('DATABASE_AUTH_TOKEN', '', undefined, { isSecret: true }) || undefined,
+    /** the deadline of one call to a libSQL server; past it the request answers 503 (never a hang) */
+    timeoutMs: read.int('DATABASE_TIMEOUT_MS', 2_000, 50, 60_000),
+  }
+  /** how often an embedded replica pulls the primary's new frames (besides right after this instance's writes) */
+  const syncIntervalMs = read.int('DATABASE_SYNC_INTERVAL_MS', 1_000, 10, 3_600_000)
+  const filePath = url.slice('file:'.length)
+  if (syncUrl) {
+    return {
+      mode: 'embedded-replica' as const,
+      filePath,
+      primaryUrl: syncUrl,
+      replicaUrls,
+      syncIntervalMs,
+      ...remote,
+    }
+  }
+  if (!isLocalFile) return { mode: 'remote' as const, primaryUrl: url, replicaUrls, ...remote }
+  return { mode: 'file' as const, filePath, replicaUrls }
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -129,35 +215,10 @@ function parseEnvironment(read: EnvReader, env: Env) {
     (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined),
     { isSecret: true },
   )
-  // Turso embedded replicas sync from a remote sqld/Turso primary, which this build cannot write to (see
-  // checkDatabaseUrl); refused by name rather than silently ignored.
-  read.string(
-    'DATABASE_SYNC_URL',
-    '',
-    () => 'embedded replicas need a remote libSQL primary, unsupported by this build',
-    {
-      isSecret: true,
-    },
-  )
   return {
     port: read.int('PORT', 8080, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
-    // remote URLs may carry credentials: a rejected one is named, not echoed
-    databaseUrl: read.string('DATABASE_URL', 'file:./data/marketplace.db', checkDatabaseUrl, {
-      isSecret: !env.DATABASE_URL?.startsWith('file:'),
-    }),
-    /** read-only replicas (`file:` URLs) for public catalog reads */
-    databaseReplicaUrls: read
-      .string('DATABASE_REPLICA_URLS', '', (v) =>
-        v
-          .split(',')
-          .map((url) => url.trim())
-          .map(checkDatabaseUrl)
-          .find((problem) => problem !== undefined),
-      )
-      .split(',')
-      .map((url) => url.trim())
-      .filter((url) => url !== ''),
+    database: readDatabase(read, env),
     /** after a member's write, that member's reads go to the primary for this long (read-your-writes) */
     readYourWritesMs: read.int('DATABASE_READ_YOUR_WRITES_MS', 5_000, 0, 600_000),
     /** true when no DATABASE_URL/REDIS_URL/KAFKA_BROKERS is set: the embedded default of SPEC §2 */
@@ -355,9 +416,4 @@ function readKafka(read: EnvReader) {
 
 function randomSecret(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url')
-}
-
-/** The file path behind a `file:` URL. */
-export function databaseFilePath(url: string): string {
-  return url.slice('file:'.length)
 }

@@ -5,26 +5,23 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import packageJson from '../package.json'
-import { type Config, databaseFilePath } from './config'
+import type { Config } from './config'
 import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
 import { JwtCodec } from './platform/auth/jwt'
 import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
 import {
   DatabaseTokenBlacklist,
+  localRevocations,
   RedisTokenBlacklist,
+  remoteRevocations,
   type TokenBlacklist,
 } from './platform/auth/token-blacklist'
 import { CacheInvalidation } from './platform/cache/cache-invalidation'
 import { LocalCache } from './platform/cache/local-cache'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/cache/two-level-cache'
-import {
-  type DatabaseHandle,
-  openDatabase,
-  openReadReplica,
-  type ReplicaHandle,
-} from './platform/db/database'
-import { ReadRouter } from './platform/db/read-routing'
+import { closeDatabase, type Database, openConfiguredDatabase, readRouterOf } from './platform/db/connections'
+import type { ReadRouter } from './platform/db/read-routing'
 import { EventTopics } from './platform/events/contract'
 import {
   createEventMetrics,
@@ -38,6 +35,7 @@ import { KafkaEventPublisher } from './platform/events/kafka-event-publisher'
 import { KafkaEventSubscriber } from './platform/events/kafka-event-subscriber'
 import { OutboxRelay } from './platform/events/outbox-relay'
 import { OutboxStore } from './platform/events/outbox-store'
+import { RemoteOutboxStore } from './platform/events/remote-outbox-store'
 import {
   type AttemptLimiter,
   InMemoryAttemptLimiter,
@@ -55,8 +53,8 @@ export type Deps = {
   config: Config
   logger: Logger
   metrics: Metrics
-  database: DatabaseHandle
-  replicas: ReplicaHandle[]
+  /** the configured database: a local file, a libSQL server, or an embedded replica of one (connections.ts) */
+  database: Database
   reads: ReadRouter
   /** set when REDIS_URL is: the blacklist and login throttling live there, shared by every instance */
   redis: RedisHandle | undefined
@@ -96,12 +94,15 @@ export type Deps = {
   }
 }
 
-export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger'>> = {}): Deps {
+/** Opens the database (a libSQL primary is reached, authenticated and migrated here) and builds the rest. */
+export async function createDeps(
+  config: Config,
+  overrides: Partial<Pick<Deps, 'logger'>> = {},
+): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const metrics = createMetrics()
   const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger)
-  const database = openDatabase(databaseFilePath(config.databaseUrl))
-  const replicas = config.databaseReplicaUrls.map((url) => openReadReplica(databaseFilePath(url)))
+  const database = await openConfiguredDatabase(config.database)
   const windowMs = config.login.windowSeconds * 1000
   const redis = config.redis && createRedis(config.redis, breakers, logger)
   const cacheInvalidation = redis && config.cache.isEnabled ? new CacheInvalidation(redis, logger) : undefined
@@ -127,12 +128,7 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     logger,
     metrics,
     database,
-    replicas,
-    reads: new ReadRouter(
-      database.db,
-      replicas.map((r) => r.db),
-      config.readYourWritesMs,
-    ),
+    reads: readRouterOf(database, config.readYourWritesMs),
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),
     redis,
@@ -151,7 +147,12 @@ export function createDeps(config: Config, overrides: Partial<Pick<Deps, 'logger
     // without Redis in the database, so a logout survives a restart (SPEC §2)
     tokenBlacklist: redis
       ? new RedisTokenBlacklist(redis, logger)
-      : new DatabaseTokenBlacklist(database, logger),
+      : new DatabaseTokenBlacklist(
+          database.mode === 'file'
+            ? localRevocations(database.local)
+            : remoteRevocations(database.remote.client),
+          logger,
+        ),
     loginLimiters: {
       pair: limiter(config.login.maxFailures),
       ip: limiter(config.login.ipMaxFailures),
@@ -191,12 +192,14 @@ export async function connectDeps(deps: Deps): Promise<void> {
  * Kafka when KAFKA_BROKERS is set, else the in-process bus (SPEC §2); the relay is built either way (a bench can
  * `drain()` it) and runs only once started. The relay's owner id is unique per process, for its leases.
  */
-function createEvents(config: Config, database: DatabaseHandle, metrics: Metrics, logger: Logger) {
+function createEvents(config: Config, database: Database, metrics: Metrics, logger: Logger) {
   const eventMetrics = createEventMetrics(metrics.registry)
   const topics = new EventTopics(EVENT_CATALOG, config.kafka?.topicPrefix ?? '')
   const { publisher, subscriber } = eventTransport(config, topics, logger)
   const relay = new OutboxRelay(
-    new OutboxStore(database),
+    database.mode === 'file'
+      ? new OutboxStore(database.local)
+      : new RemoteOutboxStore(database.remote.client),
     publisher,
     {
       ...config.outbox,
@@ -234,8 +237,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.cacheInvalidation?.close()
   await deps.tokenBlacklist.stop?.()
   await deps.redis?.close()
-  for (const replica of deps.replicas) replica.close()
-  deps.database.close()
+  closeDatabase(deps.database)
 }
 
 function gitCommitOfCheckout(): string {

@@ -84,3 +84,14 @@ export class AppError extends Error {
     this.title = TITLES[code]
   }
 }
+
+/**
+ * The AppError `error` is or wraps: Elysia wraps what a body parser throws (ParseError), Drizzle what its driver
+ * throws (DrizzleQueryError, e.g. the libSQL deadline's 503), each as `cause`.
+ */
+export function appErrorIn(error: unknown): AppError | undefined {
+  for (let depth = 0; depth < 4 && error instanceof Error; depth++, error = error.cause) {
+    if (error instanceof AppError) return error
+  }
+  return undefined
+}

@@ -6,7 +6,10 @@
  */
 import type { Deps } from './deps'
 import { NOTIFICATION_GROUP, NotificationConsumer } from './modules/notifications/notifications.consumer'
-import { localNotificationStorage } from './modules/notifications/notifications.repository'
+import {
+  localNotificationStorage,
+  remoteNotificationStorage,
+} from './modules/notifications/notifications.repository'
 
 export async function startEventFlow(deps: Deps): Promise<void> {
   const { config, events, logger } = deps
@@ -15,7 +18,9 @@ export async function startEventFlow(deps: Deps): Promise<void> {
   })
   const prefix = config.kafka?.topicPrefix ?? ''
   const notifications = new NotificationConsumer(
-    localNotificationStorage(deps.database),
+    deps.database.mode === 'file'
+      ? localNotificationStorage(deps.database.local)
+      : remoteNotificationStorage(deps.database.remote.client),
     logger,
     events.metrics,
   )

@@ -8,6 +8,7 @@ import { createApp, maxRequestBodyBytes } from './app'
 import { ConfigError, loadConfig } from './config'
 import { closeDeps, connectDeps, createDeps } from './deps'
 import { startEventFlow } from './event-flow'
+import { databaseInLog } from './platform/db/connections'
 
 function loadConfigOrExit() {
   try {
@@ -22,7 +23,12 @@ function loadConfigOrExit() {
 }
 
 const config = loadConfigOrExit()
-const deps = createDeps(config)
+// a libSQL server that refuses the token or is unreachable stops the start with one clear message (no retry loop:
+// an orchestrator restarts the process, a person reads the message)
+const deps = await createDeps(config).catch((error: Error) => {
+  console.error(error.message)
+  process.exit(1)
+})
 const { logger } = deps
 if (!config.jwt.isSecretConfigured) {
   logger.warn('JWT_SECRET is not set: using a random secret, so tokens and cursors end with this process')
@@ -44,7 +50,7 @@ const app = createApp(deps).listen({
   maxRequestBodySize: maxRequestBodyBytes(config),
 })
 deps.lifecycle.isReady = true
-logger.info({ port: app.server?.port, database: config.databaseUrl }, 'marketplace listening')
+logger.info({ port: app.server?.port, database: databaseInLog(config) }, 'marketplace listening')
 await startEventFlow(deps)
 
 let isShuttingDown = false

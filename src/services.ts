@@ -4,27 +4,33 @@
  * tests use the same services.
  */
 import type { Deps } from './deps'
-import { localRefreshTokenWrites } from './modules/auth/auth.repository'
+import { localRefreshTokenWrites, remoteRefreshTokenWrites } from './modules/auth/auth.repository'
 import { AuthService } from './modules/auth/auth.service'
 import { CatalogCache } from './modules/catalog/catalog-cache'
 import { CategoriesService } from './modules/catalog/categories.service'
 import { ProductImagesService } from './modules/catalog/product-images.service'
 import { ProductsService } from './modules/catalog/products.service'
 import { MembersService } from './modules/members/members.service'
+import { remoteOrderWrites } from './modules/orders/orders.batches'
 import { OrdersService } from './modules/orders/orders.service'
+import { localOrderWrites } from './modules/orders/orders.transactions'
 import { OutboxService } from './modules/outbox/outbox.service'
 
 export type Services = ReturnType<typeof createServices>
 
 export function createServices(deps: Deps) {
   const { config, database, reads, cursors } = deps
+  // the write paths of the configured driver, picked once: a local transaction or one libSQL batch per operation
+  const isLocal = database.mode === 'file'
   const catalogCache = new CatalogCache(deps.cache)
   const categories = new CategoriesService(reads, catalogCache)
   const products = new ProductsService(categories, cursors, reads, catalogCache)
   // a seller's new name shows on their products: the catalog forgets its cached copies
   const members = new MembersService(reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
-    refreshTokens: localRefreshTokenWrites(database),
+    refreshTokens: isLocal
+      ? localRefreshTokenWrites(database.local)
+      : remoteRefreshTokenWrites(database.remote.client),
     reads,
     members,
     jwt: deps.jwt,
@@ -37,7 +43,8 @@ export function createServices(deps: Deps) {
     maxBytes: config.http.imageMaxBytes,
     maxPerProduct: config.http.maxImagesPerProduct,
   })
-  const orders = new OrdersService(database, cursors, deps.metrics.orders, reads, catalogCache)
+  const orderWrites = isLocal ? localOrderWrites(database.local) : remoteOrderWrites(database.remote)
+  const orders = new OrdersService(orderWrites, cursors, deps.metrics.orders, reads, catalogCache)
   const outbox = new OutboxService(reads)
   return { auth, members, categories, products, images, orders, outbox }
 }

@@ -44,7 +44,7 @@ function prng(seed: number): () => number {
 export async function seedBenchCatalog(dbFile: string, count: number): Promise<void> {
   const database = openDatabase(dbFile)
   try {
-    await seedDemoData(database)
+    await seedDemoData({ mode: 'file', local: database, replicas: [] })
     const random = prng(20_240_601)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
     const categoryIds = Object.keys(NOUNS_BY_CATEGORY).map(Number)

@@ -20,6 +20,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
 import { EVENT_CATALOG } from '../../src/event-catalog'
+import { localFileOf } from '../../src/platform/db/connections'
 import { openDatabase } from '../../src/platform/db/database'
 import { EventTopics } from '../../src/platform/events/contract'
 import { outboxAppender } from '../../src/platform/events/outbox'
@@ -158,7 +159,7 @@ async function main() {
     }
   }
 
-  const deps = createDeps(config)
+  const deps = await createDeps(config)
   await deps.events.publisher.start() // connect and create the topics before the clock starts
   const relay = deps.events.relay
   let outages = 0
@@ -176,8 +177,8 @@ async function main() {
     }
   })
   const count = (status: string) =>
-    deps.database.sqlite
-      .query<{ n: number }, [string]>('select count(*) as n from outbox_events where status = ?')
+    localFileOf(deps.database)
+      .sqlite.query<{ n: number }, [string]>('select count(*) as n from outbox_events where status = ?')
       .get(status)!.n
   const [published, dead] = [count('PUBLISHED'), count('DEAD')]
   await closeDeps(deps)

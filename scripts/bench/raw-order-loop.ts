@@ -9,7 +9,7 @@ import { createServices } from '../../src/services'
 const ADDRESS = { zipCode: '06236', address: 'Seoul', receiverName: 'Kim', receiverPhone: '010-1234-5678' }
 
 export async function runOrderLoop(file: string, productId: number, seconds: number) {
-  const deps = createDeps(
+  const deps = await createDeps(
     loadConfig({
       DATABASE_URL: `file:${file}`,
       JWT_SECRET: 'raw-order-loop-secret-0123456789abcdef',

@@ -4,7 +4,7 @@
  * logged with its stack, never shown to the client). Unknown path with a known route under another method → 405.
  */
 import { Elysia, ValidationError } from 'elysia'
-import { AppError, type ErrorCode, type FieldProblem } from '../errors'
+import { AppError, appErrorIn, type ErrorCode, type FieldProblem } from '../errors'
 import type { Logger } from '../platform/observability/logger'
 import { requestIdOf } from './request-context'
 import { refusalOf } from './strict-input.model'
@@ -84,9 +84,8 @@ function toAppError(
   request: Request,
   allowedMethods: (p: string) => string[],
 ) {
-  if (error instanceof AppError) return error
-  // Elysia wraps whatever a body parser throws (ours throw 413/415/400 AppErrors) in a ParseError
-  if (code === 'PARSE' && error instanceof Error && error.cause instanceof AppError) return error.cause
+  const wrapped = appErrorIn(error)
+  if (wrapped) return wrapped
   if (error instanceof ValidationError) {
     if (error.type === 'response') return undefined // our own bug: the handler broke its declared contract
     const errors = fieldProblems(error, error.type)

@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DatabaseTokenBlacklist } from '../../src/platform/auth/token-blacklist'
+import { DatabaseTokenBlacklist, localRevocations } from '../../src/platform/auth/token-blacklist'
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database'
 import { createLogger } from '../../src/platform/observability/logger'
 
@@ -56,7 +56,7 @@ function countingWrites(inner: DatabaseHandle) {
 describe('DatabaseTokenBlacklist', () => {
   test('a revoked jti is reported until its expiry, then no longer, even before any cleanup', async () => {
     const clock = fakeClock()
-    const blacklist = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const blacklist = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
     await blacklist.add('jti-1', clock.now() + 10_000)
 
     const whileValid = await blacklist.has('jti-1')
@@ -73,7 +73,7 @@ describe('DatabaseTokenBlacklist', () => {
 
   test('an unknown jti is not blacklisted', async () => {
     const clock = fakeClock()
-    const blacklist = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const blacklist = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
     await blacklist.add('jti-1', clock.now() + 60_000)
 
     expect(await blacklist.has('jti-2')).toBe(false)
@@ -81,7 +81,7 @@ describe('DatabaseTokenBlacklist', () => {
 
   test('a token that has already expired is not stored at all, and a repeated logout keeps one row', async () => {
     const clock = fakeClock()
-    const blacklist = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const blacklist = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
 
     await blacklist.add('old', clock.now() - 1)
     await blacklist.add('now', clock.now())
@@ -93,23 +93,26 @@ describe('DatabaseTokenBlacklist', () => {
 
   test('a revocation survives closing and reopening the database file (a restart)', async () => {
     const clock = fakeClock(Date.now())
-    await new DatabaseTokenBlacklist(database, logger, clock.now).add('kept', clock.now() + 60_000)
+    await new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now).add(
+      'kept',
+      clock.now() + 60_000,
+    )
 
     database.close()
     database = openDatabase(file)
-    const reopened = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const reopened = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
 
     expect(await reopened.has('kept')).toBe(true)
   })
 
   test('cleanup deletes only expired rows, at most 1000 per write transaction', async () => {
     const clock = fakeClock()
-    const seeding = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const seeding = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
     for (let i = 0; i < 2_500; i++) await seeding.add(`short-${i}`, clock.now() + 1_000)
     await seeding.add('long', clock.now() + 3_600_000)
     clock.advance(1_000)
     const { handle, transactions } = countingWrites(database)
-    const blacklist = new DatabaseTokenBlacklist(handle, logger, clock.now)
+    const blacklist = new DatabaseTokenBlacklist(localRevocations(handle), logger, clock.now)
 
     const deleted = await blacklist.deleteExpired()
 
@@ -121,7 +124,7 @@ describe('DatabaseTokenBlacklist', () => {
 
   test('stop waits for a cleanup in progress and no later cleanup runs', async () => {
     const clock = fakeClock()
-    const blacklist = new DatabaseTokenBlacklist(database, logger, clock.now)
+    const blacklist = new DatabaseTokenBlacklist(localRevocations(database), logger, clock.now)
     for (let i = 0; i < 1_500; i++) await blacklist.add(`short-${i}`, clock.now() + 1_000)
     clock.advance(1_000)
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { CursorCodec } from '../../src/platform/paging/cursor-codec'
 import { productBody } from '../support/catalog-fixtures'
 import { expectProblem, type TestResponse, useTestApp } from '../support/harness'
@@ -13,11 +14,11 @@ const TIE_GROUP = 4
 
 beforeAll(() => {
   const base = Date.parse('2026-01-01T00:00:00.000Z')
-  const insert = t.deps.database.sqlite.prepare(
+  const insert = localFileOf(t.deps.database).sqlite.prepare(
     `insert into products (seller_id, category_id, name, price, stock_quantity, status, created_at, updated_at)
      values (2, ?, ?, ?, ?, ?, ?, ?)`,
   )
-  t.deps.database.sqlite.transaction(() => {
+  localFileOf(t.deps.database).sqlite.transaction(() => {
     for (let i = 0; i < SEEDED; i++) {
       // every 9th is a DRAFT and every 11th DELETED: they must never show up on any page
       const status = i % 9 === 4 ? 'DRAFT' : i % 11 === 5 ? 'DELETED' : i % 5 === 0 ? 'SOLD_OUT' : 'ON_SALE'
@@ -51,8 +52,8 @@ const cursorPage = (query: string) => fetchJson(`/api/v1/products/cursor?${query
 /** What the keyset walk must return: the public rows matching `where`, by (created_at DESC, id DESC). */
 function expectedIds(where = '1 = 1', params: number[] = []): number[] {
   return (
-    t.deps.database.sqlite
-      .query(
+    localFileOf(t.deps.database)
+      .sqlite.query(
         `select id from products where status in ('ON_SALE', 'SOLD_OUT') and ${where}
          order by created_at desc, id desc`,
       )

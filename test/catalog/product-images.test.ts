@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { countRows, createProduct, expectUnauthenticated } from '../support/catalog-fixtures'
 import { expectProblem, useTestApp } from '../support/harness'
 
@@ -30,8 +31,8 @@ function upload(productId: number, files: Upload[], token: string | undefined = 
 
 const imageRowsOf = (productId: number) =>
   (
-    t.deps.database.sqlite
-      .query('select count(*) as n from product_images where product_id = ?')
+    localFileOf(t.deps.database)
+      .sqlite.query('select count(*) as n from product_images where product_id = ?')
       .get(productId) as {
       n: number
     }

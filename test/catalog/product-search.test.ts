@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { createProduct, memberIdOf } from '../support/catalog-fixtures'
 import { expectProblem, useTestApp } from '../support/harness'
 
@@ -34,11 +35,10 @@ beforeAll(async () => {
       description,
     })
     // created_at runs opposite to id (the first created is the newest), so a sort by id cannot pass for createdAt
-    t.deps.database.sqlite.run('update products set sales_count = ?, created_at = ? where id = ?', [
-      sales,
-      base - index * 60_000,
-      product.id,
-    ])
+    localFileOf(t.deps.database).sqlite.run(
+      'update products set sales_count = ?, created_at = ? where id = ?',
+      [sales, base - index * 60_000, product.id],
+    )
     listed[name] = (await t.request('GET', `/api/v1/products/${product.id}`)).body
   }
   draftId = (await createProduct(t, tokens.otherSeller, { name: 'Delta draft', status: 'DRAFT' })).id
@@ -205,7 +205,7 @@ describe('GET /api/v1/products', () => {
 
 describe('GET /api/v1/products/popular', () => {
   test('the top 10 ON_SALE products by salesCount, best first; SOLD_OUT, DRAFT and DELETED never', async () => {
-    const run = (sql: string, ...params: number[]) => t.deps.database.sqlite.run(sql, params)
+    const run = (sql: string, ...params: number[]) => localFileOf(t.deps.database).sqlite.run(sql, params)
     const top = []
     for (let i = 0; i < 12; i++) {
       const product = await createProduct(t, tokens.seller, { name: `Bestseller ${i}` })

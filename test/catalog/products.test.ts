@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import {
   countRows,
   createProduct,
@@ -113,7 +114,7 @@ describe('POST /api/v1/products', () => {
 describe('GET /api/v1/products/{id}', () => {
   test('anyone reads an ON_SALE product, with ETag equal to the quoted version', async () => {
     const product = await createProduct(t, tokens.seller)
-    t.deps.database.sqlite.run('update products set version = 7 where id = ?', [product.id])
+    localFileOf(t.deps.database).sqlite.run('update products set version = 7 where id = ?', [product.id])
 
     const res = await t.request('GET', `/api/v1/products/${product.id}`)
 
@@ -139,7 +140,9 @@ describe('GET /api/v1/products/{id}', () => {
 
   test('a DELETED product is 404 to everyone, its seller and admins included', async () => {
     const product = await createProduct(t, tokens.seller)
-    t.deps.database.sqlite.run(`update products set status = 'DELETED' where id = ?`, [product.id])
+    localFileOf(t.deps.database).sqlite.run(`update products set status = 'DELETED' where id = ?`, [
+      product.id,
+    ])
 
     for (const token of [undefined, tokens.seller, tokens.admin, tokens.buyer]) {
       const res = await t.request('GET', `/api/v1/products/${product.id}`, { token })

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../../db/schema'
 import { ProductsRepository } from '../../src/modules/catalog/products.repository'
+import { localFileOf } from '../../src/platform/db/connections'
 import { type TestApp, useTestApp } from '../support/harness'
 
 const PRODUCTS = 5_000
@@ -34,7 +35,7 @@ let firstSellerId: number
 const captured: { sql: string; params: unknown[] }[] = []
 
 function insertBulkProducts(app: TestApp): void {
-  const sqlite = app.deps.database.sqlite
+  const sqlite = localFileOf(app.deps.database).sqlite
   sqlite.transaction(() => {
     const addMember = sqlite.prepare(
       `insert into members (email, password_hash, name, role, business_number)
@@ -97,7 +98,7 @@ beforeAll(() => {
   insertBulkProducts(t)
   // The repository runs its SQL through bun:sqlite statements (src/platform/db/sql-reader.ts): record every
   // statement it executes, with its bound parameters, by wrapping the client it is given.
-  const recording = recordingClient(t.deps.database.sqlite)
+  const recording = recordingClient(localFileOf(t.deps.database).sqlite)
   const logging = drizzle({ client: recording, schema })
   repository = new ProductsRepository(logging)
 })
@@ -161,7 +162,9 @@ function plansOf(query: () => unknown): { sql: string; plan: string[] }[] {
   return captured.map(({ sql, params }) => ({
     sql,
     plan: (
-      t.deps.database.sqlite.query(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as never[])) as {
+      localFileOf(t.deps.database)
+        .sqlite.query(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...(params as never[])) as {
         detail: string
       }[]
     ).map((row) => row.detail),
@@ -204,7 +207,7 @@ describe(`product list queries over ${PRODUCTS} products`, () => {
 
   describe('after ANALYZE', () => {
     beforeAll(() => {
-      t.deps.database.sqlite.run('ANALYZE')
+      localFileOf(t.deps.database).sqlite.run('ANALYZE')
     })
     for (const [name, query] of QUERIES) {
       test(`${name}: no full scan of products, no temp B-tree for ORDER BY`, () => {

@@ -9,13 +9,14 @@ import { randomUUID } from 'node:crypto'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { NotificationConsumer } from '../../src/modules/notifications/notifications.consumer'
 import { localNotificationStorage } from '../../src/modules/notifications/notifications.repository'
+import { localFileOf } from '../../src/platform/db/connections'
 import { EventDecoder, EventTopics } from '../../src/platform/events/contract'
 import { useTestApp } from '../support/harness'
 import { cancelOrder, changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
 
 const { t, tokens } = useTestApp({}, { tokens: true })
 
-const sql = () => t.deps.database.sqlite
+const sql = () => localFileOf(t.deps.database).sqlite
 
 function envelope(eventType: string, payload: unknown) {
   return {
@@ -82,7 +83,7 @@ describe('NotificationConsumer: events that do not match the contract', () => {
   test('are dead-lettered with the reason, once each, and the valid events of the batch are notified', async () => {
     const metrics = t.deps.events.metrics
     const consumer = new NotificationConsumer(
-      localNotificationStorage(t.deps.database),
+      localNotificationStorage(localFileOf(t.deps.database)),
       t.deps.logger,
       metrics,
     )

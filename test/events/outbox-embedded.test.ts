@@ -5,6 +5,7 @@
  * kafka/outbox health components in this mode. The same paths on a real broker: test/events/outbox-kafka.test.ts.
  */
 import { describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { expectProblem, useTestApp } from '../support/harness'
 import { changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
 import { insertPoisonEvent, waitUntil } from '../support/outbox-fixtures'
@@ -14,7 +15,7 @@ const { t, tokens } = useTestApp(
   { tokens: true, startEventFlow: true },
 )
 
-const sql = () => t.deps.database.sqlite
+const sql = () => localFileOf(t.deps.database).sqlite
 const count = (query: string, ...params: (string | number)[]) =>
   (
     sql()

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { KafkaBroker } from '../../scripts/kafka-broker'
+import { localFileOf } from '../../src/platform/db/connections'
 import { kafkaTestEnv, useTestApp } from '../support/harness'
 import { counterValue, freshProduct } from '../support/order-fixtures'
 import {
@@ -49,7 +50,7 @@ afterAll(async () => {
   if (env.KAFKA_BROKERS) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
 }, 30_000)
 
-const sql = () => t.deps.database.sqlite
+const sql = () => localFileOf(t.deps.database).sqlite
 const count = (query: string) => (sql().query(query).get() as { n: number }).n
 const gauge = (name: string) => counterValue(t, name)
 const healthOf = async () => (await t.request('GET', '/actuator/health', { token: tokens.admin })).body

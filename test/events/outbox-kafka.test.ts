@@ -7,6 +7,7 @@
  * test/events/outbox-crash.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { kafkaTestEnv, useTestApp } from '../support/harness'
 import { counterValue, freshProduct } from '../support/order-fixtures'
 import {
@@ -38,7 +39,7 @@ afterAll(async () => {
   if (env.KAFKA_BROKERS) await deleteKafkaTestTopics(env.KAFKA_BROKERS, env.KAFKA_TOPIC_PREFIX)
 }, 30_000)
 
-const sql = () => t.deps.database.sqlite
+const sql = () => localFileOf(t.deps.database).sqlite
 const topic = (name: string) => `${env.KAFKA_TOPIC_PREFIX}marketplace.order.${name}`
 const eventIdsOf = (orderIds: number[]) =>
   (

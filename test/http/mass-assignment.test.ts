@@ -3,6 +3,7 @@
  * fields and then reads the stored row: a 2xx must have ignored them, a 400 must have stored nothing.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { countRows, createProduct, memberIdOf, productBody, storedProduct } from '../support/catalog-fixtures'
 import { expectProblem, type TestResponse, useTestApp } from '../support/harness'
 
@@ -26,7 +27,9 @@ const FORGED_PRODUCT_FIELDS = {
 
 type MemberRow = { id: number; email: string; role: string; name: string; business_number: string | null }
 const storedMember = (where: string, value: string | number) =>
-  t.deps.database.sqlite.query(`select * from members where ${where} = ?`).get(value) as MemberRow | null
+  localFileOf(t.deps.database)
+    .sqlite.query(`select * from members where ${where} = ?`)
+    .get(value) as MemberRow | null
 
 function expectAcceptedOrValidationError(res: TestResponse, successStatus: number): boolean {
   if (res.status === successStatus) return true
@@ -73,7 +76,7 @@ describe('POST /api/v1/products with server-owned fields', () => {
 describe('PATCH /api/v1/products/{id} with server-owned fields', () => {
   test('alongside a real change, only the real change is written; version goes up by exactly one', async () => {
     const product = await createProduct(t, tokens.seller)
-    t.deps.database.sqlite.run('update products set sales_count = 7 where id = ?', [product.id])
+    localFileOf(t.deps.database).sqlite.run('update products set sales_count = 7 where id = ?', [product.id])
     const before = storedProduct(t, product.id)!
 
     const res = await t.request('PATCH', `/api/v1/products/${product.id}`, {

@@ -5,6 +5,7 @@
  * concurrency here goes through app.handle(); the multi-process load test is a separate script.
  */
 import { describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { createTestApp, expectProblem, type TestResponse, useTestApp } from '../support/harness'
 import {
   counterValue,
@@ -23,7 +24,7 @@ let keyCounter = 0
 const newKey = () => `order-key-${Date.now()}-${++keyCounter}`
 const isReplay = (res: TestResponse) => res.headers.get('idempotent-replayed') === 'true'
 const keyRow = (key: string) =>
-  t.deps.database.sqlite.query('select * from idempotency_keys where key = ?').all(key) as {
+  localFileOf(t.deps.database).sqlite.query('select * from idempotency_keys where key = ?').all(key) as {
     member_id: number
     state: string
   }[]
@@ -157,8 +158,8 @@ describe('Idempotency-Key on POST /api/v1/orders', () => {
       const body = orderBody([{ productId, quantity: 1 }])
       const first = await postOrder(t, tokens.buyer, body, key)
       const dayAgo = Date.now() - 24 * 60 * 60 * 1000 - 1
-      t.deps.database.sqlite
-        .query('update idempotency_keys set expires_at = ? where key = ?')
+      localFileOf(t.deps.database)
+        .sqlite.query('update idempotency_keys set expires_at = ? where key = ?')
         .run(dayAgo, key)
 
       const second = await postOrder(t, tokens.buyer, body, key)
@@ -209,8 +210,8 @@ describe('Idempotency-Key on POST /api/v1/orders', () => {
       const body = orderBody([{ productId, quantity: 1 }])
       await postOrder(t, tokens.buyer, body, key)
       // what another process's claim looks like before its transaction completes the key
-      t.deps.database.sqlite
-        .query(
+      localFileOf(t.deps.database)
+        .sqlite.query(
           "update idempotency_keys set state = 'IN_PROGRESS', response_status = null, response_body = null where key = ?",
         )
         .run(key)

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { derivedOrderStatus } from '../../src/modules/orders/orders.rules'
+import { localFileOf } from '../../src/platform/db/connections'
 import { expectProblem, useTestApp } from '../support/harness'
 import {
   cancelOrder,
@@ -291,7 +292,7 @@ describe('migration 0003: orders placed before parts existed', () => {
     const expected = storedParts(t, o.orderId)
     const migration = readFileSync(join(MIGRATIONS_DIR, '0003_order_parts_revoked_access_tokens.sql'), 'utf8')
     const backfill = migration.split('--> statement-breakpoint').at(-1)!
-    const sqlite = t.deps.database.sqlite
+    const sqlite = localFileOf(t.deps.database).sqlite
 
     sqlite.run('delete from order_parts where order_id = ?', [o.orderId])
     sqlite.run(`${backfill.replace('GROUP BY', `WHERE oi.order_id = ${o.orderId} GROUP BY`)}`)

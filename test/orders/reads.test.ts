@@ -5,6 +5,7 @@
  * tamper-evident and bound to the caller.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { expectUnauthenticated, memberIdOf } from '../support/catalog-fixtures'
 import { expectProblem, useTestApp } from '../support/harness'
 import { freshProduct, placeOrder } from '../support/order-fixtures'
@@ -48,7 +49,11 @@ beforeAll(async () => {
 
 type Row = { id: number }
 const sql = (query: string, ...params: number[]) =>
-  (t.deps.database.sqlite.query(query).all(...params) as Row[]).map((r) => r.id)
+  (
+    localFileOf(t.deps.database)
+      .sqlite.query(query)
+      .all(...params) as Row[]
+  ).map((r) => r.id)
 
 /** Follows nextCursor to the end; returns every id in the order served and the pages' sizes. */
 async function walk(path: string, token: string, limit: number) {

@@ -163,7 +163,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
-      databaseUrl: 'file:./data/marketplace.db',
+      database: { mode: 'file', filePath: './data/marketplace.db', replicaUrls: [] },
       isEmbedded: true,
       seedDemoData: true,
       logLevel: 'info',
@@ -236,12 +236,11 @@ describe('loadConfig', () => {
   })
 
   test.each([
-    'libsql://db.example.turso.io',
     'postgres://localhost/marketplace',
     'file::memory:',
     'file:',
     './data/marketplace.db',
-  ])('DATABASE_URL=%s is rejected (only file paths)', (url) => {
+  ])('DATABASE_URL=%s is rejected (a file path or a libSQL server)', (url) => {
     expect(configProblems({ DATABASE_URL: url }).join('\n')).toContain('DATABASE_URL')
   })
 

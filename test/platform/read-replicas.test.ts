@@ -44,7 +44,7 @@ function syncReplica(): void {
 // before the app's hook (hooks run in the order they are declared): the primary, seeded, and its snapshot
 beforeAll(async () => {
   const primary = openDatabase(primaryFile)
-  await seedDemoData(primary)
+  await seedDemoData({ mode: 'file', local: primary, replicas: [] })
   primary.sqlite.run(`VACUUM INTO '${replicaFile}'`)
   primary.close()
 })
@@ -67,19 +67,13 @@ const rename = (name: string) =>
   t.request('PATCH', '/api/v1/products/1', { token: tokens.seller, body: { name } })
 
 describe('configuration', () => {
-  test('DATABASE_REPLICA_URLS takes a comma-separated list of file: URLs and refuses anything else', () => {
+  test('next to a local file, DATABASE_REPLICA_URLS takes a comma-separated list of file: URLs only', () => {
     const base = { JWT_SECRET: 'x'.repeat(40) }
     expect(
-      loadConfig({ ...base, DATABASE_REPLICA_URLS: 'file:/a.db, file:/b.db' }).databaseReplicaUrls,
+      loadConfig({ ...base, DATABASE_REPLICA_URLS: 'file:/a.db, file:/b.db' }).database.replicaUrls,
     ).toEqual(['file:/a.db', 'file:/b.db'])
     expect(() => loadConfig({ ...base, DATABASE_REPLICA_URLS: 'file:/a.db,libsql://x.turso.io' })).toThrow(
-      /DATABASE_REPLICA_URLS/,
-    )
-  })
-
-  test('DATABASE_SYNC_URL (Turso embedded replica) is refused by name, not silently ignored', () => {
-    expect(() => loadConfig({ DATABASE_SYNC_URL: 'libsql://db.turso.io?authToken=secret' })).toThrow(
-      /DATABASE_SYNC_URL=\(redacted\)/,
+      /DATABASE_REPLICA_URLS=\(redacted\): entry 2: next to a local file primary, replicas are file: URLs/,
     )
   })
 

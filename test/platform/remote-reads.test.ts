@@ -28,6 +28,7 @@ import {
   listSellerParts,
 } from '../../src/modules/orders/orders.repository'
 import { OrdersService } from '../../src/modules/orders/orders.service'
+import { localOrderWrites } from '../../src/modules/orders/orders.transactions'
 import { listDeadEvents } from '../../src/modules/outbox/outbox.repository'
 import { UncachedReads } from '../../src/platform/cache/two-level-cache'
 import { type DatabaseHandle, openDatabase } from '../../src/platform/db/database'
@@ -404,7 +405,7 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     const categories = new CategoriesService(reads, cache)
     return {
       products: new ProductsService(categories, cursors, reads, cache),
-      orders: new OrdersService(writesOnly, cursors, createMetrics().orders, reads, cache),
+      orders: new OrdersService(localOrderWrites(writesOnly), cursors, createMetrics().orders, reads, cache),
       categories,
     }
   }

@@ -2,6 +2,8 @@
  * The authorization matrix rows of the outbox's dead letters (`A` only): every caller re-drives a dead-lettered
  * event of its own, so the admin's 200 never depends on another caller's row.
  */
+
+import { localFileOf } from '../../src/platform/db/connections'
 import { type AuthorizationCase, signedIn } from './authorization-outcomes'
 import { insertPoisonEvent } from './outbox-fixtures'
 
@@ -17,7 +19,7 @@ export const OUTBOX_AUTHORIZATION_CASES: AuthorizationCase[] = [
     scenario: 'a fresh dead-lettered event',
     expected: signedIn(200, ['ADMIN']),
     arrange: (f) => {
-      const sqlite = f.t.deps.database.sqlite
+      const sqlite = localFileOf(f.t.deps.database).sqlite
       const id = insertPoisonEvent(sqlite, 999_999)
       sqlite.query("update outbox_events set status = 'DEAD', attempts = 10 where id = ?").run(id)
       return { path: `/api/v1/admin/outbox/${id}/redrive` }

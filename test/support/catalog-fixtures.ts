@@ -3,6 +3,7 @@
  * stored rows (so a test can prove that a refused write changed nothing).
  */
 import { expect } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { expectProblem, type TestApp, type TestResponse } from './harness'
 
 export type StoredProduct = {
@@ -40,14 +41,18 @@ export async function createProduct(t: TestApp, token: string, overrides: Record
 }
 
 export function storedProduct(t: TestApp, id: number): StoredProduct | null {
-  return t.deps.database.sqlite.query('select * from products where id = ?').get(id) as StoredProduct | null
+  return localFileOf(t.deps.database)
+    .sqlite.query('select * from products where id = ?')
+    .get(id) as StoredProduct | null
 }
 
 export function countRows(
   t: TestApp,
   table: 'products' | 'categories' | 'members' | 'product_images',
 ): number {
-  return (t.deps.database.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n
+  return (
+    localFileOf(t.deps.database).sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }
+  ).n
 }
 
 export async function memberIdOf(t: TestApp, token: string): Promise<number> {

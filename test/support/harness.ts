@@ -147,7 +147,7 @@ async function openTestApp(
     SIGNUP_MAX_PER_IP: '0',
     ...env,
   })
-  const deps = createDeps(config)
+  const deps = await createDeps(config)
   await connectDeps(deps)
   await seedDemoData(deps.database)
   deps.lifecycle.isReady = true

@@ -4,6 +4,7 @@
  * and the order counters of /actuator/prometheus.
  */
 import { expect } from 'bun:test'
+import { localFileOf } from '../../src/platform/db/connections'
 import { createProduct, storedProduct } from './catalog-fixtures'
 import type { TestApp, TestResponse } from './harness'
 
@@ -62,7 +63,9 @@ export function stockOf(t: TestApp, productId: number): { stock: number; status:
 type CountedTable = 'orders' | 'order_items' | 'order_parts' | 'outbox_events' | 'idempotency_keys'
 
 export function countOf(t: TestApp, table: CountedTable): number {
-  return (t.deps.database.sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }).n
+  return (
+    localFileOf(t.deps.database).sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }
+  ).n
 }
 
 export type StoredOrder = {
@@ -74,7 +77,9 @@ export type StoredOrder = {
 }
 
 export function storedOrder(t: TestApp, id: number): StoredOrder | null {
-  return t.deps.database.sqlite.query('select * from orders where id = ?').get(id) as StoredOrder | null
+  return localFileOf(t.deps.database)
+    .sqlite.query('select * from orders where id = ?')
+    .get(id) as StoredOrder | null
 }
 
 export type OutboxRow = {
@@ -87,8 +92,10 @@ export type OutboxRow = {
 
 /** The outbox rows of one order, oldest first. */
 export function outboxOf(t: TestApp, orderId: number): OutboxRow[] {
-  return t.deps.database.sqlite
-    .query("select * from outbox_events where aggregate_type = 'Order' and aggregate_id = ? order by id")
+  return localFileOf(t.deps.database)
+    .sqlite.query(
+      "select * from outbox_events where aggregate_type = 'Order' and aggregate_id = ? order by id",
+    )
     .all(String(orderId)) as OutboxRow[]
 }
 
@@ -186,8 +193,8 @@ export type StoredPart = { seller_id: number; status: string; subtotal: number; 
 
 /** The stored parts of an order, by seller id. */
 export function storedParts(t: TestApp, orderId: number): StoredPart[] {
-  return t.deps.database.sqlite
-    .query(
+  return localFileOf(t.deps.database)
+    .sqlite.query(
       'select seller_id, status, subtotal, updated_at from order_parts where order_id = ? order by seller_id',
     )
     .all(orderId) as StoredPart[]

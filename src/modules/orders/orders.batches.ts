@@ -21,12 +21,12 @@
  */
 import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { idempotencyKeys, orderItems, orderParts, orders, outboxEvents, products } from '../../../db/schema'
-import { AppError } from '../../errors'
+import { AppError, appErrorIn } from '../../errors'
 import { type Claim, IDEMPOTENCY_TTL_MS, storedAnswerOf } from '../../platform/db/idempotency'
 import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
 import { envelopeOf, rowOf } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
-import type { CreateOrder, Order, PlacedOrder } from './orders.model'
+import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
 import { type MovedParts, type MovePlan, movedParts, notFound, partMovedEvent } from './orders.moves'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
 import { derivedOrderStatus, lineRefusal, newOrderNumber, subtotalsBySeller } from './orders.rules'
@@ -45,6 +45,13 @@ type PricedProduct = {
 /** How often an order is priced again when a product's price or name changed between the read and the batch. */
 const MAX_PRICING_ATTEMPTS = 3
 
+export function remoteOrderWrites(remote: RemoteDatabaseHandle): OrderWrites {
+  return {
+    place: (buyerId, lines, address, claim) => placeOrderRemotely(remote, buyerId, lines, address, claim),
+    moveParts: (id, plan) => moveOrderPartsRemotely(remote, id, plan),
+  }
+}
+
 export async function placeOrderRemotely(
   remote: RemoteDatabaseHandle,
   buyerId: number,
@@ -53,17 +60,17 @@ export async function placeOrderRemotely(
   claim?: Claim,
 ): Promise<PlacedOrder> {
   for (let attempt = 1; ; attempt++) {
-    const priced = await remote.call((db) => readProducts(db, lines))
+    const priced = await readProducts(remote.db, lines)
     refuseUnavailable(lines, priced) // the common refusals, without a write
     const planned = planOrder(buyerId, lines, priced, address, new Date())
     try {
-      const results = await remote.call((db) => db.batch(statementsOf(db, planned, claim) as never))
+      const results = await remote.db.batch(statementsOf(remote.db, planned, claim) as never)
       return { order: withIds(planned, results as unknown[]), isReplay: false }
     } catch (error) {
-      if (error instanceof AppError) throw error
-      const replay = claim && (await remote.call((db) => storedAnswer(db, claim)))
+      if (appErrorIn(error)) throw error
+      const replay = claim && (await storedAnswer(remote.db, claim))
       if (replay) return replay
-      const now = await remote.call((db) => readProducts(db, lines))
+      const now = await readProducts(remote.db, lines)
       refuseUnavailable(lines, now)
       // still available: the batch failed because a price or a name changed since it was read; anything else is
       // not a refusal and surfaces as it is
@@ -278,7 +285,7 @@ export async function moveOrderPartsRemotely(
   plan: MovePlan,
 ): Promise<MovedParts> {
   for (let attempt = 1; ; attempt++) {
-    const { current, parts, items } = await remote.call((db) => readWholeOrder(db, id))
+    const { current, parts, items } = await readWholeOrder(remote.db, id)
     if (!current) throw notFound(id)
     const picked = plan.pick(current, parts)
     const now = new Date()
@@ -286,9 +293,9 @@ export async function moveOrderPartsRemotely(
     const after = parts.map((part) => moved.get(part.sellerId) ?? part)
     const order: OrderRow = { ...current, status: derivedOrderStatus(after), updatedAt: now }
     try {
-      await remote.call((db) => db.batch(moveStatements(db, order, picked, items, plan.to, now) as never))
+      await remote.db.batch(moveStatements(remote.db, order, picked, items, plan.to, now) as never)
     } catch (error) {
-      if (error instanceof AppError || attempt >= MAX_MOVE_ATTEMPTS) throw error
+      if (appErrorIn(error) || attempt >= MAX_MOVE_ATTEMPTS) throw error
       continue
     }
     return movedParts(plan, current, order, items, after, new Set(moved.keys()))

@@ -4,7 +4,9 @@ import { ORDER_STATUSES } from '../../../db/schema'
 import { CursorPage, CursorPageQuery, Id, Timestamp } from '../../http/common.model'
 import { component, exampleOf } from '../../http/component.model'
 import { Text } from '../../http/strict-input.model'
+import type { Claim } from '../../platform/db/idempotency'
 import { Phone } from '../members/members.model'
+import type { MovedParts, MovePlan } from './orders.moves'
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES } from './orders.rules'
 
 const ADDRESS_EXAMPLE = {
@@ -155,6 +157,21 @@ export type Order = typeof Order.static
 
 /** A placement's answer: the order, and whether it was replayed from a stored idempotency key. */
 export type PlacedOrder = { order: Order; isReplay: boolean }
+
+/**
+ * The two writes of the order lifecycle, each atomic, on the driver the database runs on: one local transaction
+ * (orders.transactions.ts) or one batch on a libSQL server (orders.batches.ts). `lines` are merged and in
+ * ascending product id; with `claim`, the idempotency key is claimed with the order itself.
+ */
+export interface OrderWrites {
+  place(
+    buyerId: number,
+    lines: { productId: number; quantity: number }[],
+    address: CreateOrder['shippingAddress'],
+    claim?: Claim,
+  ): Promise<PlacedOrder>
+  moveParts(id: number, plan: MovePlan): Promise<MovedParts>
+}
 
 export const OrderCursorPage = CursorPage(Order)
 export const OrderListQuery = t.Object(CursorPageQuery)

@@ -1,53 +1,33 @@
 /**
  * Orders: all-or-nothing placement with atomic stock, idempotency keys, and the status lifecycle of SPEC §5.
- * Every write is one synchronous transaction (src/platform/db/database.ts): the idempotency claim, the stock
- * decrements (in ascending product id, so two multi-line orders always lock in the same order), the order, its
- * lines, its parts (one per seller), its outbox event and the stored response commit together or not at all.
+ * The writes are atomic on either driver (OrderWrites: one local transaction, orders.transactions.ts, or one
+ * batch on a libSQL server, orders.batches.ts): the idempotency claim, the stock, the order, its lines, its parts
+ * (one per seller), its outbox event and the stored response commit together or not at all.
  * Moves act on parts (orders.rules.ts): a seller moves its own part, the buyer's cancel moves every part, and the
- * order's status is re-derived from its parts in the same transaction, with one order.status-changed event per
+ * order's status is re-derived from its parts in the same write, with one order.status-changed event per
  * part moved. Somebody else's order is a 404 (never revealing that it exists); a move outside the rules is a 409.
  */
 import type { OrderStatus } from '../../../db/schema'
-import { AppError } from '../../errors'
-import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  type IdempotentRequest,
-} from '../../platform/db/idempotency'
+import { AppError, appErrorIn } from '../../errors'
+import type { IdempotentRequest } from '../../platform/db/idempotency'
 import type { ReadRouter } from '../../platform/db/read-routing'
-import { outboxAppender } from '../../platform/events/outbox'
 import type { OrderMetrics } from '../../platform/observability/metrics'
 import type { CursorCodec, CursorPosition } from '../../platform/paging/cursor-codec'
 import type { CursorPaged } from '../../platform/paging/pages'
 import type { Principal } from '../auth/principal'
 import type { CatalogCache } from '../catalog/catalog-cache'
-import { orderEvent } from './orders.events'
-import type { CreateOrder, Order, PlacedOrder } from './orders.model'
-import { buyerCancel, type MovePlan, movedParts, notFound, partMovedEvent, statusMove } from './orders.moves'
+import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
+import { buyerCancel, type MovePlan, notFound, statusMove } from './orders.moves'
 import {
   findOrder,
   findOrderItems,
   findOrderPart,
   findOrderParts,
-  findProductStatus,
   listBuyerOrders,
   listSellerParts,
-  movePart,
   type OrderRow,
-  type PlacementStatements,
-  placementStatements,
-  type ReservedLine,
-  returnStock,
-  setOrderStatus,
 } from './orders.repository'
-import {
-  derivedOrderStatus,
-  lineRefusal,
-  MAX_LINE_QUANTITY,
-  newOrderNumber,
-  subtotalsBySeller,
-} from './orders.rules'
+import { MAX_LINE_QUANTITY } from './orders.rules'
 import { toOrder, toSellerPart } from './orders.views'
 
 /**
@@ -71,20 +51,12 @@ export function mergeLines(lines: CreateOrder['orderItems']): { productId: numbe
 
 export class OrdersService {
   constructor(
-    private readonly database: DatabaseHandle,
+    private readonly writes: OrderWrites,
     private readonly cursors: CursorCodec,
     private readonly metrics: OrderMetrics,
     private readonly reads: ReadRouter,
     private readonly catalogCache: CatalogCache,
-  ) {
-    this.placement = placementStatements(database.db)
-    this.appendOutboxEvent = outboxAppender(database.db)
-  }
-
-  // prepared once: writeTransaction runs on database.db's connection, the one these statements belong to; every
-  // order event goes through the one appender, inside the transaction of the change it announces
-  private readonly placement: PlacementStatements
-  private readonly appendOutboxEvent: ReturnType<typeof outboxAppender>
+  ) {}
 
   /** With `idempotency`, the key is claimed for the buyer (keys are scoped per member) with the order itself. */
   async placeOrder(
@@ -96,13 +68,7 @@ export class OrdersService {
     const stopTimer = this.metrics.creationSeconds.startTimer()
     try {
       const lines = mergeLines(input.orderItems)
-      const placed = this.database.writeTransaction((tx): PlacedOrder => {
-        const replay = claim && claimIdempotencyKey(tx, claim)
-        if (replay) return { order: replay.body as Order, isReplay: true }
-        const order = this.createOrder(tx, buyer.memberId, lines, input.shippingAddress)
-        if (claim) completeIdempotencyKey(tx, claim, { status: 201, body: order })
-        return { order, isReplay: false }
-      })
+      const placed = await this.writes.place(buyer.memberId, lines, input.shippingAddress, claim)
       this.reads.recordWrite(buyer.memberId) // the buyer's next catalog read must show the stock just taken
       if (!placed.isReplay) {
         this.metrics.created.inc()
@@ -110,7 +76,7 @@ export class OrdersService {
       }
       return placed
     } catch (error) {
-      const reason = error instanceof AppError ? error.code : 'INTERNAL_ERROR'
+      const reason = appErrorIn(error)?.code ?? 'INTERNAL_ERROR'
       this.metrics.failed.labels(reason).inc()
       if (reason === 'PRODUCT_OUT_OF_STOCK') this.metrics.stockInsufficient.inc()
       throw error
@@ -194,80 +160,18 @@ export class OrdersService {
   }
 
   /**
-   * One write transaction: the picked parts move, CANCELLED gives each part's stock back, the order's status is
-   * re-derived from all its parts, and each moved part writes its own order.status-changed event naming its
-   * seller and lines.
+   * One atomic write (orders.transactions.ts, orders.batches.ts): the picked parts move, CANCELLED gives each
+   * part's stock back, the order's status is re-derived from all its parts, and each moved part writes its own
+   * order.status-changed event naming its seller and lines.
    */
   private async moveParts(actor: Principal, id: number, plan: MovePlan): Promise<Order> {
-    const { to } = plan
-    const result = this.database.writeTransaction((tx) => {
-      const current = findOrder(tx, id)
-      if (!current) throw notFound(id)
-      const parts = findOrderParts(tx, [id])
-      const picked = plan.pick(current, parts)
-      const items = findOrderItems(tx, [id])
-      const now = new Date()
-      const moved = new Map(picked.map((part) => [part.sellerId, movePart(tx, part, to, now)!]))
-      const after = parts.map((part) => moved.get(part.sellerId) ?? part)
-      const order = setOrderStatus(tx, id, derivedOrderStatus(after), now)
-      for (const part of picked) {
-        const lines = items.filter((item) => item.sellerId === part.sellerId)
-        if (to === 'CANCELLED') for (const line of lines) returnStock(tx, line.productId, line.quantity)
-        this.appendOutboxEvent(partMovedEvent(order, part, to, lines))
-      }
-      return movedParts(plan, current, order, items, after, new Set(moved.keys()))
-    })
+    const result = await this.writes.moveParts(id, plan)
     this.reads.recordWrite(actor.memberId)
     if (result.isCancelled) this.metrics.cancelled.inc()
     if (result.restocked.length > 0) {
       await this.catalogCache.productsChanged(result.restocked.map((item) => item.productId))
     }
     return result.view
-  }
-
-  private createOrder(
-    tx: DbOrTx,
-    buyerId: number,
-    lines: { productId: number; quantity: number }[],
-    address: CreateOrder['shippingAddress'],
-  ): Order {
-    const reserved: ReservedLine[] = lines.map(
-      (line) => this.placement.takeStock(line.productId, line.quantity) ?? refuseLine(tx, line),
-    )
-    const totalAmount = reserved.reduce((sum, line) => sum + line.price * line.quantity, 0)
-    const order = this.placement.insertOrder({
-      orderNumber: newOrderNumber(),
-      buyerId,
-      status: 'PENDING',
-      totalAmount,
-      zipCode: address.zipCode,
-      address: address.address,
-      addressDetail: address.addressDetail ?? null,
-      receiverName: address.receiverName,
-      receiverPhone: address.receiverPhone,
-    })
-    const items = this.placement.insertOrderItems(
-      reserved.map((line) => ({
-        orderId: order.id,
-        productId: line.productId,
-        sellerId: line.sellerId,
-        productName: line.name,
-        productPrice: line.price,
-        quantity: line.quantity,
-        subtotal: line.price * line.quantity,
-      })),
-    )
-    const parts = this.placement.insertOrderParts(order, subtotalsBySeller(items))
-    this.appendOutboxEvent(
-      orderEvent('order.created', {
-        orderId: order.id,
-        orderNumber: order.orderNumber,
-        buyerId,
-        totalAmount,
-        items: items.map((i) => ({ productId: i.productId, sellerId: i.sellerId, quantity: i.quantity })),
-      }),
-    )
-    return toOrder(order, items, parts)
   }
 
   private async page<R extends OrderRow>(
@@ -282,13 +186,4 @@ export class OrdersService {
       id: row.id,
     }))
   }
-}
-
-/** Why a line could not be taken: the product does not exist for buyers (404) or has too little stock (409). */
-function refuseLine(tx: DbOrTx, line: { productId: number; quantity: number }): never {
-  // the conditional UPDATE took nothing: the product's row, read in the same transaction, says why
-  throw (
-    lineRefusal(line, findProductStatus(tx, line.productId)) ??
-    new Error('a line was refused but is available')
-  )
 }

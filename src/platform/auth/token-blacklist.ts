@@ -3,15 +3,17 @@
  * - the database (no REDIS_URL, the embedded default): table `revoked_access_tokens`, so a logout survives a
  *   restart and holds for every process on the same file. The check is one prepared primary-key lookup
  *   (bun:sqlite, a few µs); rows past their `exp` are never matched and are deleted once a minute, at most
- *   CLEANUP_BATCH rows per write transaction, so a large backlog never holds the write lock for long.
+ *   CLEANUP_BATCH rows per write transaction, so a large backlog never holds the write lock for long. On a libSQL
+ *   server (sqld, Turso) the same three statements, each one call (`remoteRevocations`).
  * - Redis when REDIS_URL is set, so a logout holds on every instance: `SET <prefix>token:blacklist:<jti> 1 PX
  *   <ms until exp>`, asked with `EXISTS`; Redis drops each entry when its token expires.
  *
  * Failure policy with Redis (see RedisTokenBlacklist): the check fails OPEN, the logout write fails LOUDLY.
  */
-import type { Statement } from 'bun:sqlite'
+import type { Client } from '@libsql/client'
 import { AppError } from '../../errors'
 import type { DatabaseHandle } from '../db/database'
+import type { Awaitable } from '../db/read-db'
 import type { Logger } from '../observability/logger'
 import { createFailureLog, type RedisHandle } from '../redis/redis'
 
@@ -35,32 +37,56 @@ const REVOKE_SQL = `insert into revoked_access_tokens (jti, expires_at) values (
 const DELETE_EXPIRED_SQL = `delete from revoked_access_tokens where jti in (
   select jti from revoked_access_tokens where expires_at <= $now order by expires_at limit $limit)`
 
+/** The table's three statements on one driver. */
+export interface RevocationStatements {
+  isRevoked(jti: string, now: number): Awaitable<boolean>
+  revoke(jti: string, expiresAt: number): Awaitable<void>
+  /** deletes at most `limit` expired rows; answers how many */
+  deleteExpired(now: number, limit: number): Awaitable<number>
+}
+
+/** On the local file: statements prepared once, writes in their own short transaction. */
+export function localRevocations(database: DatabaseHandle): RevocationStatements {
+  const isRevoked = database.sqlite.query<{ revoked: number }, [{ jti: string; now: number }]>(IS_REVOKED_SQL)
+  const revoke = database.sqlite.query<unknown, [{ jti: string; expiresAt: number }]>(REVOKE_SQL)
+  const deleteExpired = database.sqlite.query<unknown, [{ now: number; limit: number }]>(DELETE_EXPIRED_SQL)
+  return {
+    isRevoked: (jti, now) => isRevoked.get({ jti, now }) !== null,
+    revoke: (jti, expiresAt) => void database.writeTransaction(() => revoke.run({ jti, expiresAt })),
+    deleteExpired: (now, limit) => database.writeTransaction(() => deleteExpired.run({ now, limit }).changes),
+  }
+}
+
+/** On a libSQL server: each statement one call (the client's deadline applies). */
+export function remoteRevocations(client: Client): RevocationStatements {
+  return {
+    isRevoked: async (jti, now) =>
+      (await client.execute({ sql: IS_REVOKED_SQL, args: { jti, now } })).rows.length > 0,
+    revoke: async (jti, expiresAt) =>
+      void (await client.execute({ sql: REVOKE_SQL, args: { jti, expiresAt } })),
+    deleteExpired: async (now, limit) =>
+      (await client.execute({ sql: DELETE_EXPIRED_SQL, args: { now, limit } })).rowsAffected,
+  }
+}
+
 export class DatabaseTokenBlacklist implements TokenBlacklist {
-  private readonly isRevoked: Statement<{ revoked: number }, [{ jti: string; now: number }]>
-  private readonly revoke: Statement<unknown, [{ jti: string; expiresAt: number }]>
-  private readonly deleteExpiredBatch: Statement<unknown, [{ now: number; limit: number }]>
   private timer: ReturnType<typeof setInterval> | undefined
   private cleanup: Promise<number> | undefined
   private isStopping = false
 
   constructor(
-    private readonly database: DatabaseHandle,
+    private readonly statements: RevocationStatements,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {
-    const { sqlite } = database
-    this.isRevoked = sqlite.query(IS_REVOKED_SQL)
-    this.revoke = sqlite.query(REVOKE_SQL)
-    this.deleteExpiredBatch = sqlite.query(DELETE_EXPIRED_SQL)
-  }
+  ) {}
 
   async add(jti: string, expiresAtMs: number): Promise<void> {
     if (expiresAtMs <= this.now()) return
-    this.database.writeTransaction(() => this.revoke.run({ jti, expiresAt: expiresAtMs }))
+    await this.statements.revoke(jti, expiresAtMs)
   }
 
   async has(jti: string): Promise<boolean> {
-    return this.isRevoked.get({ jti, now: this.now() }) !== null
+    return this.statements.isRevoked(jti, this.now())
   }
 
   start(): void {
@@ -93,9 +119,7 @@ export class DatabaseTokenBlacklist implements TokenBlacklist {
     try {
       while (!this.isStopping) {
         const now = this.now()
-        const batch = this.database.writeTransaction(
-          () => this.deleteExpiredBatch.run({ now, limit: CLEANUP_BATCH }).changes,
-        )
+        const batch = await this.statements.deleteExpired(now, CLEANUP_BATCH)
         deleted += batch
         if (batch < CLEANUP_BATCH) break
         await Bun.sleep(0)

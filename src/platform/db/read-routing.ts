@@ -12,16 +12,24 @@ export class ReadRouter {
   private readonly recentWriters = new Map<number, number>()
   private next = 0
 
+  private readonly now: () => number
+  private readonly afterWrite: (() => void) | undefined
+
   constructor(
     readonly primary: ReadDb,
     private readonly replicas: readonly ReadDb[],
     private readonly readYourWritesMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    /** `afterWrite`: told of every write (an embedded replica starts a sync) */
+    options: { now?: () => number; afterWrite?: () => void } = {},
+  ) {
+    this.now = options.now ?? Date.now
+    this.afterWrite = options.afterWrite
+  }
 
   /** Call after a member's write committed. */
   recordWrite(memberId: number): void {
     if (this.replicas.length === 0) return
+    this.afterWrite?.()
     this.recentWriters.set(memberId, this.now() + this.readYourWritesMs)
     if (this.recentWriters.size > 100_000) this.forgetExpired()
   }

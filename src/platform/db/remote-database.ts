@@ -1,7 +1,9 @@
 /**
  * A libSQL server as the primary (sqld, or Turso): `@libsql/client` over ws(s)/http(s), with Drizzle's libsql driver
- * on the same sqlite-core schema as the local file. Every call has a deadline (DATABASE_TIMEOUT_MS): a server
- * that does not answer costs a request that long, then a 503, never a hang.
+ * on the same sqlite-core schema as the local file. Every call to the server has a deadline (DATABASE_TIMEOUT_MS):
+ * the client Drizzle and the raw readers use is wrapped (`guardedClient`), so no query can forget it; a server that
+ * does not answer, or is gone, costs a request that long at most, then a 503 SERVICE_UNAVAILABLE, never a hang or a
+ * 500.
  *
  * A call the server refuses as busy (SQLITE_BUSY: another writer held its lock; seen with 64 write batches in
  * flight on one sqld) was not applied, so it is sent again after a short pause, within the same deadline.
@@ -30,10 +32,10 @@ export type RemoteDatabaseSettings = {
 }
 
 export type RemoteDatabaseHandle = {
+  /** Drizzle over the guarded client: every query and batch has the deadline */
   db: RemoteDb
+  /** the guarded client (execute and batch with the deadline, busy retries and the 503) */
   client: Client
-  /** Runs `work` within the deadline; a timeout or a lost server is a 503 SERVICE_UNAVAILABLE. */
-  call<T>(work: (db: RemoteDb) => Promise<T>): Promise<T>
   ping(): Promise<boolean>
   close(): void
 }
@@ -48,43 +50,38 @@ const MIGRATIONS_TABLE = '__drizzle_migrations'
  * no retry loop) and applies the migrations it lacks.
  */
 export async function openRemoteDatabase(settings: RemoteDatabaseSettings): Promise<RemoteDatabaseHandle> {
+  const client = await connect(settings, 'DATABASE_URL')
+  await migrateRemote(client)
+  return handleOf(client, settings.timeoutMs)
+}
+
+/**
+ * A sqld replica (started with --primary-grpc-url) for reads: checked like the primary, never migrated (it
+ * replicates the primary's schema).
+ */
+export async function openRemoteReplica(settings: RemoteDatabaseSettings): Promise<RemoteDatabaseHandle> {
+  return handleOf(await connect(settings, 'DATABASE_REPLICA_URLS'), settings.timeoutMs)
+}
+
+async function connect(settings: RemoteDatabaseSettings, variable: string): Promise<Client> {
   const client = createClient({ url: settings.url, authToken: settings.authToken })
-  const db = drizzle({ client, schema }) as RemoteDb
   try {
     await withDeadline(client.execute('select 1'), settings.timeoutMs)
+    return client
   } catch (error) {
     client.close()
-    throw new Error(`DATABASE_URL could not be used: ${describeConnectError(error)}`)
+    throw new Error(`${variable} could not be used: ${describeConnectError(error)}`)
   }
-  await migrateRemote(client)
-  const call = async <T>(work: (db: RemoteDb) => Promise<T>): Promise<T> => {
-    const deadline = Date.now() + settings.timeoutMs
-    for (;;) {
-      try {
-        return await withDeadline(work(db), Math.max(1, deadline - Date.now()))
-      } catch (error) {
-        // the server refused the batch before running it (another writer held its lock): nothing was applied,
-        // so trying again is safe, until the deadline
-        if (isBusy(error) && Date.now() + BUSY_RETRY_MS < deadline) {
-          await Bun.sleep(BUSY_RETRY_MS * (0.5 + Math.random()))
-          continue
-        }
-        if (isUnavailable(error) || isBusy(error)) {
-          throw new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
-            headers: { 'retry-after': '1' },
-          })
-        }
-        throw error
-      }
-    }
-  }
+}
+
+function handleOf(client: Client, timeoutMs: number): RemoteDatabaseHandle {
+  const guarded = guardedClient(client, timeoutMs)
   return {
-    db,
-    client,
-    call,
+    db: drizzle({ client: guarded, schema }) as RemoteDb,
+    client: guarded,
     async ping() {
       try {
-        await withDeadline(client.execute('select 1'), settings.timeoutMs)
+        await withDeadline(client.execute('select 1'), timeoutMs)
         return true
       } catch {
         return false
@@ -92,6 +89,48 @@ export async function openRemoteDatabase(settings: RemoteDatabaseSettings): Prom
     },
     close: () => client.close(),
   }
+}
+
+/**
+ * The client with a deadline on every `execute` and `batch` (the two calls Drizzle's libsql session and the raw
+ * readers make): a refusal as busy is retried within the deadline; a timeout or a lost server becomes a 503.
+ * Interactive transactions are not wrapped: only migrations use one, on the unguarded client.
+ */
+export function guardedClient(client: Client, timeoutMs: number): Client {
+  const guard = async <T>(send: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      try {
+        return await withDeadline(send(), Math.max(1, deadline - Date.now()))
+      } catch (error) {
+        // the server refused before running anything (another writer held its lock): safe to send again
+        if (isBusy(error) && Date.now() + BUSY_RETRY_MS < deadline) {
+          await Bun.sleep(BUSY_RETRY_MS * (0.5 + Math.random()))
+          continue
+        }
+        if (isUnavailable(error) || isBusy(error)) throw unavailable()
+        throw error
+      }
+    }
+  }
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'execute') {
+        return (...args: Parameters<Client['execute']>) => guard(() => target.execute(...args))
+      }
+      if (property === 'batch') {
+        return (...args: Parameters<Client['batch']>) => guard(() => target.batch(...args))
+      }
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+export function unavailable(): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
+    headers: { 'retry-after': '1' },
+  })
 }
 
 /**
