@@ -48,6 +48,9 @@ const app = createApp(deps).listen({
   port: config.port,
   hostname: config.host,
   maxRequestBodySize: maxRequestBodyBytes(config),
+  // SO_REUSEPORT (Elysia's default, said here): several instances on one port, the kernel spreading connections
+  // over them (`bun run cluster`)
+  reusePort: true,
 })
 deps.lifecycle.isReady = true
 logger.info({ port: app.server?.port, database: databaseInLog(config) }, 'marketplace listening')

@@ -1,0 +1,93 @@
+/**
+ * `bun run cluster -- --instances 2`: the scale-out path on one machine, with nothing home-made in it. Starts (or
+ * reuses) the services of `bun run services:up` — a sqld primary with one sqld replica, Redis, Kafka — and N
+ * instances of the server (`bun src/main.ts`) on ONE port: each binds it with SO_REUSEPORT and the Linux kernel
+ * spreads connections over them. The instances share what instances must: the database (the sqld primary),
+ * Redis (cache invalidation, rate limits, the token blacklist), Kafka (events) and one JWT secret.
+ *
+ * `--reads embedded` (default): each instance keeps its own embedded replica file of the primary
+ * (DATABASE_URL=file:… + DATABASE_SYNC_URL) and serves catalog reads from it. `--reads server`: each instance
+ * talks to the primary directly and reads from the sqld replica (DATABASE_REPLICA_URLS).
+ * Ctrl-C stops the instances (SIGTERM, graceful); `bun run services:down` stops the services.
+ */
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { SERVICES_DIR } from './service-processes'
+import { servicesUp } from './services'
+
+const { values } = parseArgs({
+  options: {
+    instances: { type: 'string', default: '2' },
+    port: { type: 'string', default: '8080' },
+    reads: { type: 'string', default: 'embedded' },
+  },
+})
+const instances = Number(values.instances)
+const port = Number(values.port)
+if (!Number.isInteger(instances) || instances < 1 || instances > 16) fail('--instances: 1..16')
+if (!Number.isInteger(port) || port < 1 || port > 65_535) fail('--port: 1..65535')
+if (values.reads !== 'embedded' && values.reads !== 'server') fail('--reads: embedded or server')
+
+function fail(message: string): never {
+  console.error(message)
+  process.exit(2)
+}
+
+const services = await servicesUp()
+const dir = join(SERVICES_DIR, 'cluster')
+rmSync(dir, { recursive: true, force: true }) // embedded replicas start from the primary, not from an old file
+mkdirSync(dir, { recursive: true })
+// one secret for all: a token signed by one instance is checked by another
+const jwtSecret =
+  process.env.JWT_SECRET ?? Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url')
+
+function databaseEnv(instance: number): Record<string, string> {
+  if (values.reads === 'server') {
+    return { DATABASE_URL: services.SQLD_URL!, DATABASE_REPLICA_URLS: services.SQLD_REPLICA_URL! }
+  }
+  return {
+    DATABASE_URL: `file:${join(dir, `instance-${instance}.db`)}`,
+    DATABASE_SYNC_URL: services.SQLD_URL!,
+  }
+}
+
+const children = Array.from({ length: instances }, (_, i) =>
+  Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
+    env: {
+      ...process.env,
+      ...databaseEnv(i + 1),
+      REDIS_URL: services.REDIS_URL!,
+      KAFKA_BROKERS: services.KAFKA_BROKERS!,
+      JWT_SECRET: jwtSecret,
+      PORT: String(port),
+      // the demo data once (idempotent anyway), by the first instance
+      SEED_DEMO_DATA: String(i === 0),
+      UPLOAD_DIR: join(dir, 'uploads'),
+    },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  }),
+)
+
+console.log(
+  `cluster: ${instances} instance(s) on http://127.0.0.1:${port} (reads: ${values.reads}), ` +
+    `sqld primary ${services.SQLD_URL}, replica ${services.SQLD_REPLICA_URL}; Ctrl-C stops the instances`,
+)
+
+let isStopping = false
+async function stop() {
+  if (isStopping) return
+  isStopping = true
+  for (const child of children) child.kill('SIGTERM')
+  await Promise.all(children.map((child) => child.exited))
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
+// an instance that dies on its own takes the cluster down with it: a half cluster would hide the failure
+await Promise.race(children.map((child) => child.exited))
+if (!isStopping) {
+  console.error('cluster: an instance exited; stopping the others')
+  await stop()
+}
