@@ -235,14 +235,12 @@ describe('loadConfig', () => {
     expect(message.split('\n').length).toBe(3)
   })
 
-  test.each([
-    'postgres://localhost/marketplace',
-    'file::memory:',
-    'file:',
-    './data/marketplace.db',
-  ])('DATABASE_URL=%s is rejected (a file path or a libSQL server)', (url) => {
-    expect(configProblems({ DATABASE_URL: url }).join('\n')).toContain('DATABASE_URL')
-  })
+  test.each(['postgres://localhost/marketplace', 'file::memory:', 'file:', './data/marketplace.db'])(
+    'DATABASE_URL=%s is rejected (a file path or a libSQL server)',
+    (url) => {
+      expect(configProblems({ DATABASE_URL: url }).join('\n')).toContain('DATABASE_URL')
+    },
+  )
 
   test('a JWT_SECRET of 31 characters is rejected and 32 is accepted', () => {
     expect(configProblems({ JWT_SECRET: 's'.repeat(31) }).join('\n')).toContain('JWT_SECRET')

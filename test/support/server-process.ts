@@ -7,6 +7,7 @@
 import { Database } from 'bun:sqlite'
 import { expect } from 'bun:test'
 import { join } from 'node:path'
+import { createClient } from '@libsql/client'
 import { DEMO, TEST_JWT_SECRET } from './harness'
 import { MAIN_ENTRY } from './paths'
 import { waitForOutput } from './process-output'
@@ -211,28 +212,48 @@ export const orderBody = (lines: { productId: number; quantity: number }[]) => (
 
 export const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1))
 
-export type LedgerReader = ReturnType<typeof openLedgerReader>
+/** Reads the stock ledger while servers write it: from the SQLite file, or from the libSQL primary. */
+export type LedgerReader = {
+  read(productIds: number[]): Promise<LedgerRow[]>
+  /** One value from one statement, e.g. an outbox or order count. */
+  count(query: string, ...params: (string | number)[]): Promise<number>
+  close(): void
+}
 
 export type LedgerRow = { id: number; remaining: number; salesCount: number; sold: number; status: string }
 
 /**
- * Reads the stock ledger of `productIds` from the file in ONE statement, so one consistent WAL snapshot:
- * remaining stock, the product's salesCount, and sold = the quantities of its lines in orders not cancelled.
+ * The ledger of `productIds` in ONE statement, so one consistent snapshot: remaining stock, the product's
+ * salesCount, and sold = the quantities of its lines in orders not cancelled.
  */
-export function openLedgerReader(databaseFile: string) {
-  const db = new Database(databaseFile, { readonly: true })
-  db.run('PRAGMA busy_timeout = 5000')
-  const sql = (ids: number[]) => `
+const ledgerSql = (ids: number[]) => `
     select p.id as id, p.stock_quantity as remaining, p.sales_count as salesCount, p.status as status,
       coalesce((select sum(oi.quantity) from order_items oi join orders o on o.id = oi.order_id
                 where oi.product_id = p.id and o.status <> 'CANCELLED'), 0) as sold
     from products p where p.id in (${ids.map(Number).join(',')}) order by p.id`
+
+/** From the file, through a read-only connection of its own (WAL: one snapshot per statement). */
+export function openLedgerReader(databaseFile: string): LedgerReader {
+  const db = new Database(databaseFile, { readonly: true })
+  db.run('PRAGMA busy_timeout = 5000')
   return {
-    read: (productIds: number[]): LedgerRow[] => db.query(sql(productIds)).all() as LedgerRow[],
-    /** One value from one statement, e.g. an outbox or order count. */
-    count: (query: string, ...params: (string | number)[]): number =>
-      (db.query(query).get(...params) as { n: number }).n,
+    read: async (productIds) => db.query(ledgerSql(productIds)).all() as LedgerRow[],
+    count: async (query, ...params) => (db.query(query).get(...params) as { n: number }).n,
     close: () => db.close(),
+  }
+}
+
+/** From the libSQL server primary (sqld): each read one statement, so one snapshot of the primary. */
+export function openRemoteLedgerReader(url: string): LedgerReader {
+  const client = createClient({ url })
+  const numbers = (row: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))
+  return {
+    read: async (productIds) =>
+      (await client.execute(ledgerSql(productIds))).rows.map((row) => numbers({ ...row })) as LedgerRow[],
+    count: async (query, ...params) =>
+      Number((await client.execute({ sql: query, args: params })).rows[0]!.n),
+    close: () => client.close(),
   }
 }
 

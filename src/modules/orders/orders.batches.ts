@@ -11,7 +11,7 @@
  * What the order looks like is known before the batch (prices and names read first, then guarded as above), so
  * its lines, parts, event payload and stored response are written by the same batch; only the generated ids are
  * filled in by SQL (`json_set`). When the batch fails, reads tell why: a replay, a key reused with another body,
- * a product gone (404), too little stock (409), or a price changed meanwhile (priced again, a few times).
+ * a product gone (404), too little stock (409), or products that changed meanwhile (priced again, a few times).
  *
  * Part moves (SPEC §5) the same way: the order and its parts are read, the move is decided (orders.moves.ts), and
  * one batch moves each picked part only if it is still in the status it was read in. An UPDATE that matched
@@ -19,6 +19,7 @@
  * `changes()` is 0, which the total's CHECK refuses. Someone moved first: the move is decided again on fresh
  * reads (then usually a 409).
  */
+import { LibsqlError } from '@libsql/client'
 import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { idempotencyKeys, orderItems, orderParts, orders, outboxEvents, products } from '../../../db/schema'
 import { AppError, appErrorIn } from '../../errors'
@@ -42,8 +43,18 @@ type PricedProduct = {
   status: string
 }
 
-/** How often an order is priced again when a product's price or name changed between the read and the batch. */
-const MAX_PRICING_ATTEMPTS = 3
+/** How often an order is priced again when its products changed between the read and the batch. */
+const MAX_PRICING_ATTEMPTS = 5
+
+/** A batch refused by one of its guards: a CHECK (stock, total), or a UNIQUE/PRIMARY KEY (the idempotency key). */
+function isGuardFailure(error: unknown): boolean {
+  return error instanceof LibsqlError && error.code.startsWith('SQLITE_CONSTRAINT')
+}
+
+/** Lost the race to other writers every time: the client may simply try again. */
+function contended(detail: string): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', `${detail}; try again`, { headers: { 'retry-after': '1' } })
+}
 
 export function remoteOrderWrites(remote: RemoteDatabaseHandle): OrderWrites {
   return {
@@ -70,16 +81,12 @@ export async function placeOrderRemotely(
       if (appErrorIn(error)) throw error
       const replay = claim && (await storedAnswer(remote.db, claim))
       if (replay) return replay
-      const now = await readProducts(remote.db, lines)
-      refuseUnavailable(lines, now)
-      // still available: the batch failed because a price or a name changed since it was read; anything else is
-      // not a refusal and surfaces as it is
-      if (!hasRepriced(priced, now)) throw error
-      if (attempt >= MAX_PRICING_ATTEMPTS) {
-        throw new AppError('SERVICE_UNAVAILABLE', 'Prices changed while the order was placed; try again', {
-          headers: { 'retry-after': '1' },
-        })
-      }
+      // a guard failed, and yet the products are available now: between the read and the batch a price or a name
+      // changed, or the stock moved (taken, then given back by a cancel or a restock): priced again, a few times.
+      // Any other failure is not a refusal and surfaces as it is.
+      refuseUnavailable(lines, await readProducts(remote.db, lines))
+      if (!isGuardFailure(error)) throw error
+      if (attempt >= MAX_PRICING_ATTEMPTS) throw contended('The products changed while the order was placed')
     }
   }
 }
@@ -110,11 +117,6 @@ function readProducts(db: RemoteDb, lines: Line[]): Promise<PricedProduct[]> {
         lines.map((line) => line.productId),
       ),
     )
-}
-
-function hasRepriced(before: PricedProduct[], after: PricedProduct[]): boolean {
-  const now = new Map(after.map((product) => [product.id, product]))
-  return before.some((p) => now.get(p.id)?.price !== p.price || now.get(p.id)?.name !== p.name)
 }
 
 /** 404 for a product buyers cannot see, 409 for one without enough stock (SPEC §5), first line first. */
@@ -295,7 +297,8 @@ export async function moveOrderPartsRemotely(
     try {
       await remote.db.batch(moveStatements(remote.db, order, picked, items, plan.to, now) as never)
     } catch (error) {
-      if (appErrorIn(error) || attempt >= MAX_MOVE_ATTEMPTS) throw error
+      if (appErrorIn(error) || !isGuardFailure(error)) throw error
+      if (attempt >= MAX_MOVE_ATTEMPTS) throw contended('The order changed while it was moved')
       continue
     }
     return movedParts(plan, current, order, items, after, new Set(moved.keys()))
