@@ -8,7 +8,8 @@
  * The bundler cannot follow a computed require, so a plain compile leaves a run-time package lookup that starts
  * from the binary's virtual root `/$bunfs/root`, where there is no node_modules: the binary dies at start-up with
  * "Cannot find module '@libsql/linux-x64-gnu'". The plugin rewrites libsql's `requireNative()` at bundle time
- * into a static `require('@libsql/linux-x64-gnu')` (this machine's package; its main is `index.node`, 9.7 MB).
+ * into a static `require('@libsql/linux-x64-gnu')` (this machine's package; its main is `index.node`, 9.7 MB);
+ * the same in `libsql/promise.js`, whose asynchronous sync the embedded replica uses (embedded-replica.ts).
  * Bun embeds a statically required `.node` in the executable; at run time it writes it once to `$TMPDIR/.bun-<euid>-<content hash>.node` (later starts and
  * processes reuse that file) and dlopens it, so the binary needs a writable TMPDIR (default /tmp), no node_modules.
  *
@@ -43,7 +44,7 @@ function libsqlNativePackage(): string {
 export const embedLibsqlNative: BunPlugin = {
   name: 'embed-libsql-native',
   setup(build) {
-    build.onLoad({ filter: /[\\/]node_modules[\\/]libsql[\\/]index\.js$/ }, async ({ path }) => {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]libsql[\\/](index|promise)\.js$/ }, async ({ path }) => {
       const source = await Bun.file(path).text()
       if (!REQUIRE_NATIVE.test(source))
         throw new Error(

@@ -14,8 +14,8 @@ import type { Client } from '@libsql/client'
 import { AppError } from '../../errors'
 import type { DatabaseHandle } from '../db/database'
 import type { Awaitable } from '../db/read-db'
-import type { Logger } from '../observability/logger'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import { createFailureLog, type Logger } from '../observability/logger'
+import type { RedisHandle } from '../redis/redis'
 
 export interface TokenBlacklist {
   add(jti: string, expiresAtMs: number): Promise<void>

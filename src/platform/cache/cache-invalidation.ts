@@ -14,8 +14,8 @@
  *   whole L1.
  */
 import type Redis from 'ioredis'
-import type { Logger } from '../observability/logger'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import { createFailureLog, type Logger } from '../observability/logger'
+import type { RedisHandle } from '../redis/redis'
 
 const REDELETE_AFTER_MS = 500
 const RETRY_PENDING_MS = 1_000

@@ -21,9 +21,9 @@
  * write happens in this process and invalidates it directly.
  */
 
-import type { Logger } from '../observability/logger'
+import { createFailureLog, type Logger } from '../observability/logger'
 import type { CacheMetrics, HotCounter } from '../observability/metrics'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import type { RedisHandle } from '../redis/redis'
 import type { CacheInvalidation } from './cache-invalidation'
 import type { LocalCache } from './local-cache'
 

@@ -12,7 +12,8 @@
  */
 
 import type { Config } from '../../config'
-import type { Logger } from '../observability/logger'
+import { appErrorIn } from '../../errors'
+import { createFailureLog, type Logger } from '../observability/logger'
 import type { EventTopics } from './contract'
 import type { OutboxMetrics } from './event-metrics'
 import type { EventPublisher } from './event-publisher'
@@ -33,6 +34,8 @@ const OUTAGE_BACKOFF_START_MS = 200
 const OUTAGE_BACKOFF_MAX_MS = 5_000
 const RETENTION_EVERY_MS = 60_000
 const RETENTION_BATCH = 1_000
+/** the pause after a batch the database could not serve (a libSQL server away) */
+const DATABASE_AWAY_RETRY_MS = 1_000
 
 export class OutboxRelay {
   private running: Promise<void> | undefined
@@ -48,7 +51,11 @@ export class OutboxRelay {
     private readonly metrics: OutboxMetrics,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.logDatabaseAway = createFailureLog(logger, 'database unavailable: outbox relay retrying')
+  }
+
+  private readonly logDatabaseAway: (error: unknown) => void
 
   get state(): 'running' | 'stopped' | 'disabled' {
     if (!this.settings.isRelayEnabled) return 'disabled'
@@ -135,7 +142,11 @@ export class OutboxRelay {
         }
         await this.deleteExpiredWhenDue()
       } catch (error) {
-        this.logger.error({ err: (error as Error).message }, 'outbox relay batch failed')
+        // the database away (a libSQL server that does not answer): nothing to fix here, a warning now and then
+        if (appErrorIn(error)?.code === 'SERVICE_UNAVAILABLE') {
+          this.logDatabaseAway(error)
+          delayMs = Math.max(delayMs, DATABASE_AWAY_RETRY_MS)
+        } else this.logger.error({ err: (error as Error).message }, 'outbox relay batch failed')
       }
       await this.sleep(delayMs)
     }

@@ -8,8 +8,8 @@
  * guards against password guessing; a Redis outage must not lock every member out of signing in. Guesses are
  * still slowed by argon2id (tens of ms each) while Redis is away.
  */
-import type { Logger } from '../observability/logger'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import { createFailureLog, type Logger } from '../observability/logger'
+import type { RedisHandle } from '../redis/redis'
 
 export interface AttemptLimiter {
   /** true when `key` has used up its failures in the current window */

@@ -16,8 +16,8 @@
  * (`runBatch`): a batch whose commands time out is a failure there like any command's, and while the breaker is
  * open no flush reaches Redis.
  */
-import type { Logger } from '../observability/logger'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import { createFailureLog, type Logger } from '../observability/logger'
+import type { RedisHandle } from '../redis/redis'
 import {
   type CountingRedis,
   counterKey,

@@ -13,8 +13,8 @@
  * protects capacity; a Redis outage must not turn into refusing every order. No request waits longer than the
  * command timeout (src/platform/redis/redis.ts).
  */
-import type { Logger } from '../observability/logger'
-import { createFailureLog, type RedisHandle } from '../redis/redis'
+import { createFailureLog, type Logger } from '../observability/logger'
+import type { RedisHandle } from '../redis/redis'
 
 export type RateLimitDecision = {
   isAllowed: boolean

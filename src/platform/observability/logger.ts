@@ -28,3 +28,24 @@ export function createLogger(level: string): Logger {
     },
   })
 }
+
+const FAILURE_LOG_INTERVAL_MS = 10_000
+
+/**
+ * A logger for one recurring failure: logs the first at `warn`, then at most once per interval with how many were
+ * left out meanwhile.
+ */
+export function createFailureLog(logger: Logger, message: string): (error: unknown) => void {
+  let lastLoggedAt = Number.NEGATIVE_INFINITY
+  let suppressed = 0
+  return (error) => {
+    const now = Date.now()
+    if (now - lastLoggedAt < FAILURE_LOG_INTERVAL_MS) {
+      suppressed += 1
+      return
+    }
+    logger.warn({ err: error instanceof Error ? error.message : String(error), suppressed }, message)
+    lastLoggedAt = now
+    suppressed = 0
+  }
+}

@@ -21,7 +21,7 @@
  */
 import Redis, { type ChainableCommander } from 'ioredis'
 import type { Config } from '../../config'
-import type { Logger } from '../observability/logger'
+import { createFailureLog, type Logger } from '../observability/logger'
 import type { CircuitBreakers } from '../resilience/circuit-breaker'
 
 /** REDIS_* as config.ts declares them */
@@ -57,7 +57,6 @@ type BatchReplies = [error: Error | null, reply: unknown][] | null
 type NotBatchReplies<T> = [T] extends [BatchReplies] ? [never] : []
 
 /** How often one kind of Redis failure may be logged: an outage must not turn into one log line per request. */
-const FAILURE_LOG_INTERVAL_MS = 10_000
 
 export function createRedis(settings: RedisSettings, breakers: CircuitBreakers, logger: Logger): RedisHandle {
   const client = new Redis(settings.url, {
@@ -104,23 +103,4 @@ async function repliesOf(batch: ChainableCommander): Promise<unknown[]> {
   const failed = results.find(([error]) => error !== null)
   if (failed) throw failed[0]
   return results.map(([, reply]) => reply)
-}
-
-/**
- * A logger for one recurring failure: logs the first at `warn`, then at most once per interval with how many were
- * left out meanwhile.
- */
-export function createFailureLog(logger: Logger, message: string): (error: unknown) => void {
-  let lastLoggedAt = Number.NEGATIVE_INFINITY
-  let suppressed = 0
-  return (error) => {
-    const now = Date.now()
-    if (now - lastLoggedAt < FAILURE_LOG_INTERVAL_MS) {
-      suppressed += 1
-      return
-    }
-    logger.warn({ err: error instanceof Error ? error.message : String(error), suppressed }, message)
-    lastLoggedAt = now
-    suppressed = 0
-  }
 }
