@@ -2,20 +2,29 @@
 # Fuzzes the running API from its own OpenAPI document with schemathesis, once per role (anonymous, buyer,
 # seller, admin). Passes only with zero server errors and zero schema/status/content-type violations.
 # The rate limits are raised (not off: 429 stays documented and checked) so fuzzing explores more than 429s.
-# Usage: scripts/api-fuzz.sh [max-examples]   (needs `pip install schemathesis`; starts its own server)
+# Usage: scripts/api-fuzz.sh [max-examples] [file|sqld]   (needs `pip install schemathesis`; starts its own server)
+# `sqld`: the server runs on a libSQL server primary (a sqld of its own, found as scripts/sqld.ts says), so the
+# remote write paths (one batch per operation) are fuzzed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX_EXAMPLES="${1:-40}"
+DATABASE="${2:-file}"
 WORK="$(mktemp -d /tmp/marketplace-fuzz.XXXXXX)"
 PORT="$(bun -e 'const s = Bun.serve({ port: 0, fetch: () => new Response() }); console.log(s.port); s.stop(true)')"
 BASE="http://127.0.0.1:${PORT}"
+DATABASE_URL="file:${WORK}/fuzz.db"
+if [ "$DATABASE" = sqld ]; then
+  DATABASE_URL="$(bun scripts/sqld.ts up "${WORK}/sqld")"
+  echo "== on the libSQL server ${DATABASE_URL}"
+fi
 
-DATABASE_URL="file:${WORK}/fuzz.db" UPLOAD_DIR="${WORK}/uploads" SEED_DEMO_DATA=true LOG_LEVEL=warn PORT="$PORT" \
+DATABASE_URL="$DATABASE_URL" UPLOAD_DIR="${WORK}/uploads" SEED_DEMO_DATA=true LOG_LEVEL=warn PORT="$PORT" \
   HOST=127.0.0.1 JWT_SECRET="fuzz-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   LOGIN_MAX_FAILURES=1000 LOGIN_IP_MAX_FAILURES=100000 LOGIN_ACCOUNT_MAX_FAILURES=100000 SIGNUP_MAX_PER_IP=100000 \
   RATE_LIMIT_IP_PER_SECOND=100000 RATE_LIMIT_ORDERS_PER_SECOND=100000 bun src/main.ts >"${WORK}/server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true
+  [ "$DATABASE" = sqld ] && bun scripts/sqld.ts down "${WORK}/sqld"; rm -rf "$WORK"' EXIT
 
 for _ in $(seq 1 100); do curl -sf "${BASE}/actuator/health/readiness" >/dev/null && break; sleep 0.1; done
 if ! curl -sf "${BASE}/actuator/health/readiness" >/dev/null; then

@@ -34,6 +34,15 @@ function fail(message: string): never {
   process.exit(2)
 }
 
+// SO_REUSEPORT would let the new instances share the port with servers already on it (an earlier cluster, say),
+// and the kernel would spread requests over both: refuse instead
+const isPortServing = await fetch(`http://127.0.0.1:${port}/actuator/health`, {
+  signal: AbortSignal.timeout(500),
+})
+  .then(() => true)
+  .catch(() => false)
+if (isPortServing) fail(`something already serves http://127.0.0.1:${port}: stop it or pass --port`)
+
 const services = await servicesUp()
 const dir = join(SERVICES_DIR, 'cluster')
 rmSync(dir, { recursive: true, force: true }) // embedded replicas start from the primary, not from an old file

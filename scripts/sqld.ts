@@ -218,3 +218,20 @@ function sqldEnv(): Record<string, string | undefined> {
     if (!key.startsWith('SQLD_') && !key.startsWith('LIBSQL_')) env[key] = value
   return { ...env, RUST_LOG: 'warn' }
 }
+
+/**
+ * For shell scripts (scripts/api-fuzz.sh): `bun scripts/sqld.ts up <dir>` starts a detached sqld primary on `dir`
+ * and prints its URL; `bun scripts/sqld.ts down <dir>` stops it and removes `dir`.
+ */
+if (import.meta.main) {
+  const [command, dir] = process.argv.slice(2)
+  if (command === 'up' && dir) {
+    console.log((await startSqld({ dir, isDetached: true })).url)
+  } else if (command === 'down' && dir) {
+    await stopPid(join(dir, 'sqld.pid'), STOP_GRACE_MS)
+    rmSync(dir, { recursive: true, force: true })
+  } else {
+    console.error('usage: bun scripts/sqld.ts up|down <dir>')
+    process.exit(2)
+  }
+}

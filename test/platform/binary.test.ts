@@ -12,31 +12,35 @@ import { waitForOutput } from '../support/process-output'
 // environment but PATH (and TMPDIR), so a file the binary fails to embed (migrations, Swagger UI assets, libSQL's
 // native module) fails here.
 const dir = mkdtempSync(join(tmpdir(), 'marketplace-binary-'))
-let server: ReturnType<typeof Bun.spawn> | undefined
+const binary = join(dir, 'marketplace')
+const servers: ReturnType<typeof Bun.spawn>[] = []
 let sqld: SqldServer | undefined
+beforeAll(() => buildBinary(MAIN_ENTRY, binary), 120_000)
 afterAll(async () => {
-  server?.kill()
+  for (const server of servers) server.kill()
   await sqld?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** The binary in a folder of its own with only `env` (and PATH); resolves with its base URL once it listens. */
+async function startBinary(env: Record<string, string> = {}): Promise<string> {
+  const server = Bun.spawn([binary], {
+    cwd: mkdtempSync(join(dir, 'run-')),
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  servers.push(server)
+  const [, port] = await waitForOutput(
+    server.stdout as ReadableStream<Uint8Array>,
+    /"port":(\d+)[^\n]*listening/,
+  )
+  return `http://127.0.0.1:${port}`
+}
+
 describe('compiled binary', () => {
   test('builds, starts from an empty folder, migrates, seeds and serves the API and its docs', async () => {
-    const binary = join(dir, 'marketplace')
-    await buildBinary(MAIN_ENTRY, binary)
-
-    const runDir = mkdtempSync(join(dir, 'run-'))
-    server = Bun.spawn([binary], {
-      cwd: runDir,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1' },
-      stdout: 'pipe',
-      stderr: 'inherit',
-    })
-    const [, port] = await waitForOutput(
-      server.stdout as ReadableStream<Uint8Array>,
-      /"port":(\d+)[^\n]*listening/,
-    )
-    const base = `http://127.0.0.1:${port}`
+    const base = await startBinary()
 
     const product = (await fetch(`${base}/api/v1/products/1`).then((r) => r.json())) as { name: string }
     expect(product.name).toBe('Laptop')
@@ -87,6 +91,57 @@ describe('compiled binary with @libsql/client', () => {
     expect(probeRows(primary)).toEqual(['remote', 'replica', 'remote'])
     // the native module came out of the binary (written to TMPDIR to be loaded), not from a node_modules
     expect(readdirSync(probeTmp).filter((name) => name.endsWith('.node'))).toHaveLength(1)
+  }, 60_000)
+
+  test('the app binary on a sqld primary, and a second one as an embedded replica of it: orders and reads', async () => {
+    // the cache off: each read shows what the database the instance reads from holds
+    const shared = {
+      JWT_SECRET: 'binary-test-secret-0123456789abcdef-0123',
+      SEED_DEMO_DATA: 'true',
+      CACHE_ENABLED: 'false',
+    }
+    const onPrimary = await startBinary({ ...shared, DATABASE_URL: (sqld as SqldServer).url })
+    const asReplica = await startBinary({
+      ...shared,
+      DATABASE_URL: 'file:replica.db',
+      DATABASE_SYNC_URL: (sqld as SqldServer).url,
+      DATABASE_SYNC_INTERVAL_MS: '100',
+    })
+    const stockOn = async (base: string) =>
+      ((await fetch(`${base}/api/v1/products/2`).then((r) => r.json())) as { stockQuantity: number })
+        .stockQuantity
+    const initial = await stockOn(onPrimary)
+    const login = await fetch(`${asReplica}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'buyer@example.com', password: 'buyer123!' }),
+    }).then(async (r) => {
+      expect(r.status, 'login through the replica instance').toBe(200)
+      return (await r.json()) as { accessToken: string }
+    })
+    const order = await fetch(`${asReplica}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${login.accessToken}` },
+      body: JSON.stringify({
+        orderItems: [{ productId: 2, quantity: 3 }],
+        shippingAddress: {
+          zipCode: '12345',
+          address: 'Seoul',
+          receiverName: 'Kim',
+          receiverPhone: '010-1234-5678',
+        },
+      }),
+    })
+    expect(order.status, await order.clone().text()).toBe(201)
+
+    expect(await stockOn(onPrimary), 'the stock on the primary').toBe(initial - 3) // written through
+    // and synced back into the replica file the second binary reads (within a few sync intervals)
+    let onReplica = await stockOn(asReplica)
+    for (let i = 0; i < 50 && onReplica !== initial - 3; i++) {
+      await Bun.sleep(50)
+      onReplica = await stockOn(asReplica)
+    }
+    expect(onReplica, 'the stock in the replica file').toBe(initial - 3)
   }, 60_000)
 
   test('without a writable TMPDIR it fails at start-up with a message that says what it needs', () => {

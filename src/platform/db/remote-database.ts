@@ -6,7 +6,10 @@
  * 500.
  *
  * A call the server refuses as busy (SQLITE_BUSY: another writer held its lock; seen with 64 write batches in
- * flight on one sqld) was not applied, so it is sent again after a short pause, within the same deadline.
+ * flight on one sqld) was not applied, so it is sent again after a short pause, within the same deadline; and a
+ * process sends at most a few writes at once (write-lanes.ts), so such refusals stay rare. A write that passes its
+ * deadline may still commit on the server: the 503 says "try again", and an order retried with its
+ * Idempotency-Key answers the one that committed.
  *
  * Writes to a remote primary cannot use the local path's synchronous transaction: an interactive transaction
  * over the network would hold the server's write lock across round trips. A business operation is one
@@ -21,6 +24,7 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
 import * as schema from '../../../db/schema'
 import { AppError } from '../../errors'
 import { embeddedMigrations } from './migrations'
+import { WriteLanes } from './write-lanes'
 
 export type RemoteDb = LibSQLDatabase<typeof schema> & { $client: Client }
 
@@ -41,6 +45,10 @@ export type RemoteDatabaseHandle = {
 }
 
 const MIGRATION_LOCK_RETRIES = 50
+/** how long past its deadline an abandoned request may run before it is aborted (fetchWithin) */
+const ABANDONED_REQUEST_GRACE_MS = 1_000
+/** writes of this process in flight to the server at once (write-lanes.ts) */
+const WRITE_LANES = 4
 /** the pause before a call the server refused as busy (SQLITE_BUSY) is sent again */
 const BUSY_RETRY_MS = 10
 const MIGRATIONS_TABLE = '__drizzle_migrations'
@@ -64,7 +72,11 @@ export async function openRemoteReplica(settings: RemoteDatabaseSettings): Promi
 }
 
 async function connect(settings: RemoteDatabaseSettings, variable: string): Promise<Client> {
-  const client = createClient({ url: settings.url, authToken: settings.authToken })
+  const client = createClient({
+    url: settings.url,
+    authToken: settings.authToken,
+    fetch: fetchWithin(settings.timeoutMs + ABANDONED_REQUEST_GRACE_MS),
+  })
   try {
     await withDeadline(client.execute('select 1'), settings.timeoutMs)
     return client
@@ -97,8 +109,8 @@ function handleOf(client: Client, timeoutMs: number): RemoteDatabaseHandle {
  * Interactive transactions are not wrapped: only migrations use one, on the unguarded client.
  */
 export function guardedClient(client: Client, timeoutMs: number): Client {
-  const guard = async <T>(send: () => Promise<T>): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
+  const lanes = new WriteLanes(WRITE_LANES)
+  const guard = async <T>(send: () => Promise<T>, deadline: number): Promise<T> => {
     for (;;) {
       try {
         return await withDeadline(send(), Math.max(1, deadline - Date.now()))
@@ -113,18 +125,56 @@ export function guardedClient(client: Client, timeoutMs: number): Client {
       }
     }
   }
+  const guardWrite = <T>(send: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    return lanes.run(
+      (hold) =>
+        guard(() => {
+          const request = send()
+          hold(request)
+          return request
+        }, deadline),
+      deadline,
+      unavailable,
+    )
+  }
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'execute') {
-        return (...args: Parameters<Client['execute']>) => guard(() => target.execute(...args))
+        return (...args: Parameters<Client['execute']>) => {
+          const send = () => target.execute(...args)
+          return isRead(args[0]) ? guard(send, Date.now() + timeoutMs) : guardWrite(send)
+        }
       }
       if (property === 'batch') {
-        return (...args: Parameters<Client['batch']>) => guard(() => target.batch(...args))
+        // Drizzle's db.batch passes no mode, which is 'deferred': a write batch then takes the write lock only at
+        // its first write and may have to upgrade it; 'write' (BEGIN IMMEDIATE) takes it first, as the local path does
+        return (statements: Parameters<Client['batch']>[0], mode?: Parameters<Client['batch']>[1]) =>
+          guardWrite(() => target.batch(statements, mode ?? 'write'))
       }
       const value = Reflect.get(target, property, receiver)
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
+}
+
+/**
+ * fetch with a time limit: a request still unanswered that long after its deadline is aborted. The client runs at
+ * most 20 requests at once (its `concurrency`), and a request the caller gave up on keeps its slot until it
+ * settles: measured under load here, now and then a request over a kept-alive connection never settled, and once
+ * 20 had piled up every call of the process waited for ever (orders 503, the outbox stuck) until a restart.
+ */
+function fetchWithin(limitMs: number) {
+  return (input: string | URL | Request, init: RequestInit = {}) => {
+    const limit = AbortSignal.timeout(limitMs)
+    return fetch(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, limit]) : limit })
+  }
+}
+
+/** A statement that only reads (a SELECT): it needs no write lane. */
+function isRead(statement: unknown): boolean {
+  const text = typeof statement === 'string' ? statement : (statement as { sql: string }).sql
+  return /^\s*select\b/i.test(text)
 }
 
 export function unavailable(): AppError {
