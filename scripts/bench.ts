@@ -44,6 +44,7 @@ import {
   startBenchRedis,
 } from './bench/cache'
 import { seedBenchCatalog } from './bench/catalog-data'
+import { LIBSQL_NAME, runLibsqlGroup } from './bench/libsql'
 import { ORDER_NAME, orderScenario, rawUpdateLoop, seedOrderBench } from './bench/orders'
 import { OUTBOX_NAME, runOutboxGroup } from './bench/outbox'
 import { median, renderTable, type ScenarioSummary, summarize } from './bench/report'
@@ -183,7 +184,7 @@ async function main(): Promise<number> {
     RATE_LIMIT_IP_PER_SECOND: '10000000',
     RATE_LIMIT_ORDERS_PER_SECOND: '1000000',
   }
-  const appServer = (name: string, env: Record<string, string>) =>
+  const appServer = (name: string, env: Record<string, string>, port?: number) =>
     startServer({
       name,
       args: ['src/main.ts'],
@@ -192,6 +193,7 @@ async function main(): Promise<number> {
       cpu: serverCpu,
       logFile: join(dir, `${name}.log`),
       cwd: ROOT,
+      port,
     })
   started = performance.now()
   try {
@@ -330,6 +332,21 @@ async function main(): Promise<number> {
       exitCode = 1
     }
     if (s.socketErrors > 0) console.warn(`warning: ${s.name}: ${s.socketErrors} socket errors`)
+  }
+
+  if (!only || only.test(LIBSQL_NAME)) {
+    const libsql = await runLibsqlGroup({
+      dir,
+      runs: settings.runs,
+      serverCpu,
+      startApp: appServer,
+      onCleanup: (step) => cleanups.push(step),
+      buyers: settings.buyers,
+      fileUncachedUrl: targets.uncached,
+      wrk: (target, scenario) => wrk(target, scenario, settings.seconds),
+    })
+    console.log(`\n${libsql.lines.join('\n')}`)
+    if (!libsql.ok) exitCode = 1
   }
 
   // last, so that a broker that cannot start costs none of the figures above

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { members, products } from '../../db/schema'
 import { argon2idHasher } from '../../src/platform/auth/password-hasher'
 import { openDatabase } from '../../src/platform/db/database'
-import type { Scenario } from './scenario'
+import type { Scenario, Targets } from './scenario'
 
 export const ORDER_NAME = 'POST /api/v1/orders, hot product, qty 1'
 /** Demo seller (SPEC §9) owns the hot product. */
@@ -21,40 +21,42 @@ const LOGIN_CONCURRENCY = 8
 
 export type OrderBench = { productId: number; buyerEmails: string[] }
 
-/** Writes the hot product and `buyers` BUYER members (one argon2id hash shared by all) into the bench DB. */
-export async function seedOrderBench(dbFile: string, buyers: number): Promise<OrderBench> {
+/** The bench's rows: `buyers` BUYER members (one argon2id hash shared by all) and the hot product. */
+export async function orderBenchRows(buyers: number) {
   const passwordHash = await argon2idHasher.hash(BUYER_PASSWORD)
   const buyerEmails = Array.from({ length: buyers }, (_, i) => `bench-buyer-${i + 1}@example.com`)
+  return {
+    buyerEmails,
+    members: buyerEmails.map((email, i) => ({
+      email,
+      passwordHash,
+      name: `Bench Buyer ${i + 1}`,
+      phone: '010-3333-3333',
+      role: 'BUYER' as const,
+    })),
+    product: {
+      sellerId: SELLER_ID,
+      categoryId: 1,
+      name: 'Hot Deal Earbuds',
+      description: 'The product every bench buyer orders',
+      price: 49_000,
+      stockQuantity: HOT_STOCK,
+      status: 'ON_SALE' as const,
+    },
+  }
+}
+
+/** Writes the bench's rows (orderBenchRows) into the bench DB file. */
+export async function seedOrderBench(dbFile: string, buyers: number): Promise<OrderBench> {
+  const rows = await orderBenchRows(buyers)
   const database = openDatabase(dbFile)
   try {
     const productId = database.writeTransaction((tx) => {
-      tx.insert(members)
-        .values(
-          buyerEmails.map((email, i) => ({
-            email,
-            passwordHash,
-            name: `Bench Buyer ${i + 1}`,
-            phone: '010-3333-3333',
-            role: 'BUYER' as const,
-          })),
-        )
-        .run()
-      return tx
-        .insert(products)
-        .values({
-          sellerId: SELLER_ID,
-          categoryId: 1,
-          name: 'Hot Deal Earbuds',
-          description: 'The product every bench buyer orders',
-          price: 49_000,
-          stockQuantity: HOT_STOCK,
-          status: 'ON_SALE',
-        })
-        .returning({ id: products.id })
-        .get().id
+      tx.insert(members).values(rows.members).run()
+      return tx.insert(products).values(rows.product).returning({ id: products.id }).get().id
     })
     database.sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
-    return { productId, buyerEmails }
+    return { productId, buyerEmails: rows.buyerEmails }
   } finally {
     database.close()
   }
@@ -135,18 +137,25 @@ export function benchOrderBody(productId: number): string {
   })
 }
 
-export function orderScenario(dir: string, bench: OrderBench): Scenario {
-  const script = join(dir, 'orders.lua')
+/** `app` picks the server the orders go to (default: the main one); `name` and the script file follow `name`. */
+export function orderScenario(
+  dir: string,
+  bench: OrderBench,
+  name = ORDER_NAME,
+  app: (targets: Targets) => string = (targets) => targets.app,
+): Scenario {
+  const script = join(dir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.lua`)
   const body = benchOrderBody(bench.productId)
   let probeToken = ''
   return {
-    name: ORDER_NAME,
+    name,
     script,
-    url: async ({ app }) => {
-      const tokens = await loginAll(app, bench.buyerEmails)
+    url: async (targets) => {
+      const base = app(targets)
+      const tokens = await loginAll(base, bench.buyerEmails)
       probeToken = tokens[0]!
       writeFileSync(script, luaScript(tokens, body))
-      return `${app}/api/v1/orders`
+      return `${base}/api/v1/orders`
     },
     probe: async (target) => {
       const response = await fetch(target, {
@@ -155,8 +164,7 @@ export function orderScenario(dir: string, bench: OrderBench): Scenario {
         body,
       })
       const text = await response.text()
-      if (response.status !== 201)
-        throw new Error(`${ORDER_NAME}: ${response.status} from ${target}\n${text}`)
+      if (response.status !== 201) throw new Error(`${name}: ${response.status} from ${target}\n${text}`)
       return `201, ${text.length} bytes, ${bench.buyerEmails.length} buyers logged in`
     },
   }

@@ -21,6 +21,8 @@ export type ServerSpec = {
   logFile: string
   cwd: string
   timeoutMs?: number
+  /** a fixed port (several instances on one port: SO_REUSEPORT); default: a free one */
+  port?: number
 }
 
 /** A port nobody listens on right now (the kernel picks it; a tiny race before the child binds it). */
@@ -32,7 +34,7 @@ export function freePort(): number {
 }
 
 export async function startServer(spec: ServerSpec): Promise<RunningServer> {
-  const port = freePort()
+  const port = spec.port ?? freePort()
   const command = [process.execPath, ...spec.args]
   const child = Bun.spawn(spec.cpu === undefined ? command : ['taskset', '-c', spec.cpu, ...command], {
     cwd: spec.cwd,

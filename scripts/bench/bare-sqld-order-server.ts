@@ -1,0 +1,42 @@
+/**
+ * The anchor of the libSQL order scenario of `bun run bench` (scripts/bench/libsql.ts): a minimal Elysia route
+ * that sends the essential order to the sqld primary at SQLD_URL as ONE `batch(…, 'write')`: the stock decrement
+ * (the CHECK refuses a negative stock), the order row and its outbox row. No auth, validation, idempotency, lines,
+ * parts or response mapping: what any order on a libSQL server costs at least, over the same client and protocol.
+ */
+import { createClient } from '@libsql/client'
+import { Elysia } from 'elysia'
+
+const client = createClient({ url: process.env.SQLD_URL! })
+const productId = Number(process.env.BENCH_PRODUCT_ID)
+const buyerId = 3 // the demo buyer (SPEC §9)
+const port = Number(process.env.PORT ?? 8091)
+
+new Elysia()
+  .get('/health', () => 'ok')
+  .post('/order', async ({ set }) => {
+    const now = Date.now()
+    const orderNumber = crypto.randomUUID()
+    await client.batch(
+      [
+        {
+          sql: 'update products set stock_quantity = stock_quantity - 1, sales_count = sales_count + 1 where id = ?',
+          args: [productId],
+        },
+        {
+          sql: `insert into orders (order_number, buyer_id, status, total_amount, zip_code, address, receiver_name,
+                  receiver_phone, created_at, updated_at) values (?, ?, 'PENDING', 49000, '06236', 'Seoul', 'Bench', '010-3333-3333', ?, ?)`,
+          args: [orderNumber, buyerId, now, now],
+        },
+        {
+          sql: `insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at)
+                values (?, 'order', ?, 'order.created', '{}', ?)`,
+          args: [crypto.randomUUID(), orderNumber, now],
+        },
+      ],
+      'write',
+    )
+    set.status = 201
+    return { orderNumber }
+  })
+  .listen({ port, hostname: '127.0.0.1' })
