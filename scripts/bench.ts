@@ -343,6 +343,7 @@ async function main(): Promise<number> {
       onCleanup: (step) => cleanups.push(step),
       buyers: settings.buyers,
       fileUncachedUrl: targets.uncached,
+      redisUrl: redis.url,
       wrk: (target, scenario) => wrk(target, scenario, settings.seconds),
     })
     console.log(`\n${libsql.lines.join('\n')}`)

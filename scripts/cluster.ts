@@ -8,6 +8,7 @@
  * `--reads embedded` (default): each instance keeps its own embedded replica file of the primary
  * (DATABASE_URL=file:… + DATABASE_SYNC_URL) and serves catalog reads from it. `--reads server`: each instance
  * talks to the primary directly and reads from the sqld replica (DATABASE_REPLICA_URLS).
+ * With REDIS_URL, KAFKA_BROKERS, SQLD_URL and SQLD_REPLICA_URL all set, those are used instead of starting any.
  * Ctrl-C stops the instances (SIGTERM, graceful); `bun run services:down` stops the services.
  */
 import { mkdirSync, rmSync } from 'node:fs'
@@ -43,8 +44,13 @@ const isPortServing = await fetch(`http://127.0.0.1:${port}/actuator/health`, {
   .catch(() => false)
 if (isPortServing) fail(`something already serves http://127.0.0.1:${port}: stop it or pass --port`)
 
-const services = await servicesUp()
-const dir = join(SERVICES_DIR, 'cluster')
+// the services of `services:up`, or the ones the environment names (all four set: a test's own, say)
+const { REDIS_URL, KAFKA_BROKERS, SQLD_URL, SQLD_REPLICA_URL } = process.env
+const services =
+  REDIS_URL && KAFKA_BROKERS && SQLD_URL && SQLD_REPLICA_URL
+    ? { REDIS_URL, KAFKA_BROKERS, SQLD_URL, SQLD_REPLICA_URL }
+    : await servicesUp()
+const dir = process.env.CLUSTER_DIR ?? join(SERVICES_DIR, 'cluster')
 rmSync(dir, { recursive: true, force: true }) // embedded replicas start from the primary, not from an old file
 mkdirSync(dir, { recursive: true })
 // one secret for all: a token signed by one instance is checked by another

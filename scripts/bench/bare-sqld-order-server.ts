@@ -17,26 +17,39 @@ new Elysia()
   .post('/order', async ({ set }) => {
     const now = Date.now()
     const orderNumber = crypto.randomUUID()
-    await client.batch(
-      [
-        {
-          sql: 'update products set stock_quantity = stock_quantity - 1, sales_count = sales_count + 1 where id = ?',
-          args: [productId],
-        },
-        {
-          sql: `insert into orders (order_number, buyer_id, status, total_amount, zip_code, address, receiver_name,
-                  receiver_phone, created_at, updated_at) values (?, ?, 'PENDING', 49000, '06236', 'Seoul', 'Bench', '010-3333-3333', ?, ?)`,
-          args: [orderNumber, buyerId, now, now],
-        },
-        {
-          sql: `insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at)
-                values (?, 'order', ?, 'order.created', '{}', ?)`,
-          args: [crypto.randomUUID(), orderNumber, now],
-        },
-      ],
-      'write',
-    )
+    // another writer holding the server's lock (SQLITE_BUSY): not applied, send again, as any client must
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await send(orderNumber, now)
+        break
+      } catch (error) {
+        if (attempt > 50 || !/SQLITE_BUSY|locked/i.test(String(error))) throw error
+        await Bun.sleep(5)
+      }
+    }
     set.status = 201
     return { orderNumber }
   })
   .listen({ port, hostname: '127.0.0.1' })
+
+function send(orderNumber: string, now: number) {
+  return client.batch(
+    [
+      {
+        sql: 'update products set stock_quantity = stock_quantity - 1, sales_count = sales_count + 1 where id = ?',
+        args: [productId],
+      },
+      {
+        sql: `insert into orders (order_number, buyer_id, status, total_amount, zip_code, address, receiver_name,
+                  receiver_phone, created_at, updated_at) values (?, ?, 'PENDING', 49000, '06236', 'Seoul', 'Bench', '010-3333-3333', ?, ?)`,
+        args: [orderNumber, buyerId, now, now],
+      },
+      {
+        sql: `insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at)
+                values (?, 'order', ?, 'order.created', '{}', ?)`,
+        args: [crypto.randomUUID(), orderNumber, now],
+      },
+    ],
+    'write',
+  )
+}

@@ -2,7 +2,8 @@
  * The libSQL group of `bun run bench` (issue #11), on a sqld primary of the run's own (scripts/sqld.ts; not pinned:
  * like a database server on its own machine, it shares both CPUs). Same wrk settings as the other scenarios.
  *
- * 1. Remote writes: POST /api/v1/orders on the server in remote mode (DATABASE_URL=http://sqld), against the anchor,
+ * 1. Remote writes: POST /api/v1/orders on the server in remote mode (DATABASE_URL=http://sqld, with Redis as
+ *    instances on a shared database run: the token blacklist is there, not one more database read), against the anchor,
  *    a minimal Elysia route sending the essential order (stock decrement, order row, outbox row) as one
  *    `batch(…, 'write')` to the same sqld over the same client (bare-sqld-order-server.ts). Goal ≥ 70 % of it,
  *    every answer 201. Then the same orders through two instances on one port (SO_REUSEPORT).
@@ -16,12 +17,13 @@ import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { members, products } from '../../db/schema'
+import { seedDemoData } from '../../src/demo-data'
 import { openRemoteDatabase } from '../../src/platform/db/remote-database'
 import { startSqld } from '../sqld'
 import { type OrderBench, orderBenchRows, orderScenario } from './orders'
 import { type ScenarioSummary, summarize } from './report'
 import type { Scenario, Targets } from './scenario'
-import { freePort, type RunningServer, startServer } from './servers'
+import { freePort, logTail, type RunningServer, startServer } from './servers'
 import type { WrkResult } from './wrk'
 
 /** What BENCH_ONLY is matched against. */
@@ -39,6 +41,8 @@ export type LibsqlContext = {
   buyers: number
   /** the local-file server with the cache off (the cache group's `uncached` variant) */
   fileUncachedUrl: string
+  /** the bench's Redis: instances share it, as they must (the token blacklist, cache invalidation, limits) */
+  redisUrl: string
   wrk: (target: string, scenario: Scenario) => Promise<WrkResult>
 }
 
@@ -46,7 +50,7 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
   const sqld = await startSqld({ dir: join(context.dir, 'sqld') })
   context.onCleanup(() => sqld.stop())
   const bench = await seedRemote(sqld.url, context.buyers)
-  const remote = { DATABASE_URL: sqld.url }
+  const remote = { DATABASE_URL: sqld.url, REDIS_URL: context.redisUrl, REDIS_KEY_PREFIX: 'bench-sqld:' }
   const single = await context.startApp('marketplace-sqld', remote)
   const sharedPort = freePort()
   const pair = [
@@ -124,7 +128,12 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
   const line = (s: ScenarioSummary) =>
     `${s.name}: ${Math.round(s.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${s.p50Ms.toFixed(2)} ms, ` +
     `p99 ${s.p99Ms.toFixed(2)} ms (runs ${s.runs.map((r) => Math.round(r.requestsPerSecond)).join(' / ')})`
-  const failures = [anchorRun, singleRun, pairRun, replicaRun, fileRun].filter((s) => s.non2xx > 0)
+  const failures = [anchorRun, singleRun, pairRun, replicaRun, fileRun].filter(
+    (s) => s.non2xx > 0 || s.requestsPerSecond === 0,
+  )
+  for (const server of failures.length > 0 ? [single, ...pair, replica, anchor] : []) {
+    console.error(`--- ${server.name} log (tail) ---\n${logTail(server.logFile)}`)
+  }
   const lines = [
     `libSQL server (sqld ${sqld.url}, unpinned):`,
     ...[anchorRun, singleRun, pairRun, replicaRun, fileRun].map(line),
@@ -134,16 +143,19 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
       `(${(replicaOfFile * 100).toFixed(1)} %)`,
     `PK reads of the replica file, one loop: bun:sqlite ${Math.round(loops.bun).toLocaleString('en-US')}/s, ` +
       `@libsql/client ${Math.round(loops.client).toLocaleString('en-US')}/s (${(loops.bun / loops.client).toFixed(0)}×)`,
-    ...failures.map((s) => `ERROR: ${s.name}: ${s.non2xx} unexpected status responses`),
+    ...failures.map(
+      (s) => `ERROR: ${s.name}: ${s.non2xx} unexpected status responses, ${s.socketErrors} socket errors`,
+    ),
   ]
   return { lines, ok: failures.length === 0 }
 }
 
-/** The bench buyers and the hot product, written to the primary (which the call migrates first). */
+/** The demo data, the bench buyers and the hot product, written to the primary (migrated first). */
 async function seedRemote(url: string, buyers: number): Promise<OrderBench> {
   const rows = await orderBenchRows(buyers)
   const handle = await openRemoteDatabase({ url, authToken: undefined, timeoutMs: 30_000 })
   try {
+    await seedDemoData({ mode: 'remote', remote: handle, replicas: [] }) // the seller and category they need
     await handle.db.insert(members).values(rows.members)
     const [hot] = await handle.db.insert(products).values(rows.product).returning({ id: products.id })
     return { productId: hot!.id, buyerEmails: rows.buyerEmails }
