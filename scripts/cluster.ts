@@ -22,6 +22,8 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '2' },
     port: { type: 'string', default: '8080' },
     reads: { type: 'string', default: 'embedded' },
+    /** where the instances keep their replica files and uploads (default .services/cluster, emptied first) */
+    dir: { type: 'string' },
   },
 })
 const instances = Number(values.instances)
@@ -50,7 +52,7 @@ const services =
   REDIS_URL && KAFKA_BROKERS && SQLD_URL && SQLD_REPLICA_URL
     ? { REDIS_URL, KAFKA_BROKERS, SQLD_URL, SQLD_REPLICA_URL }
     : await servicesUp()
-const dir = process.env.CLUSTER_DIR ?? join(SERVICES_DIR, 'cluster')
+const dir = values.dir ?? join(SERVICES_DIR, 'cluster')
 rmSync(dir, { recursive: true, force: true }) // embedded replicas start from the primary, not from an old file
 mkdirSync(dir, { recursive: true })
 // one secret for all: a token signed by one instance is checked by another

@@ -76,7 +76,6 @@ async function connect(settings: RemoteDatabaseSettings, variable: string): Prom
     url: settings.url,
     authToken: settings.authToken,
     fetch: fetchWithin(settings.timeoutMs + ABANDONED_REQUEST_GRACE_MS),
-    concurrency: 64,
   })
   try {
     await withDeadline(client.execute('select 1'), settings.timeoutMs)
