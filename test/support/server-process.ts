@@ -245,7 +245,12 @@ export function openLedgerReader(databaseFile: string): LedgerReader {
 
 /** From the libSQL server primary (sqld): each read one statement, so one snapshot of the primary. */
 export function openRemoteLedgerReader(url: string): LedgerReader {
-  const client = createClient({ url })
+  // a read that never answers fails the read (and the test) instead of hanging it
+  const client = createClient({
+    url,
+    fetch: (input: string | URL | Request, init: RequestInit = {}) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(10_000) }),
+  })
   const numbers = (row: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))
   return {

@@ -73,7 +73,9 @@ export function useSharedFileServers(options: {
     async start(extraEnv = {}) {
       const { servers } = fixture
       const seedDemoData = servers.length === 0
-      const replica = sqld && { DATABASE_SYNC_URL: sqld.primary.url }
+      // load tests saturate a 2-core machine that sqld shares: the deadline sized for that (the 2 s default and its
+      // 503 are proven in test/platform/sqld-instances.test.ts)
+      const replica = sqld && { DATABASE_SYNC_URL: sqld.primary.url, DATABASE_TIMEOUT_MS: '10000' }
       const server = await startServer({
         dir,
         databaseFile: sqld ? join(dir, `instance-${servers.length + 1}.db`) : fixture.databaseFile,
