@@ -134,7 +134,8 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
   for (const server of failures.length > 0 ? [single, ...pair, replica, anchor] : []) {
     console.error(`--- ${server.name} log (tail) ---\n${logTail(server.logFile)}`)
   }
-  if (failures.length > 0) console.error(`--- sqld log (tail) ---\n${logTail(join(sqld.dir, 'sqld.log'), 60)}`)
+  if (failures.length > 0)
+    console.error(`--- sqld log (tail) ---\n${logTail(join(sqld.dir, 'sqld.log'), 60)}`)
   const lines = [
     `libSQL server (sqld ${sqld.url}, unpinned):`,
     ...[anchorRun, singleRun, pairRun, replicaRun, fileRun].map(line),
