@@ -95,3 +95,8 @@ export function appErrorIn(error: unknown): AppError | undefined {
   }
   return undefined
 }
+
+/** 503 SERVICE_UNAVAILABLE that asks the client to try again in a second (a database late or contended). */
+export function serviceBusy(detail: string): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', `${detail}; try again`, { headers: { 'retry-after': '1' } })
+}

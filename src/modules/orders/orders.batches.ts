@@ -22,7 +22,7 @@
 import { LibsqlError } from '@libsql/client'
 import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { idempotencyKeys, orderItems, orderParts, orders, outboxEvents, products } from '../../../db/schema'
-import { AppError, appErrorIn } from '../../errors'
+import { appErrorIn, serviceBusy } from '../../errors'
 import { type Claim, IDEMPOTENCY_TTL_MS, storedAnswerOf } from '../../platform/db/idempotency'
 import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
 import { envelopeOf, rowOf } from '../../platform/events/outbox'
@@ -30,7 +30,13 @@ import { orderEvent } from './orders.events'
 import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
 import { type MovedParts, type MovePlan, movedParts, notFound, partMovedEvent } from './orders.moves'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
-import { derivedOrderStatus, lineRefusal, newOrderNumber, subtotalsBySeller } from './orders.rules'
+import {
+  derivedOrderStatus,
+  lineRefusal,
+  newOrderNumber,
+  orderItemOf,
+  subtotalsBySeller,
+} from './orders.rules'
 import { toOrder } from './orders.views'
 
 type Line = { productId: number; quantity: number }
@@ -49,11 +55,6 @@ const MAX_PRICING_ATTEMPTS = 5
 /** A batch refused by one of its guards: a CHECK (stock, total), or a UNIQUE/PRIMARY KEY (the idempotency key). */
 function isGuardFailure(error: unknown): boolean {
   return error instanceof LibsqlError && error.code.startsWith('SQLITE_CONSTRAINT')
-}
-
-/** Lost the race to other writers every time: the client may simply try again. */
-function contended(detail: string): AppError {
-  return new AppError('SERVICE_UNAVAILABLE', `${detail}; try again`, { headers: { 'retry-after': '1' } })
 }
 
 export function remoteOrderWrites(remote: RemoteDatabaseHandle): OrderWrites {
@@ -86,7 +87,8 @@ export async function placeOrderRemotely(
       // Any other failure is not a refusal and surfaces as it is.
       refuseUnavailable(lines, await readProducts(remote.db, lines))
       if (!isGuardFailure(error)) throw error
-      if (attempt >= MAX_PRICING_ATTEMPTS) throw contended('The products changed while the order was placed')
+      if (attempt >= MAX_PRICING_ATTEMPTS)
+        throw serviceBusy('The products changed while the order was placed')
     }
   }
 }
@@ -138,16 +140,7 @@ function planOrder(
 ): PlannedOrder {
   const byId = new Map(priced.map((product) => [product.id, product]))
   const planned = lines.map((line) => ({ ...line, ...byId.get(line.productId)! }))
-  const items: OrderItemRow[] = planned.map((line) => ({
-    id: 0,
-    orderId: 0,
-    productId: line.productId,
-    sellerId: line.sellerId,
-    productName: line.name,
-    productPrice: line.price,
-    quantity: line.quantity,
-    subtotal: line.price * line.quantity,
-  }))
+  const items: OrderItemRow[] = planned.map((line) => ({ id: 0, ...orderItemOf(line, 0) }))
   const row: OrderRow = {
     id: 0,
     orderNumber: newOrderNumber(),
@@ -298,7 +291,7 @@ export async function moveOrderPartsRemotely(
       await remote.db.batch(moveStatements(remote.db, order, picked, items, plan.to, now) as never)
     } catch (error) {
       if (appErrorIn(error) || !isGuardFailure(error)) throw error
-      if (attempt >= MAX_MOVE_ATTEMPTS) throw contended('The order changed while it was moved')
+      if (attempt >= MAX_MOVE_ATTEMPTS) throw serviceBusy('The order changed while it was moved')
       continue
     }
     return movedParts(plan, current, order, items, after, new Set(moved.keys()))

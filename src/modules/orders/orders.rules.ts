@@ -54,6 +54,22 @@ export function subtotalsBySeller(lines: readonly { sellerId: number; subtotal: 
 }
 
 /** 16 upper-case hex characters from 64 random bits (SPEC §5). */
+/** An order line as stored: the product's name and price at the time of the order, and the line's subtotal. */
+export function orderItemOf(
+  line: { productId: number; sellerId: number; name: string; price: number; quantity: number },
+  orderId: number,
+) {
+  return {
+    orderId,
+    productId: line.productId,
+    sellerId: line.sellerId,
+    productName: line.name,
+    productPrice: line.price,
+    quantity: line.quantity,
+    subtotal: line.price * line.quantity,
+  }
+}
+
 export function newOrderNumber(): string {
   return randomBytes(8).toString('hex').toUpperCase()
 }

@@ -23,7 +23,13 @@ import {
   returnStock,
   setOrderStatus,
 } from './orders.repository'
-import { derivedOrderStatus, lineRefusal, newOrderNumber, subtotalsBySeller } from './orders.rules'
+import {
+  derivedOrderStatus,
+  lineRefusal,
+  newOrderNumber,
+  orderItemOf,
+  subtotalsBySeller,
+} from './orders.rules'
 import { toOrder } from './orders.views'
 
 type Line = { productId: number; quantity: number }
@@ -55,17 +61,7 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
       receiverName: address.receiverName,
       receiverPhone: address.receiverPhone,
     })
-    const items = placement.insertOrderItems(
-      reserved.map((line) => ({
-        orderId: order.id,
-        productId: line.productId,
-        sellerId: line.sellerId,
-        productName: line.name,
-        productPrice: line.price,
-        quantity: line.quantity,
-        subtotal: line.price * line.quantity,
-      })),
-    )
+    const items = placement.insertOrderItems(reserved.map((line) => orderItemOf(line, order.id)))
     const parts = placement.insertOrderParts(order, subtotalsBySeller(items))
     appendOutboxEvent(
       orderEvent('order.created', {

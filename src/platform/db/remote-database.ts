@@ -22,7 +22,7 @@
 import { type Client, createClient, LibsqlError } from '@libsql/client'
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
 import * as schema from '../../../db/schema'
-import { AppError } from '../../errors'
+import { serviceBusy } from '../../errors'
 import { embeddedMigrations } from './migrations'
 import { WriteLanes } from './write-lanes'
 
@@ -177,11 +177,7 @@ function isRead(statement: unknown): boolean {
   return /^\s*select\b/i.test(text)
 }
 
-export function unavailable(): AppError {
-  return new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again', {
-    headers: { 'retry-after': '1' },
-  })
-}
+const unavailable = () => serviceBusy('The database did not answer in time')
 
 /**
  * Applies the embedded migrations the server lacks, in one write transaction (see the header). A server busy with
