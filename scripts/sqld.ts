@@ -19,6 +19,17 @@ import { freePort, killPidNow, livePid, stopPid } from './service-processes'
 
 const READY_TIMEOUT_MS = 20_000
 const STOP_GRACE_MS = 5_000
+/**
+ * Primaries checkpoint on a timer (`--checkpoint-interval-s`) instead of SQLite's per-commit auto-checkpoint.
+ * Why: sqld 0.24.33 can lose its write lock for good under concurrent writers. Its write queue
+ * (libsql-server/src/connection/connection_manager.rs) lets a writer that is already queued give up with
+ * SQLITE_BUSY when it wakes and finds a checkpoint holding the lock, and leaves its queue entry behind; when that
+ * entry's turn comes, the slot is handed to a connection that has gone, and every writer after it waits forever
+ * (reads still served, sqld burns CPU). With auto-checkpoint on, a WAL past 1,000 pages makes every commit
+ * checkpoint (seen: 7 checkpoints in 60 ms under two instances' load), so the race came within seconds; with
+ * the timer, one checkpoint per interval (a TRUNCATE, ≈ 60–90 ms here). docs/orders-and-data.md has the details.
+ */
+const CHECKPOINT_INTERVAL_S = 5
 
 export const SQLD_HOW_TO_GET =
   'the libSQL server (sqld) was not found: set SQLD_BIN to its path, put it at ../shared/bin/sqld or on PATH. ' +
@@ -105,6 +116,7 @@ export async function startSqld(options: SqldOptions): Promise<SqldServer> {
   args.push('--no-welcome')
   if (grpcPort) args.push('--grpc-listen-addr', `127.0.0.1:${grpcPort}`)
   if (options.primaryGrpcUrl) args.push('--primary-grpc-url', options.primaryGrpcUrl)
+  else args.push('--checkpoint-interval-s', String(CHECKPOINT_INTERVAL_S))
   if (options.auth) args.push('--auth-jwt-key-file', options.auth.publicKeyFile)
   const url = `http://127.0.0.1:${httpPort}`
   const pidFile = join(dir, 'sqld.pid')

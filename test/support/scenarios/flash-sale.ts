@@ -155,17 +155,12 @@ export function flashSaleScenario(database: 'file' | 'sqld'): void {
       await expectNoOversell(result, baseUrls, 'one process')
     }, 60_000)
 
-    // Not on sqld yet: with two processes under this load, in a full `bun test` run (not alone), sqld 0.24.33 stopped
-    // answering writes for over 10 s (issue #11's open item). Two instances on sqld are proven under lighter load
-    // (test/platform/sqld-instances.test.ts) and 1,000 concurrent orders from two clients (test/orders/remote-writes.test.ts).
-    if (database === 'file') {
-      test('1,000 concurrent buyers spread over two processes on the same database: same guarantees, no SQLITE_BUSY', async () => {
-        await start()
-        const baseUrls = servers.map((server) => server.baseUrl)
-        const result = await runFlashSale(baseUrls, 'two processes')
-        await expectNoOversell(result, baseUrls, 'two processes')
-      }, 60_000)
-    }
+    test('1,000 concurrent buyers spread over two processes on the same database: same guarantees, no SQLITE_BUSY', async () => {
+      await start()
+      const baseUrls = servers.map((server) => server.baseUrl)
+      const result = await runFlashSale(baseUrls, 'two processes')
+      await expectNoOversell(result, baseUrls, 'two processes')
+    }, 60_000)
   })
 
   if (database === 'file') {

@@ -38,8 +38,8 @@ export function stockConservationScenario(database: 'file' | 'sqld'): void {
   const OPERATIONS = 1_500
   // On sqld every write of both processes queues for the primary's one writer (≈ 250 batches/s here), and every
   // read the pollers cause (a cache refill after each write) is a round trip to it too: with 100 operations in
-  // flight and unpaced pollers, sqld 0.24.33 on this 2-core machine piled up threads and stalled now and then
-  // (docs/performance.md). 16 in flight and paced API reads keep it saturated without that.
+  // flight and unpaced pollers, sqld 0.24.33 on this 2-core machine piled up threads (its checkpoint defect, see
+  // scripts/sqld.ts, made likelier by load). 16 in flight and paced API reads keep it saturated without that.
   const IN_FLIGHT = database === 'sqld' ? 16 : 100
   const API_READ_PAUSE_MS = database === 'sqld' ? 5 : 0
 
