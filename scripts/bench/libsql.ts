@@ -74,7 +74,14 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
   })
   for (const server of [single, ...pair, replica, anchor]) context.onCleanup(() => server.stop())
 
-  const targets = (app: string): Targets => ({ bare: '', app, redis: '', l2: '', uncached: '' })
+  const targets = (app: string): Targets => ({
+    bare: '',
+    app,
+    redis: '',
+    l2: '',
+    uncached: '',
+    orderAnchor: '',
+  })
   const names = {
     anchor: 'libSQL: minimal route, essential order as one write batch',
     single: 'libSQL: POST /api/v1/orders, 1 instance',

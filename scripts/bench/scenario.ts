@@ -1,7 +1,17 @@
 /** What `bun run bench` measures: one wrk target per scenario. */
 
-/** Base URLs: the bare baseline, the main server, and the cache variants of scripts/bench/cache.ts. */
-export type Targets = { bare: string; app: string; redis: string; l2: string; uncached: string }
+/**
+ * Base URLs: the bare baseline, the main server, the cache variants of scripts/bench/cache.ts and the order
+ * anchor (scripts/bench/bare-order-server.ts).
+ */
+export type Targets = {
+  bare: string
+  app: string
+  redis: string
+  l2: string
+  uncached: string
+  orderAnchor: string
+}
 
 export type Scenario = {
   name: string

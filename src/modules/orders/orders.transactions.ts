@@ -1,6 +1,7 @@
 /**
- * Order writes on the local file: each is one synchronous BEGIN IMMEDIATE transaction (src/platform/db/database.ts),
- * so it is atomic and isolated by construction: the idempotency claim, the stock decrements (in ascending product
+ * Order writes on the local file: each is one synchronous body run in its own savepoint of a group commit
+ * (src/platform/db/group-commit.ts: the orders of one event-loop turn share a BEGIN IMMEDIATE … COMMIT), so it is
+ * atomic and isolated by construction: the idempotency claim, the stock decrements (in ascending product
  * id, so two multi-line orders always lock in the same order), the order, its lines, its parts (one per seller),
  * its outbox event and the stored response commit together or not at all. A move reads the order, its parts and
  * lines, moves the picked parts, gives a cancelled part's stock back and re-derives the order's status, all in
@@ -77,7 +78,7 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
 
   return {
     async place(buyerId, lines, address, claim?: Claim) {
-      return database.writeTransaction((tx): PlacedOrder => {
+      return database.writeInGroup((tx): PlacedOrder => {
         const replay = claim && claimIdempotencyKey(tx, claim)
         if (replay) return { order: replay.body as Order, isReplay: true }
         const order = createOrder(tx, buyerId, lines, address)
@@ -88,7 +89,7 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
 
     async moveParts(id, plan) {
       const { to } = plan
-      return database.writeTransaction((tx) => {
+      return database.writeInGroup((tx) => {
         const current = findOrder(tx, id)
         if (!current) throw notFound(id)
         const parts = findOrderParts(tx, [id])

@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../../../db/schema'
+import { createGroupCommit } from './group-commit'
 import { embeddedMigrations } from './migrations'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
@@ -29,6 +30,13 @@ export type DatabaseHandle = {
   sqlite: Database
   /** Runs `work` in one BEGIN IMMEDIATE transaction; `work` must be synchronous (see the module header). */
   writeTransaction<T>(work: (tx: DbOrTx) => T): T
+  /**
+   * Runs `work` (synchronous, like a writeTransaction body) in the transaction of the next commit group
+   * (src/platform/db/group-commit.ts): its own savepoint, settled after the group's COMMIT.
+   */
+  writeInGroup<T>(work: (tx: DbOrTx) => T): Promise<T>
+  /** Groups committed and the writes they carried (bench, tests). */
+  groupStats(): { groups: number; writes: number }
   ping(): boolean
   close(): void
 }
@@ -48,9 +56,13 @@ export function openDatabase(filePath: string): DatabaseHandle {
   const internals = db as unknown as MigratorInternals
   internals.dialect.migrate(embeddedMigrations(), internals.session, { migrationsFolder: '(embedded)' })
 
+  const groups = createGroupCommit(sqlite)
+
   return {
     db,
     sqlite,
+    writeInGroup: (work) => groups.run(() => work(db)),
+    groupStats: () => groups.stats(),
     writeTransaction<T>(work: (tx: DbOrTx) => T): T {
       const result = db.transaction(work, { behavior: 'immediate' })
       if (result instanceof Promise) {
