@@ -15,6 +15,8 @@ sqlite.run('PRAGMA journal_mode = WAL')
 sqlite.run('PRAGMA synchronous = NORMAL')
 sqlite.run('PRAGMA foreign_keys = ON')
 sqlite.run('PRAGMA busy_timeout = 5000')
+sqlite.run('PRAGMA temp_store = MEMORY')
+sqlite.run('PRAGMA wal_autocheckpoint = 4000')
 
 const buyerId = 3 // the demo buyer (SPEC §9)
 const port = Number(process.env.PORT ?? 8092)

@@ -74,7 +74,7 @@ export async function runOrderLoop(
     const before = frames()
     const placed = await place()
     const written = frames() - before
-    sqlite.run('PRAGMA wal_autocheckpoint = 1000')
+    sqlite.run('PRAGMA wal_autocheckpoint = 4000')
     sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
     return written / placed
   }

@@ -35,6 +35,8 @@ sqlite.run('PRAGMA journal_mode = WAL')
 sqlite.run('PRAGMA synchronous = NORMAL')
 sqlite.run('PRAGMA foreign_keys = ON')
 sqlite.run('PRAGMA busy_timeout = 5000')
+sqlite.run('PRAGMA temp_store = MEMORY')
+sqlite.run('PRAGMA wal_autocheckpoint = 4000')
 
 // the statement Drizzle generates for takeStock (placementStatements in src/modules/orders/orders.repository.ts),
 // quantity 1. Its SET leaves status out (the SOLD_OUT UPDATE that follows only when the stock reaches 0 never

@@ -50,6 +50,13 @@ export function openDatabase(filePath: string): DatabaseHandle {
   sqlite.run('PRAGMA foreign_keys = ON')
   // Another process holding the write lock: wait up to 5 s (each transaction here is short and never awaits).
   sqlite.run('PRAGMA busy_timeout = 5000')
+  // A group commit (group-commit.ts) gives each write a SAVEPOINT, and SQLite keeps the pages a savepoint may have
+  // to restore in a sub-journal: a temp file by default, one write syscall per page (MEMORY: the placeOrder loop
+  // went from ≈ 9,100 to ≈ 12,200 orders/s).
+  sqlite.run('PRAGMA temp_store = MEMORY')
+  // Checkpoint every 4,000 WAL pages (16 MB) instead of 1,000: a hot page rewritten by many commits is copied into
+  // the database once per checkpoint, so fewer checkpoints copy less (placeOrder loop ≈ 12,200 → 14,700/s).
+  sqlite.run('PRAGMA wal_autocheckpoint = 4000')
   const db = drizzle({ client: sqlite, schema })
   // drizzle's own migrator (bun-sqlite/migrator.js) is exactly this call after reading the folder; `dialect`
   // and `session` are marked internal in its typings
