@@ -48,6 +48,7 @@ import { LIBSQL_NAME, runLibsqlGroup } from './bench/libsql'
 import {
   ORDER_ANCHOR_NAME,
   ORDER_NAME,
+  ORDER_RELAY_PAUSED_NAME,
   type OrderLoopRun,
   orderAnchorScenario,
   orderScenario,
@@ -120,7 +121,7 @@ const settings = {
 }
 const GOAL_RATIO = 0.5
 /** Orders/s ≥ this share of the anchor's, p99 ≤ this multiple of its p99; the loop ≥ this multiple of its rate. */
-const ORDER_GOAL = { ofAnchor: 0.5, p99OfAnchor: 2, loopOfAnchor: 2 }
+const ORDER_GOAL = { ofAnchor: 0.5, p99OfAnchor: 2, loopOfAnchor: 2, p99OfRelayPaused: 1.1 }
 const ROOT = join(import.meta.dir, '..')
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -167,8 +168,11 @@ async function main(): Promise<number> {
   let started = performance.now()
   await seedBenchCatalog(dbFile, settings.products)
   const orderBench = await seedOrderBench(dbFile, settings.buyers)
+  // copies for the order anchor and the server whose relay is paused: the main server's relay must not see their
+  // rows (seedOrderBench left the file checkpointed: a copy of it is the whole database)
   const anchorDbFile = join(dir, 'bench-order-anchor.db')
-  copyFileSync(dbFile, anchorDbFile) // seedOrderBench left the file checkpointed: the copy is the whole database
+  const relayPausedDbFile = join(dir, 'bench-relay-paused.db')
+  for (const copy of [anchorDbFile, relayPausedDbFile]) copyFileSync(dbFile, copy)
   console.log(
     `seeded demo data + ${settings.products} products + hot product ${orderBench.productId} + ` +
       `${settings.buyers} buyers in ${Math.round(performance.now() - started)} ms`,
@@ -215,6 +219,8 @@ async function main(): Promise<number> {
       const env = { REDIS_URL: redis.url, OUTBOX_RELAY_ENABLED: 'false', ...variant.env }
       servers.push(await appServer(`marketplace-${variant.key}`, env))
     }
+    const relayPaused = { DATABASE_URL: `file:${relayPausedDbFile}`, OUTBOX_RELAY_ENABLED: 'false' }
+    servers.push(await appServer('marketplace-relay-paused', relayPaused))
     servers.push(
       await startServer({
         name: 'bare',
@@ -240,29 +246,34 @@ async function main(): Promise<number> {
   } catch (error) {
     onFailure(error)
   }
-  const [app, ...rest] = servers as [RunningServer, ...RunningServer[]]
-  const bare = rest.at(-2)!
-  const orderAnchor = rest.at(-1)!
-  const variantUrl = (key: CacheVariant) => servers.find((s) => s.name === `marketplace-${key}`)!.baseUrl
+  const urlOf = (name: string) => servers.find((s) => s.name === name)!.baseUrl
+  const app = servers[0]!
+  const variantUrl = (key: CacheVariant) => urlOf(`marketplace-${key}`)
   console.log(
     `servers ready in ${Math.round(performance.now() - started)} ms (pinned to CPU ${serverCpu ?? '-'})`,
   )
 
   const targets: Targets = {
-    bare: bare.baseUrl,
+    bare: urlOf('bare'),
     app: app.baseUrl,
     redis: variantUrl('redis'),
     l2: variantUrl('l2'),
     uncached: variantUrl('uncached'),
-    orderAnchor: orderAnchor.baseUrl,
+    orderAnchor: urlOf('bare-order'),
+    relayPaused: urlOf('marketplace-relay-paused'),
   }
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
-  const all = [...SCENARIOS, orderAnchorScenario(dir, orderBench), orderScenario(dir, orderBench)]
-  // the order anchor runs whenever the orders do: their goal is a ratio to it
+  const orderScenarios = [
+    orderAnchorScenario(dir, orderBench),
+    orderScenario(dir, orderBench),
+    orderScenario(dir, orderBench, ORDER_RELAY_PAUSED_NAME, (t) => t.relayPaused),
+  ]
+  // the anchor and the relay-paused server run whenever the orders do: their goals are ratios to them
   const isSelected = (name: string) => !only || name === BARE_NAME || only.test(name)
-  const selected = all.filter(
-    (s) => isSelected(s.name) || (s.name === ORDER_ANCHOR_NAME && isSelected(ORDER_NAME)),
-  )
+  const selected = [
+    ...SCENARIOS.filter((s) => isSelected(s.name)),
+    ...(isSelected(ORDER_NAME) ? orderScenarios : []),
+  ]
   const resolved = await Promise.all(selected.map(async (s) => ({ ...s, target: await s.url(targets) })))
   for (const scenario of resolved) {
     console.log(`  ${scenario.name}: ${await (scenario.probe ?? probeGet(scenario))(scenario.target)}`)
@@ -341,10 +352,12 @@ async function main(): Promise<number> {
 
   const orders = summaries.find((s) => s.name === ORDER_NAME)
   const anchor = summaries.find((s) => s.name === ORDER_ANCHOR_NAME)
-  if (orders && anchor) {
+  const relayPaused = summaries.find((s) => s.name === ORDER_RELAY_PAUSED_NAME)
+  if (orders && anchor && relayPaused) {
     const lines = reportOrders({
       orders,
       anchor,
+      relayPaused,
       rawUpdateRuns: rawRuns,
       loops: orderLoops,
       backlogs,

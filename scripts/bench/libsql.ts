@@ -81,6 +81,7 @@ export async function runLibsqlGroup(context: LibsqlContext): Promise<{ lines: s
     l2: '',
     uncached: '',
     orderAnchor: '',
+    relayPaused: '',
   })
   const names = {
     anchor: 'libSQL: minimal route, essential order as one write batch',

@@ -178,6 +178,7 @@ export function orderScenario(
   }
 }
 
+export const ORDER_RELAY_PAUSED_NAME = 'POST /api/v1/orders, hot product, relay paused'
 export const ORDER_ANCHOR_NAME = 'anchor: bare Elysia + bun:sqlite order transaction'
 
 /** The anchor of the order scenario (scripts/bench/bare-order-server.ts): the same body, no token. */
@@ -246,10 +247,11 @@ const perSecond = (value: number) => Math.round(value).toLocaleString('en-US')
 export function reportOrders(run: {
   orders: ScenarioSummary
   anchor: ScenarioSummary
+  relayPaused: ScenarioSummary
   rawUpdateRuns: number[]
   loops: OrderLoopRun[]
   backlogs: number[]
-  goal: { ofAnchor: number; p99OfAnchor: number; loopOfAnchor: number }
+  goal: { ofAnchor: number; p99OfAnchor: number; loopOfAnchor: number; p99OfRelayPaused: number }
   names: { raw: string; loop: string }
   load: string
 }): string[] {
@@ -258,6 +260,7 @@ export function reportOrders(run: {
   const ofAnchor = orders.requestsPerSecond / anchor.requestsPerSecond
   const p99OfAnchor = orders.p99Ms / anchor.p99Ms
   const loopOfAnchor = loop / anchor.requestsPerSecond
+  const p99OfRelayPaused = orders.p99Ms / run.relayPaused.p99Ms
   const pages = (pick: (l: OrderLoopRun) => number | undefined) =>
     median(run.loops.map(pick).filter((v): v is number => v !== undefined)).toFixed(1)
   const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
@@ -274,5 +277,7 @@ export function reportOrders(run: {
     `orders/s ≥ ${goal.ofAnchor * 100} % of the anchor: ${verdict(ofAnchor >= goal.ofAnchor)} (${(ofAnchor * 100).toFixed(1)} %)`,
     `orders p99 ≤ ${goal.p99OfAnchor}× the anchor's: ${verdict(p99OfAnchor <= goal.p99OfAnchor)} (${p99OfAnchor.toFixed(2)}×)`,
     `placeOrder loop ≥ ${goal.loopOfAnchor}× the anchor's rate: ${verdict(loopOfAnchor >= goal.loopOfAnchor)} (${loopOfAnchor.toFixed(2)}×)`,
+    `orders p99 with the relay on ≤ ${goal.p99OfRelayPaused}× with it paused (${run.relayPaused.p99Ms.toFixed(2)} ms): ` +
+      `${verdict(p99OfRelayPaused <= goal.p99OfRelayPaused)} (${p99OfRelayPaused.toFixed(2)}×)`,
   ]
 }

@@ -11,6 +11,8 @@ export type Targets = {
   l2: string
   uncached: string
   orderAnchor: string
+  /** the order server whose relay is paused (its own copy of the database) */
+  relayPaused: string
 }
 
 export type Scenario = {

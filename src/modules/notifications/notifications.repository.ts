@@ -1,15 +1,22 @@
 /**
  * Where the notification consumer records a delivered batch, all of it in one transaction or none: per event the
  * inbox row (consumer, event id) and, only when that row is new, the notification; per unusable event its dead
- * letter. On the local file one synchronous write transaction; on a libSQL server one `batch(…, 'write')`, where
- * "only when new" is the notification's `insert … select … where changes() = 1` right after the inbox INSERT
- * (changes() is what the previous statement wrote: 0 when the inbox already had the id).
+ * letter. The same statements on both drivers: on the local file inside one commit group's savepoint, on a libSQL
+ * server as one `batch(…, 'write')`; "only when new" is the notification's `insert … select … where changes() = 1`
+ * right after the inbox INSERT (changes() is what the previous statement wrote: 0 when the inbox had the id).
  */
+import type { SQLQueryBindings } from 'bun:sqlite'
 import type { Client, InStatement } from '@libsql/client'
-import { type NotificationKind, notifications } from '../../../db/schema'
-import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
+import type { NotificationKind } from '../../../db/schema'
+import type { DatabaseHandle } from '../../platform/db/database'
 import type { Awaitable } from '../../platform/db/read-db'
-import { type DeadLetter, recordDeadLetter, recordReceipt } from '../../platform/events/inbox'
+import {
+  type DeadLetter,
+  deadLetterArgs,
+  RECORD_DEAD_LETTER_SQL,
+  RECORD_RECEIPT_SQL,
+  receiptArgs,
+} from '../../platform/events/inbox'
 
 export type NewNotification = { eventId: string; orderId: number; memberId: number; kind: NotificationKind }
 
@@ -29,22 +36,40 @@ export interface NotificationStorage {
   ): Awaitable<Recorded<N, L>>
 }
 
-/** Stores a sent notification; the unique event id makes a second one for the same event a no-op. */
-export function insertNotification(tx: DbOrTx, row: NewNotification): void {
-  tx.insert(notifications).values(row).onConflictDoNothing({ target: notifications.eventId }).run()
-}
+/**
+ * Stores the notification of the event whose receipt was just recorded, only if that receipt was new
+ * (`changes()` is what the previous statement wrote); returns its event id, or no row.
+ */
+const INSERT_NOTIFICATION_SQL = `
+  insert into notifications (event_id, order_id, member_id, kind, created_at)
+  select ?, ?, ?, ?, ? where changes() = 1 on conflict (event_id) do nothing returning event_id`
 
+const notificationArgs = (n: NewNotification, now: number) => [n.eventId, n.orderId, n.memberId, n.kind, now]
+
+/**
+ * On the local file: the statements prepared once, run in the next commit group (src/platform/db/group-commit.ts),
+ * so a batch's receipts share a COMMIT with the orders of the same turn instead of a transaction of their own.
+ */
 export function localNotificationStorage(database: DatabaseHandle): NotificationStorage {
+  const statements = {
+    deadLetter: database.sqlite.query<unknown, SQLQueryBindings[]>(RECORD_DEAD_LETTER_SQL),
+    receipt: database.sqlite.query<unknown, SQLQueryBindings[]>(RECORD_RECEIPT_SQL),
+    notification: database.sqlite.query<unknown, SQLQueryBindings[]>(INSERT_NOTIFICATION_SQL),
+  }
   return {
     record(batch) {
-      return database.writeTransaction((tx) => ({
-        deadLettered: batch.deadLetters.filter((letter) => recordDeadLetter(tx, letter)),
-        sent: batch.notifications.filter((notification) => {
-          if (!recordReceipt(tx, batch.consumer, notification.eventId)) return false
-          insertNotification(tx, notification)
-          return true
-        }),
-      }))
+      return database.writeInGroup(() => {
+        const now = Date.now()
+        return {
+          deadLettered: batch.deadLetters.filter(
+            (letter) => statements.deadLetter.get(...deadLetterArgs(letter, now)) !== null,
+          ),
+          sent: batch.notifications.filter((n) => {
+            statements.receipt.run(...receiptArgs(batch.consumer, n.eventId, now))
+            return statements.notification.get(...notificationArgs(n, now)) !== null
+          }),
+        }
+      })
     },
   }
 }
@@ -54,29 +79,13 @@ export function remoteNotificationStorage(client: Client): NotificationStorage {
     async record(batch) {
       const now = Date.now()
       const statements: InStatement[] = batch.deadLetters.map((letter) => ({
-        sql: `insert into consumer_dead_letters (consumer, event_id, topic, event_key, value, reason, created_at)
-              values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning id`,
-        args: [
-          letter.consumer,
-          letter.eventId ?? null,
-          letter.topic,
-          letter.key,
-          letter.value.slice(0, 64 * 1024),
-          letter.reason,
-          now,
-        ],
+        sql: RECORD_DEAD_LETTER_SQL,
+        args: deadLetterArgs(letter, now),
       }))
       for (const n of batch.notifications) {
         statements.push(
-          {
-            sql: 'insert into inbox_events (consumer, event_id, received_at) values (?, ?, ?) on conflict do nothing',
-            args: [batch.consumer, n.eventId, now],
-          },
-          {
-            sql: `insert into notifications (event_id, order_id, member_id, kind, created_at)
-                  select ?, ?, ?, ?, ? where changes() = 1 on conflict (event_id) do nothing returning event_id`,
-            args: [n.eventId, n.orderId, n.memberId, n.kind, now],
-          },
+          { sql: RECORD_RECEIPT_SQL, args: receiptArgs(batch.consumer, n.eventId, now) },
+          { sql: INSERT_NOTIFICATION_SQL, args: notificationArgs(n, now) },
         )
       }
       const results = await client.batch(statements, 'write')
