@@ -12,15 +12,14 @@
  * of the run's own.
  *
  * The order scenario (scripts/bench/orders.ts): BENCH_BUYERS buyers place orders of quantity 1 for one hot
- * product; every answer must be 201. Each round then runs, with the server idle, the raw loop of the same
- * conditional stock UPDATE (bun:sqlite, same PRAGMAs and file, one BEGIN IMMEDIATE … COMMIT per UPDATE, on the
- * server's CPU, BENCH_SECONDS long): the physical limit of the order write path. It includes the write lock,
- * the statement with its RETURNING row and index upkeep, and the commit (WAL append, auto-checkpoints); it
- * excludes HTTP, JSON parsing/validation, the JWT check, Drizzle's query building, the INSERTs of the order,
- * its lines and its outbox event, and serializing the response. Goal: orders/s ≥ 40 % of that loop and p99 <
- * 50 ms at 64 connections. Note what bounds the ratio: commit cost follows the pages a transaction writes to
- * the WAL, 2 for the UPDATE alone against 14 for a whole order (4 rows, 9 index entries, sqlite_sequence), so
- * a prepared order transaction without any HTTP reaches only ≈ 1/7 of this loop.
+ * product; every answer must be 201. Next to it, in the same round: its anchor, a bare Elysia route running the
+ * essential order transaction on bun:sqlite (scripts/bench/bare-order-server.ts: conditional stock UPDATE, order
+ * row, outbox row, one transaction per request, same PRAGMAs, its own copy of the database), and the same
+ * orders against a server whose relay is paused (its own copy too). With the server idle, each round then runs
+ * the raw conditional UPDATE loop (raw-update-loop.ts: the disk's limit for the one statement an order needs) and
+ * OrdersService.placeOrder without HTTP, 64 calls in flight, which also counts WAL pages per order
+ * (raw-order-loop.ts). Goals (issue #12): orders/s ≥ 50 % of the anchor with p99 ≤ 2× the anchor's, the loop ≥ 2×
+ * the anchor's rate (group commit), and order p99 with the relay on ≤ 1.1× with it paused.
  *
  * The outbox group (scripts/bench/outbox.ts, BENCH_ONLY name `outbox relay → Kafka`), after the others: the
  * relay draining a backlog into a real Kafka broker against a bare kafkajs producer, and the delay from an

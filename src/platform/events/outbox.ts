@@ -4,7 +4,6 @@
  * in id order. The envelope is SPEC §10's: { eventId, eventType, aggregateType, aggregateId, occurredAt, version,
  * payload }; consumers deduplicate by eventId.
  */
-import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { outboxEvents } from '../../../db/schema'
 import type { Db, DbOrTx } from '../db/database'
@@ -44,7 +43,9 @@ export function outboxAppender(db: Db): (event: DomainEvent, now?: Date) => Even
 /** The SPEC §10 envelope of `event`, with a fresh event id: what every outbox row stores as its payload. */
 export function envelopeOf(event: DomainEvent, now: Date): EventEnvelope {
   return {
-    eventId: randomUUID(),
+    // time-ordered (UUIDv7): the indexes keyed by event id (the outbox's, each consumer's inbox, notifications)
+    // then grow at their right edge, so the events of one commit share pages instead of each dirtying a random one
+    eventId: Bun.randomUUIDv7(),
     eventType: event.eventType,
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
