@@ -8,7 +8,7 @@
  * the same transaction. The libSQL server's variant of the same operations is orders.batches.ts.
  */
 import type { DatabaseHandle, DbOrTx } from '../../platform/db/database'
-import { type Claim, claimIdempotencyKey, completeIdempotencyKey } from '../../platform/db/idempotency'
+import { type Claim, localIdempotency } from '../../platform/db/idempotency'
 import { outboxAppender } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
@@ -40,6 +40,7 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
   // order event goes through the one appender, inside the transaction of the change it announces
   const placement = placementStatements(database.db)
   const appendOutboxEvent = outboxAppender(database.db)
+  const idempotency = localIdempotency(database.db)
 
   const createOrder = (
     tx: DbOrTx,
@@ -79,10 +80,10 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
   return {
     async place(buyerId, lines, address, claim?: Claim) {
       return database.writeInGroup((tx): PlacedOrder => {
-        const replay = claim && claimIdempotencyKey(tx, claim)
+        const replay = claim && idempotency.answerFor(claim)
         if (replay) return { order: replay.body as Order, isReplay: true }
         const order = createOrder(tx, buyerId, lines, address)
-        if (claim) completeIdempotencyKey(tx, claim, { status: 201, body: order })
+        if (claim) idempotency.store(claim, { status: 201, body: order })
         return { order, isReplay: false }
       })
     },

@@ -1,15 +1,14 @@
 /**
  * Idempotency keys (IETF draft "The Idempotency-Key HTTP Header Field"; SPEC §6), stored in the database so
  * they survive restarts and hold across processes: scoped per member, kept 24 h, bound to a fingerprint of the
- * request. `claim` and `complete` run inside the caller's write transaction: for an order the claim, the order
- * and the stored response commit together, so two requests with one key can never both create an order (writes
- * are serialized, see database.ts). A failed request leaves no key behind (its transaction rolled back), so the
- * client may retry with the same key.
+ * request. The key is written in the same transaction as the order it answers, so two requests with one key can
+ * never both create an order: on the local file by `localIdempotency` (writes are serialized, see database.ts),
+ * on a libSQL server by the order's batch, whose key INSERT fails on the second (orders.batches.ts).
  */
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { idempotencyKeys } from '../../../db/schema'
 import { AppError } from '../../errors'
-import type { DbOrTx } from './database'
+import type { Db } from './database'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
@@ -20,26 +19,51 @@ export type IdempotentRequest = { key: string; fingerprint: string }
 export type Claim = IdempotentRequest & { memberId: number }
 
 /**
- * Claims the key for this request, or answers for it: the stored response when the same request already
- * completed (replay), 409 REQUEST_IN_PROGRESS while it runs, 422 IDEMPOTENCY_KEY_MISMATCH for another request.
+ * The local file's idempotency, both steps inside the caller's synchronous write (a savepoint of a commit group):
+ * no other request runs in between, so a key is never seen IN_PROGRESS here and needs no claim row. First what a
+ * stored key answers (an expired one is deleted); then, once the work is done, the key written once, COMPLETED,
+ * with its response. A refused request (its savepoint rolled back) leaves no key, so the client may retry with it.
+ * Statements prepared once on `db`'s connection, the one the writes run on.
  */
-export function claimIdempotencyKey(tx: DbOrTx, claim: Claim, now = Date.now()): StoredResponse | undefined {
-  const where = and(eq(idempotencyKeys.memberId, claim.memberId), eq(idempotencyKeys.key, claim.key))
-  const existing = tx.select().from(idempotencyKeys).where(where).get()
-  const answer = storedAnswerOf(existing, claim, now)
-  if (answer) return answer
-  if (existing) tx.delete(idempotencyKeys).where(where).run()
-  tx.insert(idempotencyKeys)
+export function localIdempotency(db: Db) {
+  const p = sql.placeholder
+  const where = and(eq(idempotencyKeys.memberId, p('memberId')), eq(idempotencyKeys.key, p('key')))
+  const find = db.select().from(idempotencyKeys).where(where).prepare()
+  const remove = db.delete(idempotencyKeys).where(where).prepare()
+  const insertCompleted = db
+    .insert(idempotencyKeys)
     .values({
-      memberId: claim.memberId,
-      key: claim.key,
-      fingerprint: claim.fingerprint,
-      state: 'IN_PROGRESS',
-      createdAt: new Date(now),
-      expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
+      memberId: p('memberId'),
+      key: p('key'),
+      fingerprint: p('fingerprint'),
+      state: 'COMPLETED',
+      responseStatus: p('status'),
+      responseBody: p('body'),
+      createdAt: p('createdAt'),
+      expiresAt: p('expiresAt'),
     })
-    .run()
-  return undefined
+    .prepare()
+  return {
+    /** The stored response (a replay), 422 for another request, or undefined: go ahead. */
+    answerFor(claim: Claim, now = Date.now()): StoredResponse | undefined {
+      const scope = { memberId: claim.memberId, key: claim.key }
+      const existing = find.get(scope)
+      const answer = storedAnswerOf(existing, claim, now)
+      if (!answer && existing) remove.run(scope) // past its 24 h: this request takes the key over
+      return answer
+    },
+    store(claim: Claim, response: StoredResponse, now = Date.now()): void {
+      insertCompleted.run({
+        memberId: claim.memberId,
+        key: claim.key,
+        fingerprint: claim.fingerprint,
+        status: response.status,
+        body: JSON.stringify(response.body),
+        createdAt: new Date(now),
+        expiresAt: new Date(now + IDEMPOTENCY_TTL_MS),
+      })
+    },
+  }
 }
 
 /**
@@ -65,11 +89,4 @@ export function storedAnswerOf(
     )
   }
   return { status: existing.responseStatus ?? 200, body: JSON.parse(existing.responseBody ?? 'null') }
-}
-
-export function completeIdempotencyKey(tx: DbOrTx, claim: Claim, response: StoredResponse): void {
-  tx.update(idempotencyKeys)
-    .set({ state: 'COMPLETED', responseStatus: response.status, responseBody: JSON.stringify(response.body) })
-    .where(and(eq(idempotencyKeys.memberId, claim.memberId), eq(idempotencyKeys.key, claim.key)))
-    .run()
 }
