@@ -38,6 +38,7 @@ import {
   CACHE_SCENARIOS,
   CACHE_VARIANTS,
   type CacheVariant,
+  DETAIL_ANCHOR_SCENARIOS,
   EMBEDDED_DETAIL,
   reportCache,
   startBenchRedis,
@@ -70,6 +71,7 @@ const SCENARIOS: Scenario[] = [
   { name: BARE_NAME, url: ({ bare }) => `${bare}/product/1` },
   { name: DETAIL_NAME, url: ({ app }) => `${app}/api/v1/products/1` },
   ...CACHE_SCENARIOS,
+  ...DETAIL_ANCHOR_SCENARIOS,
   {
     name: 'search: keyword+category+minPrice, price asc',
     url: ({ app }) =>
@@ -224,7 +226,7 @@ async function main(): Promise<number> {
       await startServer({
         name: 'bare',
         args: ['scripts/bench-bare-server.ts'],
-        env: {},
+        env: { BENCH_DB_FILE: dbFile },
         readyPath: '/product/1',
         cpu: serverCpu,
         logFile: join(dir, 'bare.log'),

@@ -33,6 +33,16 @@ export const CACHE_SCENARIOS: Scenario[] = CACHE_VARIANTS.map((variant) => ({
   url: (targets) => `${targets[variant.key]}/api/v1/products/1`,
 }))
 
+/** The detail's anchors (scripts/bench-bare-server.ts): the same product JSON from a Map, and from one PK read. */
+export const MAP_ANCHOR = 'anchor: bare Elysia, product JSON from a Map'
+export const SQLITE_ANCHOR = 'anchor: bare Elysia + one bun:sqlite PK read'
+export const DETAIL_ANCHOR_SCENARIOS: Scenario[] = [
+  { name: MAP_ANCHOR, url: ({ bare }) => `${bare}/map/product/1` },
+  { name: SQLITE_ANCHOR, url: ({ bare }) => `${bare}/sqlite/product/1` },
+]
+/** Issue #12: the cached detail ≥ this share of the Map anchor, the uncached ≥ this share of the PK anchor. */
+export const DETAIL_ANCHOR_GOAL = { cachedOfMap: 0.7, uncachedOfSqlite: 0.6 }
+
 /** A throwaway redis-server for the run; `stop` kills it. */
 export async function startBenchRedis(dir: string, cpu: string | undefined) {
   if (!Bun.which('redis-server')) {
@@ -89,5 +99,26 @@ export function reportCache(summaries: ScenarioSummary[], bareRps: number): stri
             `${(embedded.requestsPerSecond / uncached.requestsPerSecond).toFixed(2)}× uncached`,
         ]
       : []),
+    ...anchorLines(find, embedded, uncached),
+  ]
+}
+
+function anchorLines(
+  find: (name: string) => ScenarioSummary | undefined,
+  cached: ScenarioSummary | undefined,
+  uncached: ScenarioSummary,
+): string[] {
+  const map = find(MAP_ANCHOR)
+  const sqlite = find(SQLITE_ANCHOR)
+  if (!map || !sqlite || !cached) return []
+  const cachedOfMap = cached.requestsPerSecond / map.requestsPerSecond
+  const uncachedOfSqlite = uncached.requestsPerSecond / sqlite.requestsPerSecond
+  const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
+  const goal = DETAIL_ANCHOR_GOAL
+  return [
+    `embedded cached detail ≥ ${goal.cachedOfMap * 100} % of the Map anchor: ` +
+      `${verdict(cachedOfMap >= goal.cachedOfMap)} (${(cachedOfMap * 100).toFixed(1)} %)`,
+    `uncached detail ≥ ${goal.uncachedOfSqlite * 100} % of the bun:sqlite PK anchor: ` +
+      `${verdict(uncachedOfSqlite >= goal.uncachedOfSqlite)} (${(uncachedOfSqlite * 100).toFixed(1)} %)`,
   ]
 }
