@@ -1,0 +1,89 @@
+/**
+ * A recommendation service simulator (SPEC §7), behind the fault injection of sim-server.ts: per member, a stable
+ * ranking of product ids drawn from its catalog (a seeded shuffle, so a member sees the same list every time).
+ *
+ * - `GET /v1/recommendations?memberId=&limit=` (limit 1..50, default 10) → `{ memberId, productIds }`;
+ * - `PUT /v1/catalog` `{ productIds: number[] }` (up to 10,000 ids) → the catalog it recommends from. The app that
+ *   starts it fills it with its visible products; standalone it starts with ids 1..SIM_PRODUCT_ID_MAX (50).
+ *
+ * Standalone: `bun run sim:recommendations` (PORT, default 7102; HOST, default 127.0.0.1).
+ */
+import { type SimAnswer, type SimRequest, type Simulator, startSimulator } from './sim-server'
+
+const MAX_CATALOG = 10_000
+const MAX_LIMIT = 50
+
+export function startRecommendationService(
+  catalog: number[],
+  port = 0,
+  hostname = '127.0.0.1',
+): Promise<Simulator> {
+  let productIds = [...catalog]
+  const counters = { served: 0 }
+
+  const recommend = (query: URLSearchParams): SimAnswer => {
+    const memberId = Number(query.get('memberId'))
+    const limit = query.has('limit') ? Number(query.get('limit')) : 10
+    if (!Number.isSafeInteger(memberId) || memberId < 1)
+      return { status: 400, body: { error: 'invalid memberId' } }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return { status: 400, body: { error: `limit must be 1..${MAX_LIMIT}` } }
+    counters.served++
+    return { status: 200, body: { memberId, productIds: rankingFor(memberId, productIds).slice(0, limit) } }
+  }
+
+  const setCatalog = (body: unknown): SimAnswer => {
+    const ids = (body as { productIds?: unknown } | undefined)?.productIds
+    if (
+      !Array.isArray(ids) ||
+      ids.length > MAX_CATALOG ||
+      !ids.every((id) => Number.isSafeInteger(id) && id > 0)
+    )
+      return { status: 400, body: { error: `productIds must be up to ${MAX_CATALOG} positive integers` } }
+    productIds = [...new Set(ids as number[])]
+    return { status: 200, body: { productIds: productIds.length } }
+  }
+
+  const routes = (request: SimRequest): SimAnswer => {
+    if (request.method === 'GET' && request.path === '/v1/recommendations') return recommend(request.query)
+    if (request.method === 'PUT' && request.path === '/v1/catalog') return setCatalog(request.body)
+    return { status: 404, body: { error: 'no such route' } }
+  }
+
+  return startSimulator(
+    { name: 'recommendation service', routes, counters: () => ({ ...counters }) },
+    port,
+    hostname,
+  )
+}
+
+/** The catalog shuffled by a generator seeded with the member id (mulberry32): stable per member. */
+function rankingFor(memberId: number, catalog: readonly number[]): number[] {
+  let seed = memberId >>> 0
+  const next = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+  const ranking = [...catalog]
+  for (let i = ranking.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1))
+    ;[ranking[i], ranking[j]] = [ranking[j]!, ranking[i]!]
+  }
+  return ranking
+}
+
+if (import.meta.main) {
+  const max = Number(process.env.SIM_PRODUCT_ID_MAX ?? 50)
+  const catalog = Array.from({ length: max }, (_, i) => i + 1)
+  const simulator = await startRecommendationService(
+    catalog,
+    Number(process.env.PORT ?? 7102),
+    process.env.HOST ?? '127.0.0.1',
+  )
+  console.log(
+    `recommendation service simulator on ${simulator.url} (control API: ${simulator.url}/__control/faults)`,
+  )
+}
