@@ -101,7 +101,7 @@ export async function createDeps(
 ): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel)
   const metrics = createMetrics()
-  const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger)
+  const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger, metrics.circuitBreakerTransitions)
   const database = await openConfiguredDatabase(config.database)
   const windowMs = config.login.windowSeconds * 1000
   const redis = config.redis && createRedis(config.redis, breakers, logger)

@@ -67,6 +67,13 @@ export type Metrics = {
   cache: CacheMetrics
   /** 0 closed, 1 open, 2 half-open */
   circuitBreakerState: Gauge<'breaker'>
+  /** every state change of a breaker, by the state it went to */
+  circuitBreakerTransitions: Counter<'breaker' | 'to'>
+  /**
+   * calls to a remote dependency (src/platform/resilience/dependency.ts), retries included, by outcome: success,
+   * failure, timeout, open (refused by its breaker), bulkhead (refused by its bulkhead)
+   */
+  dependencyCalls: Histogram<'dependency' | 'outcome'>
 }
 
 export function createMetrics(): Metrics {
@@ -143,5 +150,27 @@ export function createMetrics(): Metrics {
     labelNames: ['breaker'] as const,
     registers,
   })
-  return { registry, httpRequests, orders, rateLimitRejections, cache, circuitBreakerState }
+  const circuitBreakerTransitions = new Counter({
+    name: 'marketplace_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes by breaker and the state entered',
+    labelNames: ['breaker', 'to'] as const,
+    registers,
+  })
+  const dependencyCalls = new Histogram({
+    name: 'marketplace_dependency_call_seconds',
+    help: 'Calls to remote dependencies (retries included) by dependency and outcome',
+    labelNames: ['dependency', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  })
+  return {
+    registry,
+    httpRequests,
+    orders,
+    rateLimitRejections,
+    cache,
+    circuitBreakerState,
+    circuitBreakerTransitions,
+    dependencyCalls,
+  }
 }

@@ -1,6 +1,8 @@
 /**
  * Circuit breakers (cockatiel) with one registry, so health and metrics show every breaker's state (SPEC §7).
- * Mechanism: a breaker counts consecutive failures of what it guards; at the threshold it OPENs and refuses calls
+ * Two ways to decide it is time to open: `failureThreshold` failures in a row (Redis: a hung server fails every
+ * command), or a failure ratio over the last `window` calls once at least `minimumCalls` were made (the HTTP
+ * dependencies, where a few failures among many successes are noise). Mechanism: at the threshold it OPENs and refuses calls
  * at once (BrokenCircuitError, no I/O) for `openMs`; then it is HALF_OPEN and lets one call through as a probe:
  * success closes it, failure opens it again. Callers treat a refusal like any failure of the dependency, so a dead
  * dependency costs nothing per request and recovery needs no restart. A failure is a rejection of the guarded
@@ -11,13 +13,16 @@ import {
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
+  CountBreaker,
   circuitBreaker,
   handleAll,
 } from 'cockatiel'
-import type { Gauge } from 'prom-client'
+import type { Counter, Gauge } from 'prom-client'
 import type { Logger } from '../observability/logger'
 
-export type BreakerSettings = { failureThreshold: number; openMs: number }
+export type BreakerSettings =
+  | { failureThreshold: number; openMs: number }
+  | { failureRatio: number; window: number; minimumCalls: number; openMs: number }
 export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN'
 
 const STATE_NAMES: Record<CircuitState, BreakerState> = {
@@ -36,18 +41,27 @@ export class CircuitBreakers {
   constructor(
     private readonly stateGauge: Gauge<'breaker'>,
     private readonly logger: Logger,
+    private readonly transitions?: Counter<'breaker' | 'to'>,
   ) {}
 
   create(name: string, settings: BreakerSettings): CircuitBreakerPolicy {
     const breaker = circuitBreaker(handleAll, {
       halfOpenAfter: settings.openMs,
-      breaker: new ConsecutiveBreaker(settings.failureThreshold),
+      breaker:
+        'failureThreshold' in settings
+          ? new ConsecutiveBreaker(settings.failureThreshold)
+          : new CountBreaker({
+              threshold: settings.failureRatio,
+              size: settings.window,
+              minimumNumberOfCalls: settings.minimumCalls,
+            }),
     })
     const gauge = this.stateGauge.labels(name)
     gauge.set(STATE_VALUES.CLOSED)
     breaker.onStateChange((state) => {
       const shown = STATE_NAMES[state]
       gauge.set(STATE_VALUES[shown])
+      this.transitions?.labels(name, shown).inc()
       const log = shown === 'OPEN' ? this.logger.warn : this.logger.info
       log.call(this.logger, { breaker: name, state: shown }, 'circuit breaker state changed')
     })

@@ -1,0 +1,34 @@
+/**
+ * One JSON request to a remote dependency, for a Dependency's work function (dependency.ts): resolves with the
+ * answer for any status below 500 (the dependency answered on purpose, even a 404 or a 409); a 5xx, a network
+ * error or a body that is not JSON throws, which the dependency's breaker counts as a failure.
+ */
+export type JsonAnswer = { status: number; body: unknown }
+
+export class DependencyAnswerError extends Error {}
+
+const MAX_ANSWER_BYTES = 1024 * 1024
+
+export async function requestJson(
+  url: string,
+  request: { method: 'GET' | 'POST' | 'PUT'; body?: unknown },
+  signal: AbortSignal,
+): Promise<JsonAnswer> {
+  const response = await fetch(url, {
+    method: request.method,
+    headers: request.body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    signal,
+  })
+  const text = await response.text()
+  if (response.status >= 500) throw new DependencyAnswerError(`${request.method} ${url}: ${response.status}`)
+  if (text.length > MAX_ANSWER_BYTES)
+    throw new DependencyAnswerError(`${request.method} ${url}: answer too large`)
+  try {
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
+  } catch {
+    throw new DependencyAnswerError(
+      `${request.method} ${url}: ${response.status} with a body that is not JSON`,
+    )
+  }
+}
