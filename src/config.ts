@@ -202,6 +202,17 @@ export function loadConfig(env: Env = process.env): Config {
       `LOGIN_ACCOUNT_MAX_FAILURES=${config.login.accountMaxFailures}: must exceed LOGIN_MAX_FAILURES`,
     )
   }
+  // a breaker cannot wait for more calls than its window holds
+  for (const [prefix, dependency] of [
+    ['PAYMENT', config.dependencies.payment],
+    ['RECOMMENDATION', config.dependencies.recommendation],
+  ] as const) {
+    if (dependency.breaker.minimumCalls > dependency.breaker.window) {
+      read.problems.push(
+        `${prefix}_BREAKER_MINIMUM_CALLS=${dependency.breaker.minimumCalls}: must not exceed ${prefix}_BREAKER_WINDOW`,
+      )
+    }
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems)
   return config
 }
@@ -288,6 +299,20 @@ function parseEnvironment(read: EnvReader, env: Env) {
     },
     /** unset: the database blacklist and in-process throttling and limits (one instance only) */
     redis: readRedis(read),
+    /**
+     * The remote dependencies (SPEC §7), each behind a bulkhead, retries (idempotent calls only), a circuit breaker
+     * and a per-attempt timeout (src/platform/resilience/dependency.ts). No URL: the app starts the simulator
+     * itself, in process (src/simulators); several instances should share one (`bun run sim:payments`).
+     */
+    dependencies: {
+      payment: readDependency(read, 'PAYMENT', { timeoutMs: 2_000, retries: 2, concurrent: 16, queue: 32 }),
+      recommendation: readDependency(read, 'RECOMMENDATION', {
+        timeoutMs: 300,
+        retries: 1,
+        concurrent: 8,
+        queue: 8,
+      }),
+    },
     /**
      * The read cache (src/platform/cache/two-level-cache.ts). `l1TtlMs` bounds how long an instance may serve an
      * entry from its own memory when another instance's invalidation did not reach it (Redis down); without Redis
@@ -386,6 +411,59 @@ function readRedis(read: EnvReader) {
     openMs: read.int('REDIS_BREAKER_OPEN_MS', 5_000, 50, 600_000),
   }
   return url ? { url, keyPrefix, commandTimeoutMs, breaker } : undefined
+}
+
+/** The variables of each dependency, after its prefix (`PAYMENT_URL`, …): docs/configuration.md lists them all. */
+export const DEPENDENCY_VARIABLES = [
+  'URL',
+  'TIMEOUT_MS',
+  'RETRIES',
+  'BULKHEAD_MAX_CONCURRENT',
+  'BULKHEAD_MAX_QUEUE',
+  'BREAKER_FAILURE_PERCENT',
+  'BREAKER_WINDOW',
+  'BREAKER_MINIMUM_CALLS',
+  'BREAKER_OPEN_MS',
+] as const
+
+/** One dependency's URL and policies, `PREFIX_…` variables; defaults differ per dependency only where given. */
+function readDependency(
+  read: EnvReader,
+  prefix: 'PAYMENT' | 'RECOMMENDATION',
+  defaults: { timeoutMs: number; retries: number; concurrent: number; queue: number },
+) {
+  const name = (variable: (typeof DEPENDENCY_VARIABLES)[number]) => `${prefix}_${variable}`
+  return {
+    /** unset: the app starts the simulator in process. A refused URL is named, not echoed (credentials) */
+    url: read.string(name('URL'), '', checkDependencyUrl, { isSecret: true }) || undefined,
+    timeoutMs: read.int(name('TIMEOUT_MS'), defaults.timeoutMs, 10, 120_000),
+    /** retries after the first attempt, for idempotent calls only */
+    retries: read.int(name('RETRIES'), defaults.retries, 0, 10),
+    retryDelayMs: { initial: 50, max: 1_000 },
+    bulkhead: {
+      maxConcurrent: read.int(name('BULKHEAD_MAX_CONCURRENT'), defaults.concurrent, 1, 10_000),
+      maxQueue: read.int(name('BULKHEAD_MAX_QUEUE'), defaults.queue, 0, 100_000),
+    },
+    /** opens when `failureRatio` of the last `window` calls failed, once `minimumCalls` were made */
+    breaker: {
+      failureRatio: read.int(name('BREAKER_FAILURE_PERCENT'), 50, 1, 99) / 100,
+      window: read.int(name('BREAKER_WINDOW'), 20, 2, 10_000),
+      minimumCalls: read.int(name('BREAKER_MINIMUM_CALLS'), 10, 1, 10_000),
+      openMs: read.int(name('BREAKER_OPEN_MS'), 10_000, 50, 600_000),
+    },
+  }
+}
+
+function checkDependencyUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'expected an http:// or https:// URL'
+    if (url.username || url.password || url.search || url.hash)
+      return 'expected a base URL without credentials, query or fragment'
+    return undefined
+  } catch {
+    return 'expected an http:// or https:// URL'
+  }
 }
 
 /** `host:port[,host:port…]`; bracketed IPv6 hosts allowed. */

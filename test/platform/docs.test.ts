@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { DEPENDENCY_VARIABLES } from '../../src/config'
 import { PROJECT_ROOT } from '../support/paths'
 
 const ROOT = PROJECT_ROOT
@@ -86,8 +87,13 @@ describe('docs', () => {
   test('docs/configuration.md documents exactly the variables src/config.ts reads', () => {
     const source = read('src/config.ts')
     const read_ = new Set([...source.matchAll(/read\s*\.\s*\w+\(\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!))
+    // each dependency's variables: its prefix (readDependency(read, 'PAYMENT', …)) and every suffix
+    for (const [, prefix] of source.matchAll(/readDependency\(read, '([A-Z]+)'/g))
+      for (const variable of DEPENDENCY_VARIABLES) read_.add(`${prefix}_${variable}`)
+    // a table row documents every variable in its first cell (`A`, `B`)
+    const firstCells = [...read('docs/configuration.md').matchAll(/^\| ((?:`[A-Z][A-Z0-9_]+`(?:, )?)+) \|/gm)]
     const documented = new Set(
-      [...read('docs/configuration.md').matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1]!),
+      firstCells.flatMap((m) => [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((n) => n[1]!)),
     )
     expect([...read_].filter((name) => !documented.has(name)).sort()).toEqual([])
     expect([...documented].filter((name) => !read_.has(name)).sort()).toEqual([])
