@@ -24,6 +24,7 @@ import { uploadedFiles } from './modules/catalog/uploads.routes'
 import { membersRoutes } from './modules/members/members.routes'
 import { ordersRoutes } from './modules/orders/orders.routes'
 import { outboxRoutes } from './modules/outbox/outbox.routes'
+import { recommendationsRoutes } from './modules/recommendations/recommendations.routes'
 import { DRIVER_OF_MODE, pingPrimary, pingReplicas } from './platform/db/connections'
 import { createServices } from './services'
 
@@ -73,7 +74,8 @@ function healthChecks({ config, database, redis, breakers, events }: Deps): Reco
 
 export function createApp(deps: Deps) {
   const { config, logger } = deps
-  const { auth, members, categories, products, images, orders, outbox } = createServices(deps)
+  const { auth, members, categories, products, images, orders, outbox, recommendations } =
+    createServices(deps)
   const guard = authGuard(deps)
   const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
 
@@ -122,6 +124,7 @@ export function createApp(deps: Deps) {
     )
     .use(membersRoutes(guard, members))
     .use(categoriesRoutes(guard, categories))
+    .use(recommendationsRoutes(guard, recommendations))
     .use(productsRoutes(guard, products, images))
     .use(
       ordersRoutes(

@@ -8,6 +8,7 @@ import packageJson from '../package.json'
 import type { Config } from './config'
 import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
+import { visibleProductIds } from './modules/catalog/products.repository'
 import { JwtCodec } from './platform/auth/jwt'
 import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
 import {
@@ -22,6 +23,7 @@ import { LocalCache } from './platform/cache/local-cache'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/cache/two-level-cache'
 import { closeDatabase, type Database, openConfiguredDatabase, readRouterOf } from './platform/db/connections'
 import type { ReadRouter } from './platform/db/read-routing'
+import { openRemoteDependencies, type RemoteDependencies } from './platform/dependencies/remote-dependencies'
 import { EventTopics } from './platform/events/contract'
 import {
   createEventMetrics,
@@ -85,6 +87,8 @@ export type Deps = {
     /** event type → topic (with KAFKA_TOPIC_PREFIX), from src/event-catalog.ts */
     topics: EventTopics
   }
+  /** the payment gateway and the recommendation service (SPEC §7), or the simulators started for them */
+  remote: RemoteDependencies
   lifecycle: Lifecycle
   info: {
     name: string
@@ -103,6 +107,10 @@ export async function createDeps(
   const metrics = createMetrics()
   const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger, metrics.circuitBreakerTransitions)
   const database = await openConfiguredDatabase(config.database)
+  const reads = readRouterOf(database, config.readYourWritesMs)
+  const remote = await openRemoteDependencies(config.dependencies, breakers, metrics, () =>
+    visibleProductIds(reads.primary),
+  )
   const windowMs = config.login.windowSeconds * 1000
   const redis = config.redis && createRedis(config.redis, breakers, logger)
   const cacheInvalidation = redis && config.cache.isEnabled ? new CacheInvalidation(redis, logger) : undefined
@@ -128,7 +136,7 @@ export async function createDeps(
     logger,
     metrics,
     database,
-    reads: readRouterOf(database, config.readYourWritesMs),
+    reads,
     jwt: new JwtCodec(config.jwt),
     cursors: new CursorCodec(config.jwt.secret),
     redis,
@@ -165,6 +173,7 @@ export async function createDeps(
     },
     passwordHasher: argon2idHasher,
     events: createEvents(config, database, metrics, logger),
+    remote,
     lifecycle: { isReady: false, isDraining: false },
     info: {
       name: packageJson.name,
@@ -237,6 +246,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.cacheInvalidation?.close()
   await deps.tokenBlacklist.stop?.()
   await deps.redis?.close()
+  await deps.remote.close()
   closeDatabase(deps.database)
 }
 

@@ -15,6 +15,7 @@ import { remoteOrderWrites } from './modules/orders/orders.batches'
 import { OrdersService } from './modules/orders/orders.service'
 import { localOrderWrites } from './modules/orders/orders.transactions'
 import { OutboxService } from './modules/outbox/outbox.service'
+import { RecommendationsService } from './modules/recommendations/recommendations.service'
 
 export type Services = ReturnType<typeof createServices>
 
@@ -46,5 +47,6 @@ export function createServices(deps: Deps) {
   const orderWrites = isLocal ? localOrderWrites(database.local) : remoteOrderWrites(database.remote)
   const orders = new OrdersService(orderWrites, cursors, deps.metrics.orders, reads, catalogCache)
   const outbox = new OutboxService(reads)
-  return { auth, members, categories, products, images, orders, outbox }
+  const recommendations = new RecommendationsService(deps.remote.recommendations, products, deps.logger)
+  return { auth, members, categories, products, images, orders, outbox, recommendations }
 }

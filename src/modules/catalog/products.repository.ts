@@ -281,3 +281,14 @@ export async function insertImagesWithin(
     returning id`)
   return inserted.length === images.length
 }
+
+/** The ids of the publicly listed products, oldest first, at most `limit` (what a recommender may suggest). */
+export async function visibleProductIds(db: ReadDb, limit = 10_000): Promise<number[]> {
+  const rows = await (db as QueryDb)
+    .select({ id: products.id })
+    .from(products)
+    .where(isPubliclyListed)
+    .orderBy(asc(products.id))
+    .limit(limit)
+  return rows.map((row) => row.id)
+}

@@ -74,6 +74,21 @@ export class ProductsService {
     return product
   }
 
+  /** The listed (ON_SALE or SOLD_OUT) products among `ids`, in their order; the others are left out. From the cache. */
+  async listedProducts(ids: readonly number[], viewer: Viewer): Promise<Product[]> {
+    const found = await Promise.all(
+      ids.map((id) =>
+        this.cache.product(id, async () => {
+          const row = await this.loaderRepository(viewer).findProduct(id)
+          return row ? toProduct(row) : null
+        }),
+      ),
+    )
+    return found.filter(
+      (p): p is Product => p !== null && (p.status === 'ON_SALE' || p.status === 'SOLD_OUT'),
+    )
+  }
+
   async updateProduct(
     seller: Principal,
     id: number,
