@@ -21,6 +21,7 @@ import { authRoutes } from './modules/auth/auth.routes'
 import { categoriesRoutes } from './modules/catalog/categories.routes'
 import { productsRoutes } from './modules/catalog/products.routes'
 import { uploadedFiles } from './modules/catalog/uploads.routes'
+import { faultsRoutes } from './modules/faults/faults.routes'
 import { membersRoutes } from './modules/members/members.routes'
 import { ordersRoutes } from './modules/orders/orders.routes'
 import { outboxRoutes } from './modules/outbox/outbox.routes'
@@ -74,7 +75,7 @@ function healthChecks({ config, database, redis, breakers, events }: Deps): Reco
 
 export function createApp(deps: Deps) {
   const { config, logger } = deps
-  const { auth, members, categories, products, images, orders, outbox, recommendations } =
+  const { auth, members, categories, products, images, orders, outbox, recommendations, faults } =
     createServices(deps)
   const guard = authGuard(deps)
   const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
@@ -134,6 +135,7 @@ export function createApp(deps: Deps) {
       ),
     )
     .use(outboxRoutes(guard, outbox))
+    .use(faultsRoutes(guard, faults))
     .use(uploadedFiles(config.uploadDir))
 }
 

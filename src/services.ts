@@ -10,6 +10,7 @@ import { CatalogCache } from './modules/catalog/catalog-cache'
 import { CategoriesService } from './modules/catalog/categories.service'
 import { ProductImagesService } from './modules/catalog/product-images.service'
 import { ProductsService } from './modules/catalog/products.service'
+import { FaultsService } from './modules/faults/faults.service'
 import { MembersService } from './modules/members/members.service'
 import { remoteOrderWrites } from './modules/orders/orders.batches'
 import { OrdersService } from './modules/orders/orders.service'
@@ -48,5 +49,6 @@ export function createServices(deps: Deps) {
   const orders = new OrdersService(orderWrites, cursors, deps.metrics.orders, reads, catalogCache)
   const outbox = new OutboxService(reads)
   const recommendations = new RecommendationsService(deps.remote.recommendations, products, deps.logger)
-  return { auth, members, categories, products, images, orders, outbox, recommendations }
+  const faults = new FaultsService(deps.remote.urls)
+  return { auth, members, categories, products, images, orders, outbox, recommendations, faults }
 }

@@ -113,9 +113,17 @@ export const API_DOCUMENTATION = {
     { name: 'Auth', description: 'Sign up, sign in, token rotation, sign out' },
     { name: 'Members', description: 'Profiles' },
     { name: 'Categories', description: 'Product categories' },
-    { name: 'Products', description: 'Catalog: search, cursor pages, popular, seller edits, images' },
+    {
+      name: 'Products',
+      description: 'Catalog: search, cursor pages, popular, recommendations, seller edits, images',
+    },
     { name: 'Orders', description: 'Placement with atomic stock and idempotency keys; lifecycle' },
     { name: 'Outbox', description: 'Dead-lettered events of the outbox relay: list and re-drive (admin)' },
+    {
+      name: 'Resilience',
+      description:
+        'Break and heal the simulated dependencies at runtime, to watch breakers and fallbacks (admin)',
+    },
     { name: 'Actuator', description: 'Health, info' },
   ],
   components: {
