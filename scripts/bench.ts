@@ -58,6 +58,11 @@ import {
 } from './bench/orders'
 import { OUTBOX_NAME, runOutboxGroup } from './bench/outbox'
 import { ORDER_LOOP_IN_FLIGHT } from './bench/raw-order-loop'
+import {
+  RECOMMENDATION_BENCH_ENV,
+  recommendationScenarios,
+  reportRecommendations,
+} from './bench/recommendations'
 import { renderTable, type ScenarioSummary, summarize } from './bench/report'
 import type { Scenario, Targets } from './bench/scenario'
 import { logTail, type RunningServer, startServer } from './bench/servers'
@@ -72,6 +77,7 @@ const SCENARIOS: Scenario[] = [
   { name: DETAIL_NAME, url: ({ app }) => `${app}/api/v1/products/1` },
   ...CACHE_SCENARIOS,
   ...DETAIL_ANCHOR_SCENARIOS,
+  ...recommendationScenarios(),
   {
     name: 'search: keyword+category+minPrice, price asc',
     url: ({ app }) =>
@@ -200,6 +206,7 @@ async function main(): Promise<number> {
     // order scenario's buyers ever send (≈ 30k req/s): nothing is refused.
     RATE_LIMIT_IP_PER_SECOND: '10000000',
     RATE_LIMIT_ORDERS_PER_SECOND: '1000000',
+    ...RECOMMENDATION_BENCH_ENV,
   }
   const appServer = (name: string, env: Record<string, string>, port?: number) =>
     startServer({
@@ -289,15 +296,21 @@ async function main(): Promise<number> {
       mode,
     })
 
-  const wrk = (target: string, scenario: Scenario, seconds: number) =>
-    runWrk({
-      url: target,
-      seconds,
-      connections: settings.connections,
-      cpu: loadCpu,
-      headers: scenario.headers,
-      script: scenario.script,
-    })
+  const wrk = async (target: string, scenario: Scenario, seconds: number) => {
+    await scenario.around?.before(app.baseUrl)
+    try {
+      return await runWrk({
+        url: target,
+        seconds,
+        connections: settings.connections,
+        cpu: loadCpu,
+        headers: scenario.headers,
+        script: scenario.script,
+      })
+    } finally {
+      await scenario.around?.after(app.baseUrl)
+    }
+  }
 
   console.log(
     `\nwrk -t1 -c${settings.connections} -d${settings.seconds}s on CPU ${loadCpu ?? '-'}, ` +
@@ -350,6 +363,8 @@ async function main(): Promise<number> {
 
   const cacheLines = reportCache(summaries, baseline.requestsPerSecond)
   if (cacheLines.length > 0) console.log(`\n${cacheLines.join('\n')}`)
+  const recommendationLines = reportRecommendations(summaries, detail)
+  if (recommendationLines.length > 0) console.log(`\n${recommendationLines.join('\n')}`)
 
   const orders = summaries.find((s) => s.name === ORDER_NAME)
   const anchor = summaries.find((s) => s.name === ORDER_ANCHOR_NAME)

@@ -24,4 +24,6 @@ export type Scenario = {
   script?: string
   /** the check before any load (default: a GET of the URL with `headers` must answer 2xx); throws when wrong */
   probe?: (target: string) => Promise<string>
+  /** a state the scenario needs around each of its wrk runs (e.g. a dependency broken, then healed) */
+  around?: { before(app: string): Promise<void>; after(app: string): Promise<void> }
 }

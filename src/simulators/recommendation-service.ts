@@ -41,8 +41,7 @@ export function startRecommendationService(
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
       return { status: 400, body: { error: `limit must be 1..${MAX_LIMIT}` } }
     counters.served++
-    const ranking = rankingFor(memberId, await productIdsNow())
-    return { status: 200, body: { memberId, productIds: ranking.slice(0, limit) } }
+    return { status: 200, body: { memberId, productIds: rankingFor(memberId, await productIdsNow(), limit) } }
   }
 
   const setCatalog = (body: unknown): SimAnswer => {
@@ -70,8 +69,11 @@ export function startRecommendationService(
   )
 }
 
-/** The catalog shuffled by a generator seeded with the member id (mulberry32): stable per member. */
-function rankingFor(memberId: number, catalog: readonly number[]): number[] {
+/**
+ * The first `limit` of the catalog shuffled by a generator seeded with the member id (mulberry32, a partial
+ * Fisher–Yates): stable per member, and O(limit) swaps however large the catalog.
+ */
+function rankingFor(memberId: number, catalog: readonly number[], limit: number): number[] {
   let seed = memberId >>> 0
   const next = () => {
     seed = (seed + 0x6d2b79f5) >>> 0
@@ -81,11 +83,12 @@ function rankingFor(memberId: number, catalog: readonly number[]): number[] {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
   const ranking = [...catalog]
-  for (let i = ranking.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1))
+  const count = Math.min(limit, ranking.length)
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(next() * (ranking.length - i))
     ;[ranking[i], ranking[j]] = [ranking[j]!, ranking[i]!]
   }
-  return ranking
+  return ranking.slice(0, count)
 }
 
 if (import.meta.main) {

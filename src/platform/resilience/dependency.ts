@@ -18,6 +18,8 @@ import {
   BrokenCircuitError,
   BulkheadRejectedError,
   bulkhead,
+  type CircuitBreakerPolicy,
+  CircuitState,
   ExponentialBackoff,
   handleWhen,
   type IPolicy,
@@ -65,15 +67,27 @@ export class Dependency {
   private readonly once: IPolicy
   private readonly withRetries: IPolicy
   private readonly limiter
+  private readonly breaker: CircuitBreakerPolicy
+  /** when the breaker opened plus `openMs`: cockatiel moves to HALF_OPEN only inside a call made after it */
+  private openUntil = 0
+  /** the histogram's children, bound once per outcome (prom-client hashes the labels on every `labels()`) */
+  private readonly timers: Record<DependencyOutcome, { observe(seconds: number): void }>
 
   constructor(
     readonly name: string,
     private readonly settings: DependencySettings,
     breakers: CircuitBreakers,
-    private readonly calls: Histogram<'dependency' | 'outcome'>,
+    calls: Histogram<'dependency' | 'outcome'>,
   ) {
     this.limiter = bulkhead(settings.bulkhead.maxConcurrent, settings.bulkhead.maxQueue)
     const breaker = breakers.create(name, settings.breaker)
+    this.breaker = breaker
+    this.timers = Object.fromEntries(
+      (['success', 'failure', 'timeout', 'open', 'bulkhead'] as const).map((o) => [o, calls.labels(name, o)]),
+    ) as unknown as Dependency['timers']
+    breaker.onBreak(() => {
+      this.openUntil = Date.now() + settings.breaker.openMs
+    })
     const perAttempt = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive)
     const retries = retry(
       handleWhen((error) => !(error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError)),
@@ -91,6 +105,12 @@ export class Dependency {
 
   /** Runs `work` under the policies; `isIdempotent` allows retries. Throws DependencyError when it gets no answer. */
   async call<T>(work: Work<T>, options: { isIdempotent: boolean }): Promise<T> {
+    // OPEN: refused before any policy runs (the cheapest answer is the point of an open breaker); HALF_OPEN and
+    // CLOSED go through the policies, where the breaker picks its probe
+    if (this.breaker.state === CircuitState.Open && Date.now() < this.openUntil) {
+      this.timers.open.observe(0)
+      throw new DependencyError(this.name, 'open')
+    }
     const policy = options.isIdempotent ? this.withRetries : this.once
     const startedAt = performance.now()
     let outcome: DependencyOutcome = 'success'
@@ -100,7 +120,7 @@ export class Dependency {
       outcome = outcomeOf(error)
       throw new DependencyError(this.name, outcome, { cause: error })
     } finally {
-      this.calls.labels(this.name, outcome).observe((performance.now() - startedAt) / 1000)
+      this.timers[outcome].observe((performance.now() - startedAt) / 1000)
     }
   }
 
