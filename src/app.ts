@@ -25,6 +25,7 @@ import { faultsRoutes } from './modules/faults/faults.routes'
 import { membersRoutes } from './modules/members/members.routes'
 import { ordersRoutes } from './modules/orders/orders.routes'
 import { outboxRoutes } from './modules/outbox/outbox.routes'
+import { paymentsRoutes } from './modules/payments/payments.routes'
 import { recommendationsRoutes } from './modules/recommendations/recommendations.routes'
 import { DRIVER_OF_MODE, pingPrimary, pingReplicas } from './platform/db/connections'
 import { createServices } from './services'
@@ -75,7 +76,7 @@ function healthChecks({ config, database, redis, breakers, events }: Deps): Reco
 
 export function createApp(deps: Deps) {
   const { config, logger } = deps
-  const { auth, members, categories, products, images, orders, outbox, recommendations, faults } =
+  const { auth, members, categories, products, images, orders, outbox, recommendations, faults, payments } =
     createServices(deps)
   const guard = authGuard(deps)
   const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
@@ -134,6 +135,7 @@ export function createApp(deps: Deps) {
         memberRateLimit(deps.rateLimiters.orders, 'orders', deps.metrics.rateLimitRejections),
       ),
     )
+    .use(paymentsRoutes(guard, payments))
     .use(outboxRoutes(guard, outbox))
     .use(faultsRoutes(guard, faults))
     .use(uploadedFiles(config.uploadDir))

@@ -9,6 +9,8 @@ import type { Config } from './config'
 import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
 import { visibleProductIds } from './modules/catalog/products.repository'
+import { RefundWorker } from './modules/payments/refund-worker'
+import { localRefundStore, remoteRefundStore } from './modules/payments/refunds.repository'
 import { JwtCodec } from './platform/auth/jwt'
 import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
 import {
@@ -89,6 +91,8 @@ export type Deps = {
   }
   /** the payment gateway and the recommendation service (SPEC §7), or the simulators started for them */
   remote: RemoteDependencies
+  /** pays out the refunds cancellations owe; started by src/event-flow.ts after listen */
+  refunds: RefundWorker
   lifecycle: Lifecycle
   info: {
     name: string
@@ -174,6 +178,12 @@ export async function createDeps(
     passwordHasher: argon2idHasher,
     events: createEvents(config, database, metrics, logger),
     remote,
+    refunds: new RefundWorker(
+      database.mode === 'file' ? localRefundStore(database.local) : remoteRefundStore(database.remote),
+      remote.payments,
+      metrics.payments,
+      logger,
+    ),
     lifecycle: { isReady: false, isDraining: false },
     info: {
       name: packageJson.name,
@@ -245,6 +255,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.events.publisher.close()
   await deps.cacheInvalidation?.close()
   await deps.tokenBlacklist.stop?.()
+  await deps.refunds.stop()
   await deps.redis?.close()
   await deps.remote.close()
   closeDatabase(deps.database)

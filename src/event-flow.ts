@@ -1,6 +1,7 @@
 /**
  * The event path, started once the server listens (main.ts; tests call it when they want events to flow): the
- * publisher connects and creates its topics, the consumers subscribe, then the outbox relay starts polling.
+ * publisher connects and creates its topics, the consumers subscribe, then the outbox relay starts polling, and
+ * the refund worker (src/modules/payments/refund-worker.ts) starts paying out the refunds owed.
  * A broker that is down at start delays nothing: the publisher, the consumers and the relay each keep trying.
  * closeDeps stops it all in the reverse order (the relay after its current batch).
  */
@@ -30,4 +31,5 @@ export async function startEventFlow(deps: Deps): Promise<void> {
     notifications.handle,
   )
   events.relay.start()
+  deps.refunds.start()
 }

@@ -16,6 +16,8 @@ import { remoteOrderWrites } from './modules/orders/orders.batches'
 import { OrdersService } from './modules/orders/orders.service'
 import { localOrderWrites } from './modules/orders/orders.transactions'
 import { OutboxService } from './modules/outbox/outbox.service'
+import { localPaymentStore, remotePaymentStore } from './modules/payments/payments.repository'
+import { PaymentsService } from './modules/payments/payments.service'
 import { RecommendationsService } from './modules/recommendations/recommendations.service'
 
 export type Services = ReturnType<typeof createServices>
@@ -50,5 +52,13 @@ export function createServices(deps: Deps) {
   const outbox = new OutboxService(reads)
   const recommendations = new RecommendationsService(deps.remote.recommendations, products, deps.logger)
   const faults = new FaultsService(deps.remote.urls)
-  return { auth, members, categories, products, images, orders, outbox, recommendations, faults }
+  const payments = new PaymentsService(
+    isLocal ? localPaymentStore(database.local) : remotePaymentStore(database.remote),
+    orderWrites,
+    orders,
+    deps.remote.payments,
+    deps.metrics.payments,
+    deps.logger,
+  )
+  return { auth, members, categories, products, images, orders, outbox, recommendations, faults, payments }
 }

@@ -18,11 +18,11 @@ export type Faults = { mode: FaultMode; failureRate: number; latencyMs: number }
 export const HEALTHY: Faults = { mode: 'healthy', failureRate: 0, latencyMs: 0 }
 const MAX_LATENCY_MS = 120_000
 
-/** What happens to one request. */
-export type Fate = 'ok' | 'error' | 'timeout' | 'reset' | 'slow'
+/** What happens to one request (`outage`: its connection dropped before anything is done). */
+export type Fate = 'ok' | 'error' | 'timeout' | 'reset' | 'slow' | 'outage'
 
 export function fateOf(faults: Faults, random: () => number = Math.random): Fate {
-  if (faults.mode === 'outage') return 'reset'
+  if (faults.mode === 'outage') return 'outage'
   if (faults.mode === 'healthy') return 'ok'
   return random() < faults.failureRate ? faults.mode : 'ok'
 }

@@ -56,7 +56,14 @@ export async function startSimulator(
   hostname = '127.0.0.1',
 ): Promise<Simulator> {
   let faults: Faults = HEALTHY
-  const emptyFates = (): Record<Fate, number> => ({ ok: 0, error: 0, timeout: 0, reset: 0, slow: 0 })
+  const emptyFates = (): Record<Fate, number> => ({
+    ok: 0,
+    error: 0,
+    timeout: 0,
+    reset: 0,
+    slow: 0,
+    outage: 0,
+  })
   let stats = { requests: 0, byFate: emptyFates(), inFlight: 0, maxInFlight: 0 }
   const sockets = new Set<import('node:net').Socket>()
 
@@ -100,6 +107,7 @@ export async function startSimulator(
     const fate = fateOf(current)
     stats.byFate[fate]++
     if (current.latencyMs > 0) await Bun.sleep(current.latencyMs)
+    if (fate === 'outage') return res.socket?.destroy()
     if (fate === 'timeout') return holdUntilClosed(res)
     if (fate === 'error')
       return send(res, { status: 503, body: { error: `${options.name} is failing (injected)` } })

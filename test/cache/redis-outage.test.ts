@@ -101,7 +101,10 @@ describe('Redis killed mid-run, then restarted', () => {
     expect(stale).toEqual([])
     const after = await health()
     expect(after.components.redis.status).toBe('UP')
-    expect(after.components.circuitBreakers).toEqual({ status: 'UP', details: { redis: 'CLOSED' } })
+    expect(after.components.circuitBreakers).toEqual({
+      status: 'UP',
+      details: { redis: 'CLOSED', 'payment-gateway': 'CLOSED', recommendations: 'CLOSED' },
+    })
     expect(await breakerGauge()).toBe(0)
     // the cache uses Redis again: the (empty) new Redis holds the product once it was read
     expect((await t.request('GET', `/api/v1/products/${id}`)).status).toBe(200)

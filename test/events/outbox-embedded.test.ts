@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { localFileOf } from '../../src/platform/db/connections'
 import { expectProblem, useTestApp } from '../support/harness'
-import { changeStatus, counterValue, freshProduct, placeOrder } from '../support/order-fixtures'
+import { counterValue, freshProduct, payOrder, placeOrder } from '../support/order-fixtures'
 import { insertPoisonEvent, waitUntil } from '../support/outbox-fixtures'
 
 const { t, tokens } = useTestApp(
@@ -37,7 +37,7 @@ describe('embedded default: outbox → in-process bus → notification consumer'
     const orders = []
     for (let i = 0; i < 40; i++) orders.push(await placeOrder(t, tokens.buyer, [{ productId, quantity: 1 }]))
     for (const order of orders.slice(0, 10)) {
-      expect((await changeStatus(t, tokens.admin, order.id, 'CONFIRMED')).status).toBe(200)
+      await payOrder(t, tokens.buyer, order.id)
     }
     for (const order of orders.slice(10, 15)) {
       expect(

@@ -120,18 +120,18 @@ describe('outbox → Kafka', () => {
     // every order walks its flow, 16 orders at a time, so different orders' events interleave
     await inParallel(orderIds, 16, async (orderId) => {
       for (const status of flowOf(orderId)) {
-        const path =
-          status === 'CANCELLED'
-            ? `/api/v1/orders/${orderId}/cancel`
-            : `/api/v1/sellers/orders/${orderId}/status`
+        // the buyer pays (the only way to CONFIRMED) or cancels; the seller moves its part on
         const res =
           status === 'CANCELLED'
-            ? await api(server.baseUrl, 'POST', path, { token: tokens.buyer })
-            : await api(server.baseUrl, 'PATCH', path, {
-                // only an admin confirms (standing in for payment); the seller moves its part on
-                token: status === 'CONFIRMED' ? tokens.admin : tokens.seller,
-                body: { status },
-              })
+            ? await api(server.baseUrl, 'POST', `/api/v1/orders/${orderId}/cancel`, { token: tokens.buyer })
+            : status === 'CONFIRMED'
+              ? await api(server.baseUrl, 'POST', `/api/v1/orders/${orderId}/payment`, {
+                  token: tokens.buyer,
+                })
+              : await api(server.baseUrl, 'PATCH', `/api/v1/sellers/orders/${orderId}/status`, {
+                  token: tokens.seller,
+                  body: { status },
+                })
         expect(res.status, res.text).toBe(200)
       }
     })

@@ -19,6 +19,7 @@ import {
   type OrderStatus,
   orderStateOf,
   outboxOf,
+  payOrder,
   placeOrder,
   stockOf,
   storedOrder,
@@ -74,7 +75,7 @@ describe('order parts: placement and reads', () => {
 
   test("a seller's detail and list show only its lines, its subtotal as the total and its part's status", async () => {
     const o = await twoSellerOrder()
-    await move(tokens.admin, o.orderId, 'CONFIRMED')
+    await payOrder(t, tokens.buyer, o.orderId)
     await move(tokens.otherSeller, o.orderId, 'SHIPPED')
 
     const detail = await t.request('GET', `/api/v1/orders/${o.orderId}`, { token: tokens.seller })
@@ -113,7 +114,7 @@ describe('order parts: moves', () => {
   test('the order shows its least advanced live part; each move writes one event naming its seller and lines', async () => {
     const o = await twoSellerOrder()
 
-    const confirmed = await move(tokens.admin, o.orderId, 'CONFIRMED')
+    const confirmed = (await payOrder(t, tokens.buyer, o.orderId)).body
     const oneShipped = await move(tokens.seller, o.orderId, 'SHIPPED')
     const afterOne = storedOrder(t, o.orderId)!.status
     await move(tokens.otherSeller, o.orderId, 'SHIPPED')
@@ -177,7 +178,7 @@ describe('order parts: moves', () => {
 
   test("the buyer's cancel cancels every live part, one event each, and each part's stock comes back once", async () => {
     const o = await twoSellerOrder()
-    await move(tokens.admin, o.orderId, 'CONFIRMED')
+    await payOrder(t, tokens.buyer, o.orderId)
     await move(tokens.seller, o.orderId, 'CANCELLED')
 
     const res = await cancelOrder(t, tokens.buyer, o.orderId)
@@ -197,8 +198,8 @@ describe('order parts: moves', () => {
   test('an admin moves the part of sellerId only, or every live part without it', async () => {
     const one = await twoSellerOrder()
     const all = await twoSellerOrder()
-    await move(tokens.admin, one.orderId, 'CONFIRMED')
-    await move(tokens.admin, all.orderId, 'CONFIRMED')
+    await payOrder(t, tokens.buyer, one.orderId)
+    await payOrder(t, tokens.buyer, all.orderId)
 
     const res = await move(tokens.admin, one.orderId, 'SHIPPED', one.otherSellerId)
     await move(tokens.admin, all.orderId, 'SHIPPED')
@@ -221,17 +222,14 @@ describe('order parts: refusals change nothing', () => {
       [
         "the buyer's cancel after one part has SHIPPED is a 409",
         async (o) => {
-          await move(tokens.admin, o.orderId, 'CONFIRMED')
+          await payOrder(t, tokens.buyer, o.orderId)
           await move(tokens.otherSeller, o.orderId, 'SHIPPED')
         },
         (o) => cancelOrder(t, tokens.buyer, o.orderId),
       ],
       [
-        'an admin confirming an order whose parts are not all PENDING is a 409',
-        async (o) => {
-          await move(tokens.seller, o.orderId, 'CANCELLED')
-          await move(tokens.admin, o.orderId, 'CONFIRMED')
-        },
+        'an admin confirming an order is a 409: only the buyer’s payment confirms',
+        async () => {},
         (o) => changeStatus(t, tokens.admin, o.orderId, 'CONFIRMED'),
       ],
       [
@@ -253,7 +251,7 @@ describe('order parts: refusals change nothing', () => {
     })
   }
 
-  test("a seller naming another seller's part is a 400; an admin naming a seller without a part a 404", async () => {
+  test("a seller naming another seller's part is a 400; an admin naming a seller without a part a 404; confirming a part a 409", async () => {
     const o = await twoSellerOrder()
     const before = orderStateOf(t, o.orderId, [o.mine, o.theirs])
 
@@ -264,7 +262,7 @@ describe('order parts: refusals change nothing', () => {
     expectProblem(foreign, 400, 'VALIDATION_FAILED')
     expect(foreign.body.errors).toEqual([{ field: 'sellerId', message: expect.any(String) }])
     expectProblem(absent, 404, 'ORDER_NOT_FOUND')
-    expectProblem(confirmOnePart, 400, 'VALIDATION_FAILED')
+    expectProblem(confirmOnePart, 409, 'INVALID_ORDER_STATUS_TRANSITION')
     expect(orderStateOf(t, o.orderId, [o.mine, o.theirs])).toEqual(before)
   })
 })
@@ -288,7 +286,7 @@ describe('derivedOrderStatus', () => {
 describe('migration 0003: orders placed before parts existed', () => {
   test('the backfill gives each (order, seller) one part with the order status and the sum of its lines', async () => {
     const o = await twoSellerOrder()
-    await move(tokens.admin, o.orderId, 'CONFIRMED')
+    await payOrder(t, tokens.buyer, o.orderId)
     const expected = storedParts(t, o.orderId)
     const migration = readFileSync(join(MIGRATIONS_DIR, '0003_order_parts_revoked_access_tokens.sql'), 'utf8')
     const backfill = migration.split('--> statement-breakpoint').at(-1)!

@@ -14,6 +14,7 @@ import { AppError } from '../../src/errors'
 import { EVENT_CATALOG } from '../../src/event-catalog'
 import { moveOrderPartsRemotely, placeOrderRemotely } from '../../src/modules/orders/orders.batches'
 import { buyerCancel, statusMove } from '../../src/modules/orders/orders.moves'
+import { paymentConfirmation } from '../../src/modules/payments/payments.service'
 import { openRemoteDatabase, type RemoteDatabaseHandle } from '../../src/platform/db/remote-database'
 import { EventDecoder } from '../../src/platform/events/contract'
 import { useFreshSqld } from '../support/services'
@@ -168,7 +169,6 @@ describe('part moves on a remote primary (one batch per move)', () => {
   const buyer = { memberId: 1, role: 'BUYER' as const, jti: 'b', expiresAt: Number.MAX_SAFE_INTEGER }
   const sellerA = { memberId: 2, role: 'SELLER' as const, jti: 'a', expiresAt: Number.MAX_SAFE_INTEGER }
   const sellerB = { memberId: 3, role: 'SELLER' as const, jti: 's', expiresAt: Number.MAX_SAFE_INTEGER }
-  const admin = { memberId: 9, role: 'ADMIN' as const, jti: 'x', expiresAt: Number.MAX_SAFE_INTEGER }
   const stockOf = async (id: number) =>
     Number((await rows<{ s: number }>('select stock_quantity as s from products where id = ?', id))[0]!.s)
   const twoSellerOrder = async () =>
@@ -216,7 +216,12 @@ describe('part moves on a remote primary (one batch per move)', () => {
 
   test('the buyer and a seller cancelling at once on two instances: one wins, the stock comes back once', async () => {
     const order = await twoSellerOrder()
-    await moveOrderPartsRemotely(instances[0]!, order.id, statusMove(admin, order.id, 'CONFIRMED'))
+    // confirmed as a captured payment confirms it (the payment's own rows are the payments tests' business)
+    await moveOrderPartsRemotely(
+      instances[0]!,
+      order.id,
+      paymentConfirmation(buyer, order.id, 'pay_test', undefined),
+    )
     const [laptops, jackets] = [await stockOf(2), await stockOf(3)]
 
     const outcomes = await Promise.allSettled([
@@ -247,7 +252,12 @@ describe('part moves on a remote primary (one batch per move)', () => {
 
   test('a move decided on a stale read fails whole: the guard refuses a part that is not where it was read', async () => {
     const order = await twoSellerOrder()
-    await moveOrderPartsRemotely(instances[0]!, order.id, statusMove(admin, order.id, 'CONFIRMED'))
+    // confirmed as a captured payment confirms it (the payment's own rows are the payments tests' business)
+    await moveOrderPartsRemotely(
+      instances[0]!,
+      order.id,
+      paymentConfirmation(buyer, order.id, 'pay_test', undefined),
+    )
     const before = await rows(
       'select (select sum(stock_quantity) from products) as s, (select count(*) from outbox_events) as e',
     )

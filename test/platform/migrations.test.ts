@@ -36,9 +36,11 @@ describe('migrations', () => {
       'order_parts',
       'orders',
       'outbox_events',
+      'payments',
       'product_images',
       'products',
       'refresh_tokens',
+      'refunds',
       'revoked_access_tokens',
     ])
     expect(first.sqlite.query('pragma journal_mode').get()).toEqual({ journal_mode: 'wal' })

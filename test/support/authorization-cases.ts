@@ -138,6 +138,21 @@ export const AUTHORIZATION_CASES: AuthorizationCase[] = [
     arrange: () => ({ path: '/api/v1/products/popular' }),
   },
   {
+    route: 'GET /api/v1/products/recommendations',
+    scenario: "the caller's recommendations (any signed-in user)",
+    expected: signedIn(200),
+    arrange: () => ({ path: '/api/v1/products/recommendations' }),
+  },
+  {
+    route: 'POST /api/v1/admin/faults',
+    scenario: 'heal the recommendation simulator (admin only)',
+    expected: signedIn(200, ['ADMIN']),
+    arrange: () => ({
+      path: '/api/v1/admin/faults',
+      body: { dependency: 'recommendation', mode: 'healthy' },
+    }),
+  },
+  {
     route: 'GET /api/v1/products/:id',
     scenario: 'an ON_SALE demo product',
     expected: everyone(200),

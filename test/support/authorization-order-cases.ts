@@ -122,6 +122,12 @@ export const ORDER_AUTHORIZATION_CASES: AuthorizationCase[] = [
     arrange: async (f) => ({ path: `/api/v1/orders/${await placeDemoBuyerOrder(f)}/cancel` }),
   },
   {
+    route: 'POST /api/v1/orders/:id/payment',
+    scenario: 'a fresh PENDING order of the demo buyer (its buyer only): paid, CONFIRMED',
+    expected: { ...signedIn(200, ['BUYER']), otherBuyer: hidden('ORDER_NOT_FOUND') },
+    arrange: async (f) => ({ path: `/api/v1/orders/${await placeDemoBuyerOrder(f)}/payment` }),
+  },
+  {
     route: 'GET /api/v1/sellers/orders',
     scenario: "the seller's own first page, after an order holding both sellers' lines: only my lines",
     expected: signedIn(200, ['SELLER']),

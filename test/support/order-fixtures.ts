@@ -153,18 +153,18 @@ export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'SHIPPED' | 'DELIVERED' | 'C
 export const ORDER_STATUSES: OrderStatus[] = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED']
 
 /**
- * The moves that bring a new order to each status: an admin confirms (standing in for the payment that will),
- * then the seller moves its part.
+ * The moves that bring a new order to each status: the buyer pays (which confirms it), then the seller moves its
+ * part.
  */
-const PATH_TO: Record<OrderStatus, { by: 'admin' | 'seller'; to: OrderStatus }[]> = {
+const PATH_TO: Record<OrderStatus, { by: 'buyer' | 'seller'; to: OrderStatus }[]> = {
   PENDING: [],
-  CONFIRMED: [{ by: 'admin', to: 'CONFIRMED' }],
+  CONFIRMED: [{ by: 'buyer', to: 'CONFIRMED' }],
   SHIPPED: [
-    { by: 'admin', to: 'CONFIRMED' },
+    { by: 'buyer', to: 'CONFIRMED' },
     { by: 'seller', to: 'SHIPPED' },
   ],
   DELIVERED: [
-    { by: 'admin', to: 'CONFIRMED' },
+    { by: 'buyer', to: 'CONFIRMED' },
     { by: 'seller', to: 'SHIPPED' },
     { by: 'seller', to: 'DELIVERED' },
   ],
@@ -173,9 +173,20 @@ const PATH_TO: Record<OrderStatus, { by: 'admin' | 'seller'; to: OrderStatus }[]
 
 export type OrderTokens = { seller: string; buyer: string; admin: string }
 
+/** The buyer pays `orderId` through the payment gateway simulator: the only way to CONFIRMED. */
+export async function payOrder(t: TestApp, buyerToken: string, orderId: number) {
+  const res = await t.request('POST', `/api/v1/orders/${orderId}/payment`, { token: buyerToken })
+  expect(res.status, res.text).toBe(200)
+  return res
+}
+
 /** Moves `orderId` (a new PENDING order holding only the seller's lines) to `status`. */
 export async function moveOrderTo(t: TestApp, tokens: OrderTokens, orderId: number, status: OrderStatus) {
   for (const step of PATH_TO[status]) {
+    if (step.to === 'CONFIRMED') {
+      await payOrder(t, tokens.buyer, orderId)
+      continue
+    }
     const res = await changeStatus(t, tokens[step.by], orderId, step.to)
     expect(res.status, res.text).toBe(200)
   }

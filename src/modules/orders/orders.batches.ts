@@ -29,6 +29,7 @@ import { envelopeOf, rowOf } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
 import { type MovedParts, type MovePlan, movedParts, notFound, partMovedEvent } from './orders.moves'
+import { refundOwedFor } from './orders.refunds'
 import type { OrderItemRow, OrderPartRow, OrderRow } from './orders.repository'
 import {
   derivedOrderStatus,
@@ -287,14 +288,17 @@ export async function moveOrderPartsRemotely(
     const moved = new Map(picked.map((part) => [part.sellerId, { ...part, status: plan.to, updatedAt: now }]))
     const after = parts.map((part) => moved.get(part.sellerId) ?? part)
     const order: OrderRow = { ...current, status: derivedOrderStatus(after), updatedAt: now }
+    const result = movedParts(plan, current, order, items, after, new Set(moved.keys()))
+    const statements = moveStatements(remote.db, order, picked, items, plan.to, now)
+    statements.push(...(plan.andAlso?.remote(remote.db, result.view) ?? []))
     try {
-      await remote.db.batch(moveStatements(remote.db, order, picked, items, plan.to, now) as never)
+      await remote.db.batch(statements as never)
     } catch (error) {
       if (appErrorIn(error) || !isGuardFailure(error)) throw error
       if (attempt >= MAX_MOVE_ATTEMPTS) throw serviceBusy('The order changed while it was moved')
       continue
     }
-    return movedParts(plan, current, order, items, after, new Set(moved.keys()))
+    return result
   }
 }
 
@@ -326,6 +330,7 @@ function moveStatements(
     )
     const lines = items.filter((item) => item.sellerId === part.sellerId)
     if (to === 'CANCELLED') {
+      statements.push(db.run(refundOwedFor(order.id, part, nowMs)))
       for (const line of lines) {
         statements.push(
           db.run(sql`update products set stock_quantity = stock_quantity + ${line.quantity},

@@ -5,6 +5,8 @@
  */
 import type { OrderStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
+import type { DbOrTx } from '../../platform/db/database'
+import type { RemoteDb } from '../../platform/db/remote-database'
 import type { Principal } from '../auth/principal'
 import { orderEvent } from './orders.events'
 import type { Order } from './orders.model'
@@ -20,6 +22,17 @@ export type MovePlan = {
   to: OrderStatus
   pick(order: OrderRow, parts: OrderPartRow[]): OrderPartRow[]
   view(order: OrderRow, items: OrderItemRow[], parts: OrderPartRow[]): Order
+  /** a write that commits with the move or not at all (a payment captured with the order's confirmation) */
+  andAlso?: CompanionWrite
+}
+
+/**
+ * Written in the move's own transaction: on the local file inside its savepoint, on a libSQL server as statements
+ * appended to its batch. Both get the order as the mover will see it after the move.
+ */
+export type CompanionWrite = {
+  local(tx: DbOrTx, moved: Order): void
+  remote(db: RemoteDb, moved: Order): unknown[]
 }
 
 /** The buyer cancels every live part; refused (409) once any part has shipped. */
@@ -36,8 +49,8 @@ export function buyerCancel(buyer: Principal, id: number): MovePlan {
 
 /**
  * PATCH /sellers/orders/{id}/status. A seller moves its own part (SELLER_PART_MOVES); another seller's id in
- * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. CONFIRMED is an
- * order-wide move only an admin may make, standing in for the payment that will confirm orders.
+ * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. Nobody confirms an
+ * order here: only the buyer's captured payment does (POST /orders/{id}/payment, src/modules/payments).
  */
 export function statusMove(actor: Principal, id: number, to: OrderStatus, sellerId?: number): MovePlan {
   if (actor.role !== 'ADMIN' && sellerId !== undefined && sellerId !== actor.memberId) {
@@ -45,18 +58,22 @@ export function statusMove(actor: Principal, id: number, to: OrderStatus, seller
       errors: [{ field: 'sellerId', message: "must be absent or the caller's own id" }],
     })
   }
-  if (actor.role === 'ADMIN') return adminMove(id, to, sellerId)
+  const refuseConfirmation = () => {
+    if (to === 'CONFIRMED') {
+      throw new AppError(
+        'INVALID_ORDER_STATUS_TRANSITION',
+        "Only the buyer's payment confirms an order (POST /api/v1/orders/{id}/payment); here parts ship, are " +
+          'delivered or are cancelled',
+      )
+    }
+  }
+  if (actor.role === 'ADMIN') return adminMove(id, to, sellerId, refuseConfirmation)
   return {
     to,
     pick: (_, parts) => {
       const own = parts.find((part) => part.sellerId === actor.memberId)
       if (!own) throw notFound(id)
-      if (to === 'CONFIRMED') {
-        throw new AppError(
-          'INVALID_ORDER_STATUS_TRANSITION',
-          "Only the buyer's payment confirms an order; a seller ships, delivers or cancels its part",
-        )
-      }
+      refuseConfirmation()
       return refuseUnless([own], sellerMovesInto(to), to)
     },
     view: (order, items, parts) =>
@@ -64,22 +81,17 @@ export function statusMove(actor: Principal, id: number, to: OrderStatus, seller
   }
 }
 
-/**
- * An admin's move: CONFIRMED confirms the whole order (every live part PENDING → CONFIRMED; `sellerId` makes no
- * sense there and is refused); any other status moves the part of `sellerId`, or every live part without it.
- */
-function adminMove(id: number, to: OrderStatus, sellerId: number | undefined): MovePlan {
+/** An admin's move, for the seller of `sellerId`'s part or for every live part without it. */
+function adminMove(
+  id: number,
+  to: OrderStatus,
+  sellerId: number | undefined,
+  refuseConfirmation: () => void,
+): MovePlan {
   return {
     to,
     pick: (_, parts) => {
-      if (to === 'CONFIRMED') {
-        if (sellerId !== undefined) {
-          throw new AppError('VALIDATION_FAILED', 'CONFIRMED applies to the whole order', {
-            errors: [{ field: 'sellerId', message: 'must be absent when confirming' }],
-          })
-        }
-        return refuseUnless(parts.filter(isLive), ['PENDING'], to)
-      }
+      refuseConfirmation()
       if (sellerId === undefined) return refuseUnless(parts.filter(isLive), sellerMovesInto(to), to)
       const part = parts.find((p) => p.sellerId === sellerId)
       if (!part) throw notFound(id)

@@ -116,9 +116,9 @@ export function ordersRoutes(
             "Move the caller's part of an order: CONFIRMED → SHIPPED → DELIVERED, or CANCELLED (its stock back)",
           description:
             'A seller moves only its own part; the order status follows from its parts (CANCELLED when all are, ' +
-            'else the least advanced live part). PENDING → CONFIRMED is not a seller move: payment confirms; ' +
-            'until payments exist an admin may confirm a whole order. An admin moves the part of `sellerId`, ' +
-            'or every live part without it.',
+            'else the least advanced live part). Nobody confirms here (409): only the buyer’s payment does ' +
+            '(POST /orders/{id}/payment). An admin moves the part of `sellerId`, or every live part without it. ' +
+            'Cancelling a part of a paid order refunds that part.',
         },
       },
     )

@@ -13,6 +13,7 @@ import { outboxAppender } from '../../platform/events/outbox'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
 import { movedParts, notFound, partMovedEvent } from './orders.moves'
+import { refundOwedFor } from './orders.refunds'
 import {
   findOrder,
   findOrderItems,
@@ -102,10 +103,15 @@ export function localOrderWrites(database: DatabaseHandle): OrderWrites {
         const order = setOrderStatus(tx, id, derivedOrderStatus(after), now)
         for (const part of picked) {
           const lines = items.filter((item) => item.sellerId === part.sellerId)
-          if (to === 'CANCELLED') for (const line of lines) returnStock(tx, line.productId, line.quantity)
+          if (to === 'CANCELLED') {
+            for (const line of lines) returnStock(tx, line.productId, line.quantity)
+            tx.run(refundOwedFor(id, part, now.getTime()))
+          }
           appendOutboxEvent(partMovedEvent(order, part, to, lines))
         }
-        return movedParts(plan, current, order, items, after, new Set(moved.keys()))
+        const result = movedParts(plan, current, order, items, after, new Set(moved.keys()))
+        plan.andAlso?.local(tx, result.view)
+        return result
       })
     },
   }

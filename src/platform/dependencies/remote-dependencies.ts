@@ -12,12 +12,14 @@ import type { Simulator } from '../../simulators/sim-server'
 import type { Metrics } from '../observability/metrics'
 import type { CircuitBreakers } from '../resilience/circuit-breaker'
 import { Dependency } from '../resilience/dependency'
+import { PaymentGatewayClient } from './payment-gateway-client'
 import { RecommendationClient } from './recommendation-client'
 
 export const DEPENDENCY_NAMES = { payment: 'payment-gateway', recommendation: 'recommendations' } as const
 export type DependencyKey = keyof typeof DEPENDENCY_NAMES
 
 export type RemoteDependencies = {
+  payments: PaymentGatewayClient
   recommendations: RecommendationClient
   /** each dependency's base URL (a simulator's when this process started one) */
   urls: Record<DependencyKey, string>
@@ -45,6 +47,7 @@ export async function openRemoteDependencies(
   const dependency = (key: DependencyKey) =>
     new Dependency(DEPENDENCY_NAMES[key], config[key], breakers, metrics.dependencyCalls)
   return {
+    payments: new PaymentGatewayClient(urls.payment, dependency('payment')),
     recommendations: new RecommendationClient(urls.recommendation, dependency('recommendation')),
     urls,
     simulators,

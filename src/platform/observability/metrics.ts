@@ -74,6 +74,11 @@ export type Metrics = {
    * failure, timeout, open (refused by its breaker), bulkhead (refused by its bulkhead)
    */
   dependencyCalls: Histogram<'dependency' | 'outcome'>
+  /**
+   * payments and refunds by result: captured, already_paid, replayed, unavailable, order_cancelled (a capture
+   * whose order was cancelled meanwhile: refunded), refunded, refund_failed (refused by the gateway for good)
+   */
+  payments: Counter<'result'>
 }
 
 export function createMetrics(): Metrics {
@@ -163,7 +168,14 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   })
+  const payments = new Counter({
+    name: 'marketplace_payments_total',
+    help: 'Payments and refunds by result',
+    labelNames: ['result'] as const,
+    registers,
+  })
   return {
+    payments,
     registry,
     httpRequests,
     orders,
