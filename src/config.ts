@@ -299,6 +299,8 @@ function parseEnvironment(read: EnvReader, env: Env) {
     },
     /** unset: the database blacklist and in-process throttling and limits (one instance only) */
     redis: readRedis(read),
+    /** a PENDING order older than this is cancelled (its stock back) unless the gateway has its payment */
+    orderPaymentTimeoutMinutes: read.int('ORDER_PAYMENT_TIMEOUT_MINUTES', 30, 1, 7 * 24 * 60),
     /**
      * The remote dependencies (SPEC §7), each behind a bulkhead, retries (idempotent calls only), a circuit breaker
      * and a per-attempt timeout (src/platform/resilience/dependency.ts). No URL: the app starts the simulator

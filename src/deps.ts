@@ -53,6 +53,9 @@ import { CursorCodec } from './platform/paging/cursor-codec'
 import { createRedis, type RedisHandle } from './platform/redis/redis'
 import { CircuitBreakers } from './platform/resilience/circuit-breaker'
 
+/** Work a process does in the background once it serves (refunds, unpaid-order expiry). */
+export type BackgroundJob = { start(): void; stop(): Promise<void> }
+
 export type Deps = {
   config: Config
   logger: Logger
@@ -93,6 +96,11 @@ export type Deps = {
   remote: RemoteDependencies
   /** pays out the refunds cancellations owe; started by src/event-flow.ts after listen */
   refunds: RefundWorker
+  /**
+   * the background jobs src/event-flow.ts starts after listen and closeDeps stops: the refund worker, and what the
+   * services register (the unpaid-order expiry, src/services.ts)
+   */
+  jobs: BackgroundJob[]
   lifecycle: Lifecycle
   info: {
     name: string
@@ -135,6 +143,12 @@ export async function createDeps(
       ? new BatchedRedisRateLimiter(redis, scope, settings, logger)
       : new RedisRateLimiter(redis, scope, settings, logger)
   }
+  const refunds = new RefundWorker(
+    database.mode === 'file' ? localRefundStore(database.local) : remoteRefundStore(database.remote),
+    remote.payments,
+    metrics.payments,
+    logger,
+  )
   return {
     config,
     logger,
@@ -178,12 +192,8 @@ export async function createDeps(
     passwordHasher: argon2idHasher,
     events: createEvents(config, database, metrics, logger),
     remote,
-    refunds: new RefundWorker(
-      database.mode === 'file' ? localRefundStore(database.local) : remoteRefundStore(database.remote),
-      remote.payments,
-      metrics.payments,
-      logger,
-    ),
+    refunds,
+    jobs: [refunds],
     lifecycle: { isReady: false, isDraining: false },
     info: {
       name: packageJson.name,
@@ -255,7 +265,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.events.publisher.close()
   await deps.cacheInvalidation?.close()
   await deps.tokenBlacklist.stop?.()
-  await deps.refunds.stop()
+  await Promise.all(deps.jobs.map((job) => job.stop()))
   await deps.redis?.close()
   await deps.remote.close()
   closeDatabase(deps.database)

@@ -1,7 +1,7 @@
 /**
  * The event path, started once the server listens (main.ts; tests call it when they want events to flow): the
  * publisher connects and creates its topics, the consumers subscribe, then the outbox relay starts polling, and
- * the refund worker (src/modules/payments/refund-worker.ts) starts paying out the refunds owed.
+ * the background jobs start (deps.jobs: the refund worker, the unpaid-order expiry).
  * A broker that is down at start delays nothing: the publisher, the consumers and the relay each keep trying.
  * closeDeps stops it all in the reverse order (the relay after its current batch).
  */
@@ -31,5 +31,5 @@ export async function startEventFlow(deps: Deps): Promise<void> {
     notifications.handle,
   )
   events.relay.start()
-  deps.refunds.start()
+  for (const job of deps.jobs) job.start()
 }

@@ -18,6 +18,7 @@ import { localOrderWrites } from './modules/orders/orders.transactions'
 import { OutboxService } from './modules/outbox/outbox.service'
 import { localPaymentStore, remotePaymentStore } from './modules/payments/payments.repository'
 import { PaymentsService } from './modules/payments/payments.service'
+import { UnpaidOrderExpiry } from './modules/payments/unpaid-order-expiry'
 import { RecommendationsService } from './modules/recommendations/recommendations.service'
 
 export type Services = ReturnType<typeof createServices>
@@ -52,13 +53,34 @@ export function createServices(deps: Deps) {
   const outbox = new OutboxService(reads)
   const recommendations = new RecommendationsService(deps.remote.recommendations, products, deps.logger)
   const faults = new FaultsService(deps.remote.urls)
+  const paymentStore = isLocal ? localPaymentStore(database.local) : remotePaymentStore(database.remote)
   const payments = new PaymentsService(
-    isLocal ? localPaymentStore(database.local) : remotePaymentStore(database.remote),
-    orderWrites,
+    paymentStore,
     orders,
     deps.remote.payments,
     deps.metrics.payments,
     deps.logger,
   )
-  return { auth, members, categories, products, images, orders, outbox, recommendations, faults, payments }
+  const unpaidOrders = new UnpaidOrderExpiry(
+    reads.primary,
+    orders,
+    deps.remote.payments,
+    paymentStore,
+    config.orderPaymentTimeoutMinutes * 60_000,
+    deps.logger,
+  )
+  deps.jobs.push(unpaidOrders) // started with the event flow, stopped by closeDeps
+  return {
+    auth,
+    members,
+    categories,
+    products,
+    images,
+    orders,
+    outbox,
+    recommendations,
+    faults,
+    payments,
+    unpaidOrders,
+  }
 }

@@ -101,6 +101,26 @@ function adminMove(
   }
 }
 
+/**
+ * The unpaid-order expiry (src/modules/payments/unpaid-order-expiry.ts): every live part PENDING → CANCELLED, only
+ * while the whole order is still PENDING; paid (or moved) meanwhile, it is a 409 and nothing changes.
+ */
+export function unpaidExpiry(): MovePlan {
+  return {
+    to: 'CANCELLED',
+    pick: (order, parts) => {
+      if (order.status !== 'PENDING') {
+        throw new AppError(
+          'INVALID_ORDER_STATUS_TRANSITION',
+          `An order that is ${order.status} does not expire`,
+        )
+      }
+      return refuseUnless(parts.filter(isLive), ['PENDING'], 'CANCELLED')
+    },
+    view: toOrder,
+  }
+}
+
 /** The part statuses from which a seller may move a part to `to`. */
 function sellerMovesInto(to: OrderStatus): OrderStatus[] {
   return (Object.keys(SELLER_PART_MOVES) as OrderStatus[]).filter((from) =>

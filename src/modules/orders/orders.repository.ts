@@ -9,7 +9,7 @@
  * endpoints on a ReadDb (local or libSQL), where they are awaited. They are generic in the database's result
  * kind, so one query answers a value on the transaction and a value or a Promise on a ReadDb.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import { type OrderStatus, orderItems, orderParts, orders, products } from '../../../db/schema'
 import type { Db, DbOrTx } from '../../platform/db/database'
 import { inKindOf, type QueryDb, type QueryResult, type ResultKind } from '../../platform/db/read-db'
@@ -165,6 +165,16 @@ export function findOrder<K extends ResultKind>(
   id: number,
 ): QueryResult<K, OrderRow | undefined> {
   return inKindOf(db, (db) => db.select().from(orders).where(eq(orders.id, id)).get())
+}
+
+/** PENDING orders placed before `cutoff`, oldest first (the unpaid-order expiry's candidates). */
+export async function findUnpaidBefore(db: QueryDb, cutoff: Date, limit: number): Promise<OrderRow[]> {
+  return db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.status, 'PENDING'), lt(orders.createdAt, cutoff)))
+    .orderBy(asc(orders.createdAt), asc(orders.id))
+    .limit(limit)
 }
 
 /** The lines of these orders, by line id (an empty list selects nothing: Drizzle renders it as `false`). */

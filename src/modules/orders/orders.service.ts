@@ -152,8 +152,8 @@ export class OrdersService {
 
   /**
    * PATCH /sellers/orders/{id}/status. A seller moves its own part (SELLER_PART_MOVES); another seller's id in
-   * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. CONFIRMED is an
-   * order-wide move only an admin may make, standing in for the payment that will confirm orders.
+   * `sellerId` is refused. An admin moves the part of `sellerId`, or every live part without it. Nobody confirms
+   * here: a captured payment does (src/modules/payments).
    */
   changeOrderStatus(actor: Principal, id: number, to: OrderStatus, sellerId?: number): Promise<Order> {
     return this.moveParts(actor, id, statusMove(actor, id, to, sellerId))
@@ -161,10 +161,12 @@ export class OrdersService {
 
   /**
    * One atomic write (orders.transactions.ts, orders.batches.ts): the picked parts move, CANCELLED gives each
-   * part's stock back, the order's status is re-derived from all its parts, and each moved part writes its own
-   * order.status-changed event naming its seller and lines.
+   * part's stock back (and owes a paid part's refund), the order's status is re-derived from all its parts, and
+   * each moved part writes its own order.status-changed event naming its seller and lines. Then the aftermath:
+   * the actor reads its write, cancellations are counted, the restocked products leave the cache. Also the way
+   * payments confirm and the unpaid-order expiry cancels (src/modules/payments).
    */
-  private async moveParts(actor: Principal, id: number, plan: MovePlan): Promise<Order> {
+  async moveParts(actor: Pick<Principal, 'memberId'>, id: number, plan: MovePlan): Promise<Order> {
     const result = await this.writes.moveParts(id, plan)
     this.reads.recordWrite(actor.memberId)
     if (result.isCancelled) this.metrics.cancelled.inc()

@@ -21,7 +21,7 @@ import type { PaymentGatewayClient } from '../../platform/dependencies/payment-g
 import type { Logger } from '../../platform/observability/logger'
 import { DependencyError } from '../../platform/resilience/dependency'
 import type { Principal } from '../auth/principal'
-import type { Order, OrderWrites } from '../orders/orders.model'
+import type { Order } from '../orders/orders.model'
 import { type MovePlan, notFound } from '../orders/orders.moves'
 import { isLive } from '../orders/orders.rules'
 import type { OrdersService } from '../orders/orders.service'
@@ -33,7 +33,6 @@ export type PaymentResult = 'captured' | 'already_paid' | 'replayed' | 'unavaila
 export class PaymentsService {
   constructor(
     private readonly store: PaymentStore,
-    private readonly orderWrites: OrderWrites,
     private readonly orders: OrdersService,
     private readonly gateway: PaymentGatewayClient,
     private readonly payments: Counter<'result'>,
@@ -85,12 +84,13 @@ export class PaymentsService {
       )
     }
     try {
-      const moved = await this.orderWrites.moveParts(
+      const confirmed = await this.orders.moveParts(
+        buyer,
         order.id,
         paymentConfirmation(buyer, order.id, gatewayPaymentId, claim),
       )
       this.payments.labels('captured').inc()
-      return moved.view
+      return confirmed
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'INVALID_ORDER_STATUS_TRANSITION') throw error
       // not PENDING any more: a concurrent payment confirmed it first, or it was cancelled meanwhile
@@ -122,7 +122,7 @@ export class PaymentsService {
 
 /** The confirmation a capture makes: every live part PENDING → CONFIRMED, the capture recorded with it. */
 export function paymentConfirmation(
-  buyer: Principal,
+  buyer: Pick<Principal, 'memberId'>,
   orderId: number,
   gatewayPaymentId: string,
   claim: Parameters<typeof captureRecorded>[2],
