@@ -1,7 +1,8 @@
 /**
  * SPEC §5's transition table, exhaustively: every from × to through PATCH /api/v1/sellers/orders/{id}/status,
- * for the seller of a one-seller order (its part is the whole order) and for an admin. Only an admin confirms
- * (standing in for the payment that will); a seller ships, delivers or cancels.
+ * for the seller of a one-seller order (its part is the whole order) and for an admin. Nobody confirms there (only
+ * the buyer's payment does, test/resilience/payments.test.ts); a seller, or an admin for it, ships, delivers or
+ * cancels.
  * An allowed move is a 200 that stores the new status and writes exactly one order.status-changed event (a
  * CANCELLED one gives the stock back); any other is a 409 INVALID_ORDER_STATUS_TRANSITION that changes nothing:
  * not the order row (its updatedAt included), not the stock, not the outbox.
@@ -25,7 +26,7 @@ const { t, tokens } = useTestApp({}, { tokens: true })
 const SELLER_MOVES = ['PENDING→CANCELLED', 'CONFIRMED→SHIPPED', 'CONFIRMED→CANCELLED', 'SHIPPED→DELIVERED']
 const ALLOWED = {
   seller: new Set(SELLER_MOVES),
-  admin: new Set([...SELLER_MOVES, 'PENDING→CONFIRMED']),
+  admin: new Set(SELLER_MOVES),
 }
 
 describe('PATCH /api/v1/sellers/orders/{id}/status', () => {
