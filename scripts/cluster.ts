@@ -9,12 +9,15 @@
  * (DATABASE_URL=file:… + DATABASE_SYNC_URL) and serves catalog reads from it. `--reads server`: each instance
  * talks to the primary directly and reads from the sqld replica (DATABASE_REPLICA_URLS).
  * With REDIS_URL, KAFKA_BROKERS, SQLD_URL and SQLD_REPLICA_URL all set, those are used instead of starting any.
+ * The payment gateway and recommendation simulators run once, as processes of their own that every instance
+ * uses (a fault injected through any instance breaks the dependency for all, as a real outage would), unless
+ * PAYMENT_URL / RECOMMENDATION_URL name real ones.
  * Ctrl-C stops the instances (SIGTERM, graceful); `bun run services:down` stops the services.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { SERVICES_DIR } from './service-processes'
+import { freePort, SERVICES_DIR } from './service-processes'
 import { servicesUp } from './services'
 
 const { values } = parseArgs({
@@ -69,6 +72,40 @@ function databaseEnv(instance: number): Record<string, string> {
   }
 }
 
+/** A simulator of src/simulators as a process of its own on a free port; its URL. */
+function startSimulator(file: string, env: Record<string, string> = {}) {
+  const simulatorPort = freePort()
+  const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'simulators', file)], {
+    env: { ...process.env, ...env, PORT: String(simulatorPort), HOST: '127.0.0.1' },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  })
+  return { child, url: `http://127.0.0.1:${simulatorPort}` }
+}
+const simulators = {
+  payment: process.env.PAYMENT_URL ? undefined : startSimulator('payment-gateway.ts'),
+  // the demo catalog's product ids
+  recommendation: process.env.RECOMMENDATION_URL
+    ? undefined
+    : startSimulator('recommendation-service.ts', { SIM_PRODUCT_ID_MAX: '20' }),
+}
+const dependencyUrls = {
+  PAYMENT_URL: process.env.PAYMENT_URL ?? simulators.payment!.url,
+  RECOMMENDATION_URL: process.env.RECOMMENDATION_URL ?? simulators.recommendation!.url,
+}
+for (const [name, url] of Object.entries(dependencyUrls)) await waitForHttp(url, name)
+
+/** Resolves once something answers HTTP at `url` (a simulator's 404 is an answer). */
+async function waitForHttp(url: string, name: string) {
+  const deadline = Date.now() + 10_000
+  while (
+    !(await fetch(`${url}/__control/faults`, { signal: AbortSignal.timeout(500) }).catch(() => undefined))
+  ) {
+    if (Date.now() > deadline) fail(`${name} ${url} did not answer`)
+    await Bun.sleep(50)
+  }
+}
+
 const children = Array.from({ length: instances }, (_, i) =>
   Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
     env: {
@@ -77,6 +114,7 @@ const children = Array.from({ length: instances }, (_, i) =>
       REDIS_URL: services.REDIS_URL!,
       KAFKA_BROKERS: services.KAFKA_BROKERS!,
       JWT_SECRET: jwtSecret,
+      ...dependencyUrls,
       PORT: String(port),
       // the demo data once (idempotent anyway), by the first instance
       SEED_DEMO_DATA: String(i === 0),
@@ -89,7 +127,8 @@ const children = Array.from({ length: instances }, (_, i) =>
 
 console.log(
   `cluster: ${instances} instance(s) on http://127.0.0.1:${port} (reads: ${values.reads}), ` +
-    `sqld primary ${services.SQLD_URL}, replica ${services.SQLD_REPLICA_URL}; Ctrl-C stops the instances`,
+    `sqld primary ${services.SQLD_URL}, replica ${services.SQLD_REPLICA_URL}; payment gateway ` +
+    `${dependencyUrls.PAYMENT_URL}, recommendations ${dependencyUrls.RECOMMENDATION_URL}; Ctrl-C stops the instances`,
 )
 
 let isStopping = false
@@ -98,6 +137,8 @@ async function stop() {
   isStopping = true
   for (const child of children) child.kill('SIGTERM')
   await Promise.all(children.map((child) => child.exited))
+  for (const simulator of Object.values(simulators)) simulator?.child.kill('SIGTERM')
+  await Promise.all(Object.values(simulators).map((simulator) => simulator?.child.exited))
   process.exit(0)
 }
 process.on('SIGINT', () => void stop())

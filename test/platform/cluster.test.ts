@@ -2,7 +2,8 @@
  * `bun run cluster` (scripts/cluster.ts), the scale-out path on one machine: two instances on ONE port
  * (SO_REUSEPORT), each with its own embedded replica of a sqld primary, sharing Redis, Kafka and a JWT secret. A
  * token from a login is accepted by whichever instance a later connection lands on (the kernel spreads fresh
- * connections by their addresses), orders go through, and Ctrl-C stops both cleanly.
+ * connections by their addresses), orders go through, one recommendation simulator serves both (an outage injected
+ * through either is felt by both), and Ctrl-C stops everything cleanly.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -73,6 +74,24 @@ describe('bun run cluster -- --instances 2', () => {
         body: orderBody([{ productId: 1, quantity: 1 }]),
       })
       expect(order.status, order.text).toBe(201)
+
+      // one recommendation simulator for both: an outage injected through whichever instance answers reaches all
+      const admin = await api(base, 'POST', '/api/v1/auth/login', {
+        body: { email: 'admin@example.com', password: 'admin123!' },
+      })
+      const broken = await api(base, 'POST', '/api/v1/admin/faults', {
+        token: admin.body.accessToken,
+        body: { dependency: 'recommendation', mode: 'outage' },
+      })
+      expect(broken.status, broken.text).toBe(200)
+      const sources = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          fetch(`${base}/api/v1/products/recommendations`, {
+            headers: { authorization: `Bearer ${token}`, connection: 'close' },
+          }).then(async (r) => ((await r.json()) as { source: string }).source),
+        ),
+      )
+      expect(new Set(sources)).toEqual(new Set(['fallback']))
     } finally {
       cluster.kill('SIGINT')
       expect(await cluster.exited).toBe(0)
