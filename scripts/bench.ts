@@ -57,6 +57,7 @@ import {
   seedOrderBench,
 } from './bench/orders'
 import { OUTBOX_NAME, runOutboxGroup } from './bench/outbox'
+import { paymentScenario } from './bench/payments'
 import { ORDER_LOOP_IN_FLIGHT } from './bench/raw-order-loop'
 import {
   RECOMMENDATION_BENCH_ENV,
@@ -281,6 +282,7 @@ async function main(): Promise<number> {
   const selected = [
     ...SCENARIOS.filter((s) => isSelected(s.name)),
     ...(isSelected(ORDER_NAME) ? orderScenarios : []),
+    ...[paymentScenario(dir, orderBench)].filter((s) => isSelected(s.name)),
   ]
   const resolved = await Promise.all(selected.map(async (s) => ({ ...s, target: await s.url(targets) })))
   for (const scenario of resolved) {
