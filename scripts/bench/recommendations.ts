@@ -19,6 +19,8 @@ export const DETAIL_WHILE_SLOW = 'GET /api/v1/products/1 while recommendations a
 export const RECOMMENDATION_BENCH_ENV = {
   RECOMMENDATION_TIMEOUT_MS: '3000',
   RECOMMENDATION_BREAKER_OPEN_MS: '1000',
+  // the payment scenario's 64 connections all admitted (16 in flight + 64 waiting), none refused by the bulkhead
+  PAYMENT_BULKHEAD_MAX_QUEUE: '64',
 }
 const GOAL = { fallbackOfPopular: 0.8, slowDetailP99OfNormal: 1.5 }
 const BACKGROUND_CLIENTS = 24
