@@ -9,12 +9,18 @@
 import type { RecommendationClient } from '../../platform/dependencies/recommendation-client'
 import { createFailureLog, type Logger } from '../../platform/observability/logger'
 import { DependencyError } from '../../platform/resilience/dependency'
+import type { Product } from '../catalog/products.model'
 import type { ProductsService, Viewer } from '../catalog/products.service'
 import type { Recommendations } from './recommendations.model'
 
 export class RecommendationsService {
   private readonly logFallback
   private readonly logFallbackFailure
+  /**
+   * The fallback answer, one object per cached popular list: shared and never mutated, so the route serializes it
+   * once per list (src/http/cached-json.ts) instead of once per request while the service is down.
+   */
+  private fallbackAnswer: { popular: Product[]; answer: Recommendations } | undefined
 
   constructor(
     private readonly client: RecommendationClient,
@@ -35,12 +41,19 @@ export class RecommendationsService {
     } catch (error) {
       if (!(error instanceof DependencyError)) throw error
       this.logFallback(error)
-      return { source: 'fallback', products: await this.fallback(viewer) }
+      return this.fallbackOf(await this.fallback(viewer))
     }
     return { source: 'recommendation', products: await this.products.listedProducts(ids, viewer) }
   }
 
-  private async fallback(viewer: Viewer) {
+  private fallbackOf(popular: Product[]): Recommendations {
+    if (this.fallbackAnswer?.popular !== popular) {
+      this.fallbackAnswer = { popular, answer: { source: 'fallback', products: popular } }
+    }
+    return this.fallbackAnswer.answer
+  }
+
+  private async fallback(viewer: Viewer): Promise<Product[]> {
     try {
       return await this.products.popularProducts(viewer)
     } catch (error) {
