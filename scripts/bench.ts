@@ -230,27 +230,20 @@ async function main(): Promise<number> {
     }
     const relayPaused = { DATABASE_URL: `file:${relayPausedDbFile}`, OUTBOX_RELAY_ENABLED: 'false' }
     servers.push(await appServer('marketplace-relay-paused', relayPaused))
-    servers.push(
-      await startServer({
-        name: 'bare',
-        args: ['scripts/bench-bare-server.ts'],
-        env: { BENCH_DB_FILE: dbFile },
-        readyPath: '/product/1',
+    // the anchors: bare routes on the server's CPU, each on its database file
+    const anchorServer = (name: string, script: string, databaseFile: string, readyPath: string) =>
+      startServer({
+        name,
+        args: [script],
+        env: { BENCH_DB_FILE: databaseFile },
+        readyPath,
         cpu: serverCpu,
-        logFile: join(dir, 'bare.log'),
+        logFile: join(dir, `${name}.log`),
         cwd: ROOT,
-      }),
-    )
+      })
+    servers.push(await anchorServer('bare', 'scripts/bench-bare-server.ts', dbFile, '/product/1'))
     servers.push(
-      await startServer({
-        name: 'bare-order',
-        args: ['scripts/bench/bare-order-server.ts'],
-        env: { BENCH_DB_FILE: anchorDbFile },
-        readyPath: '/health',
-        cpu: serverCpu,
-        logFile: join(dir, 'bare-order.log'),
-        cwd: ROOT,
-      }),
+      await anchorServer('bare-order', 'scripts/bench/bare-order-server.ts', anchorDbFile, '/health'),
     )
   } catch (error) {
     onFailure(error)

@@ -10,7 +10,7 @@ import { EVENT_CATALOG } from './event-catalog'
 import type { Lifecycle } from './http/health'
 import { visibleProductIds } from './modules/catalog/products.repository'
 import { RefundWorker } from './modules/payments/refund-worker'
-import { localRefundStore, remoteRefundStore } from './modules/payments/refunds.repository'
+import { refundStore } from './modules/payments/refunds.repository'
 import { JwtCodec } from './platform/auth/jwt'
 import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
 import {
@@ -144,7 +144,7 @@ export async function createDeps(
       : new RedisRateLimiter(redis, scope, settings, logger)
   }
   const refunds = new RefundWorker(
-    database.mode === 'file' ? localRefundStore(database.local) : remoteRefundStore(database.remote),
+    refundStore(database.mode === 'file' ? database.local.db : database.remote.db),
     remote.payments,
     metrics.payments,
     logger,

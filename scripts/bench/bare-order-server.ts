@@ -8,15 +8,10 @@
  */
 import { Database } from 'bun:sqlite'
 import { Elysia } from 'elysia'
+import { applyWritePragmas } from '../../src/platform/db/database'
 
 const sqlite = new Database(process.env.BENCH_DB_FILE!, { strict: true })
-// the PRAGMAs of src/platform/db/database.ts
-sqlite.run('PRAGMA journal_mode = WAL')
-sqlite.run('PRAGMA synchronous = NORMAL')
-sqlite.run('PRAGMA foreign_keys = ON')
-sqlite.run('PRAGMA busy_timeout = 5000')
-sqlite.run('PRAGMA temp_store = MEMORY')
-sqlite.run('PRAGMA wal_autocheckpoint = 4000')
+applyWritePragmas(sqlite) // the service's own PRAGMAs (src/platform/db/database.ts)
 
 const buyerId = 3 // the demo buyer (SPEC §9)
 const port = Number(process.env.PORT ?? 8092)

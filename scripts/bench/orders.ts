@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { members, products } from '../../db/schema'
 import { argon2idHasher } from '../../src/platform/auth/password-hasher'
 import { openDatabase } from '../../src/platform/db/database'
+import { login, luaCountingUnexpected } from './http'
 import type { OrderLoopResult } from './raw-order-loop'
 import { median, type ScenarioSummary } from './report'
 import type { Scenario, Targets } from './scenario'
@@ -64,23 +65,13 @@ export async function seedOrderBench(dbFile: string, buyers: number): Promise<Or
   }
 }
 
-async function login(app: string, email: string): Promise<string> {
-  const response = await fetch(`${app}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: BUYER_PASSWORD }),
-  })
-  const body = await response.text()
-  if (response.status !== 200) throw new Error(`login of ${email}: ${response.status}\n${body}`)
-  return (JSON.parse(body) as { accessToken: string }).accessToken
-}
-
 /** Access tokens from the running server (its JWT_SECRET is random per bench run). */
 async function loginAll(app: string, emails: string[]): Promise<string[]> {
   const tokens: string[] = new Array(emails.length)
   let next = 0
   const worker = async () => {
-    for (let i = next++; i < emails.length; i = next++) tokens[i] = await login(app, emails[i]!)
+    for (let i = next++; i < emails.length; i = next++)
+      tokens[i] = await login(app, emails[i]!, BUYER_PASSWORD)
   }
   await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, worker))
   return tokens
@@ -97,12 +88,6 @@ local tokens = { ${tokens.map(quote).join(', ')} }
 local body = ${quote(body)}
 local prepared = {}
 local index = 0
-local threads = {}
-unexpected = 0
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function init(args)
   for i, token in ipairs(tokens) do
@@ -119,16 +104,7 @@ function request()
   return prepared[index]
 end
 
-function response(status, headers, body)
-  if status ~= 201 then unexpected = unexpected + 1 end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
-  io.write(string.format("Non-201 responses: %d\\n", total))
-end
-`
+${luaCountingUnexpected(201)}`
 }
 
 /** The body every bench order sends: one unit of `productId`, a valid shipping address. */

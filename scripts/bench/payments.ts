@@ -8,22 +8,13 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { loginDemo, luaCountingUnexpected } from './http'
 import { benchOrderBody, type OrderBench } from './orders'
 import type { Scenario } from './scenario'
 
 export const PAYMENT_NAME = 'POST /api/v1/orders/{id}/payment, healthy gateway'
 const ORDERS_PER_RUN = Number(process.env.BENCH_PAYMENT_ORDERS ?? 40_000)
 const PLACING_CONCURRENCY = 64
-
-async function buyerToken(app: string): Promise<string> {
-  const response = await fetch(`${app}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'buyer@example.com', password: 'buyer123!' }),
-  })
-  if (response.status !== 200) throw new Error(`login of the demo buyer: ${response.status}`)
-  return ((await response.json()) as { accessToken: string }).accessToken
-}
 
 async function placeOrders(app: string, token: string, body: string, count: number): Promise<number[]> {
   const ids: number[] = []
@@ -49,29 +40,13 @@ function luaScript(token: string, ids: number[]): string {
 local ids = { ${ids.join(', ')} }
 local token = ${JSON.stringify(token)}
 local index = 0
-local threads = {}
-unexpected = 0
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function request()
   index = index % #ids + 1
   return wrk.format("POST", "/api/v1/orders/" .. ids[index] .. "/payment", { ["Authorization"] = "Bearer " .. token })
 end
 
-function response(status, headers, body)
-  if status ~= 200 then unexpected = unexpected + 1 end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
-  -- the line scripts/bench/wrk.ts reads for any script's unexpected answers (here: not 200)
-  io.write(string.format("Non-201 responses: %d\\n", total))
-end
-`
+${luaCountingUnexpected(200)}`
 }
 
 export function paymentScenario(dir: string, bench: OrderBench): Scenario {
@@ -81,7 +56,7 @@ export function paymentScenario(dir: string, bench: OrderBench): Scenario {
     name: PAYMENT_NAME,
     script,
     url: async ({ app }) => {
-      token = await buyerToken(app)
+      token = await loginDemo(app, 'BUYER')
       writeFileSync(script, luaScript(token, [0]))
       return `${app}/api/v1/orders/0/payment`
     },

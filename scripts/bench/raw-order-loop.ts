@@ -13,6 +13,7 @@ import { Database } from 'bun:sqlite'
 import { rmSync, statSync } from 'node:fs'
 import { loadConfig } from '../../src/config'
 import { closeDeps, createDeps } from '../../src/deps'
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/platform/db/database'
 import { createServices } from '../../src/services'
 
 const ADDRESS = { zipCode: '06236', address: 'Seoul', receiverName: 'Kim', receiverPhone: '010-1234-5678' }
@@ -74,7 +75,7 @@ export async function runOrderLoop(
     const before = frames()
     const placed = await place()
     const written = frames() - before
-    sqlite.run('PRAGMA wal_autocheckpoint = 4000')
+    sqlite.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
     sqlite.run('PRAGMA wal_checkpoint(TRUNCATE)')
     return written / placed
   }

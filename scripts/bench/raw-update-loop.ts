@@ -16,6 +16,7 @@
  * it and `update` is what the order's other rows cost (an order writes ≈ 14 WAL pages, the UPDATE 2).
  */
 import { Database } from 'bun:sqlite'
+import { applyWritePragmas } from '../../src/platform/db/database'
 
 const [file, productArg, secondsArg, mode = 'update'] = Bun.argv.slice(2)
 const productId = Number(productArg)
@@ -31,12 +32,7 @@ if (mode === 'order') {
 }
 
 const sqlite = new Database(file, { strict: true })
-sqlite.run('PRAGMA journal_mode = WAL')
-sqlite.run('PRAGMA synchronous = NORMAL')
-sqlite.run('PRAGMA foreign_keys = ON')
-sqlite.run('PRAGMA busy_timeout = 5000')
-sqlite.run('PRAGMA temp_store = MEMORY')
-sqlite.run('PRAGMA wal_autocheckpoint = 4000')
+applyWritePragmas(sqlite) // the service's own PRAGMAs (src/platform/db/database.ts)
 
 // the statement Drizzle generates for takeStock (placementStatements in src/modules/orders/orders.repository.ts),
 // quantity 1. Its SET leaves status out (the SOLD_OUT UPDATE that follows only when the stock reaches 0 never

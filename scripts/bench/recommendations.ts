@@ -9,6 +9,7 @@
  *   bulkhead full, the overflow refused at once). Goal: detail p99 ≤ 1.5× the same run's normal detail p99.
  * The bench server gets RECOMMENDATION_TIMEOUT_MS=3000 and RECOMMENDATION_BREAKER_OPEN_MS=1000 (bench.ts).
  */
+import { loginDemo } from './http'
 import type { ScenarioSummary } from './report'
 import type { Scenario } from './scenario'
 
@@ -25,22 +26,9 @@ export const RECOMMENDATION_BENCH_ENV = {
 const GOAL = { fallbackOfPopular: 0.8, slowDetailP99OfNormal: 1.5 }
 const BACKGROUND_CLIENTS = 24
 
-async function login(app: string, email: string, password: string): Promise<string> {
-  const response = await fetch(`${app}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  })
-  if (response.status !== 200) throw new Error(`login of ${email}: ${response.status}`)
-  return ((await response.json()) as { accessToken: string }).accessToken
-}
-
 /** The demo buyer's and admin's tokens from the running bench server (its secret is random per run). */
 async function tokensOf(app: string) {
-  const [buyer, admin] = await Promise.all([
-    login(app, 'buyer@example.com', 'buyer123!'),
-    login(app, 'admin@example.com', 'admin123!'),
-  ])
+  const [buyer, admin] = await Promise.all([loginDemo(app, 'BUYER'), loginDemo(app, 'ADMIN')])
   return { buyer, admin }
 }
 

@@ -284,7 +284,7 @@ export async function insertImagesWithin(
 
 /** The ids of the publicly listed products, oldest first, at most `limit` (what a recommender may suggest). */
 export async function visibleProductIds(db: ReadDb, limit = 10_000): Promise<number[]> {
-  const rows = await (db as QueryDb)
+  const rows = await db
     .select({ id: products.id })
     .from(products)
     .where(isPubliclyListed)

@@ -8,17 +8,29 @@
 import { sql } from 'drizzle-orm'
 import type { OrderPartRow } from './orders.repository'
 
-export const refundKeyOf = (orderId: number, sellerId: number) => `refund-order-${orderId}-seller-${sellerId}`
+/** A refund's gateway key: per cancelled part, or `whole` for a payment returned entire (sellerId null). */
+export const refundKeyOf = (orderId: number, sellerId: number | null) =>
+  `refund-order-${orderId}-${sellerId === null ? 'whole' : `seller-${sellerId}`}`
 
-/** The refund a cancelled part owes, if its order was paid (one SQL for both drivers). */
-export function refundOwedFor(
+/**
+ * What the order's CAPTURED payment owes back, if it has one (one SQL for both drivers): a cancelled part's subtotal
+ * under its seller, or (sellerId null) the whole payment of an order cancelled while it was being paid.
+ */
+export function refundOwed(
   orderId: number,
-  part: Pick<OrderPartRow, 'sellerId' | 'subtotal'>,
+  owed: { sellerId: number | null; amount: number },
   nowMs: number,
 ) {
   return sql`insert into refunds (payment_id, order_id, seller_id, amount, gateway_key, status, created_at, updated_at)
-    select id, order_id, ${part.sellerId}, ${part.subtotal}, ${refundKeyOf(orderId, part.sellerId)}, 'PENDING',
+    select id, order_id, ${owed.sellerId}, ${owed.amount}, ${refundKeyOf(orderId, owed.sellerId)}, 'PENDING',
       ${nowMs}, ${nowMs}
     from payments where order_id = ${orderId} and status = 'CAPTURED'
     on conflict (gateway_key) do nothing`
 }
+
+/** The refund a cancelled part owes, if its order was paid. */
+export const refundOwedFor = (
+  orderId: number,
+  part: Pick<OrderPartRow, 'sellerId' | 'subtotal'>,
+  nowMs: number,
+) => refundOwed(orderId, { sellerId: part.sellerId, amount: part.subtotal }, nowMs)

@@ -17,6 +17,7 @@ import {
 import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
 import type { Order } from '../orders/orders.model'
 import type { CompanionWrite } from '../orders/orders.moves'
+import { refundOwed } from '../orders/orders.refunds'
 
 export type PaymentRow = typeof payments.$inferSelect
 
@@ -170,9 +171,7 @@ function captureOfCancelledOrder(orderId: number, gatewayPaymentId: string, amou
   return [
     sql`update payments set status = 'CAPTURED', gateway_payment_id = ${gatewayPaymentId},
       captured_at = ${nowMs}, updated_at = ${nowMs} where order_id = ${orderId} and status = 'PENDING'`,
-    sql`insert into refunds (payment_id, order_id, seller_id, amount, gateway_key, status, created_at, updated_at)
-      select id, order_id, null, ${amount}, ${`refund-order-${orderId}-whole`}, 'PENDING', ${nowMs}, ${nowMs}
-      from payments where order_id = ${orderId}
-      on conflict (gateway_key) do nothing`,
+    // the payment is CAPTURED by the statement above, in the same transaction or batch
+    refundOwed(orderId, { sellerId: null, amount }, nowMs),
   ]
 }

@@ -16,7 +16,7 @@
  */
 import type { Counter } from 'prom-client'
 import { AppError } from '../../errors'
-import type { IdempotentRequest } from '../../platform/db/idempotency'
+import type { Claim, IdempotentRequest } from '../../platform/db/idempotency'
 import type { PaymentGatewayClient } from '../../platform/dependencies/payment-gateway-client'
 import type { Logger } from '../../platform/observability/logger'
 import { DependencyError } from '../../platform/resilience/dependency'
@@ -60,13 +60,9 @@ export class PaymentsService {
     }
   }
 
-  private async payOnce(
-    buyer: Principal,
-    order: Order,
-    claim: Parameters<typeof captureRecorded>[2],
-  ): Promise<Order> {
-    const live = order.parts.filter((part) => part.status !== 'CANCELLED')
+  private async payOnce(buyer: Principal, order: Order, claim: Claim | undefined): Promise<Order> {
     if (order.status !== 'PENDING') return this.alreadySettled(order)
+    const live = order.parts.filter((part) => part.status !== 'CANCELLED')
     const amount = live.reduce((sum, part) => sum + part.subtotal, 0)
     const payment = await this.store.recordIntent(order.id, amount)
     let gatewayPaymentId: string
@@ -125,7 +121,7 @@ export function paymentConfirmation(
   buyer: Pick<Principal, 'memberId'>,
   orderId: number,
   gatewayPaymentId: string,
-  claim: Parameters<typeof captureRecorded>[2],
+  claim: Claim | undefined,
 ): MovePlan {
   return {
     to: 'CONFIRMED',

@@ -5,8 +5,7 @@
  */
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm'
 import { payments, refunds } from '../../../db/schema'
-import type { DatabaseHandle } from '../../platform/db/database'
-import type { RemoteDatabaseHandle } from '../../platform/db/remote-database'
+import type { QueryDb } from '../../platform/db/read-db'
 
 export type DueRefund = {
   id: number
@@ -51,40 +50,14 @@ const outcomes = {
   }),
 }
 
-export function localRefundStore(database: DatabaseHandle): RefundStore {
-  const { db } = database
-  return {
-    async due(now, limit) {
-      const rows = db
-        .select(DUE_COLUMNS)
-        .from(refunds)
-        .innerJoin(payments, eq(payments.id, refunds.paymentId))
-        .where(isDue(now))
-        .orderBy(asc(refunds.id))
-        .limit(limit)
-        .all()
-      return rows.filter((row): row is DueRefund => row.gatewayPaymentId !== null)
-    },
-    async done(id, gatewayRefundId) {
-      database.writeTransaction((tx) =>
-        tx.update(refunds).set(outcomes.done(gatewayRefundId)).where(pendingOne(id)).run(),
-      )
-    },
-    async failed(id, reason) {
-      database.writeTransaction((tx) =>
-        tx.update(refunds).set(outcomes.failed(reason)).where(pendingOne(id)).run(),
-      )
-    },
-    async retryLater(id, reason, at) {
-      database.writeTransaction((tx) =>
-        tx.update(refunds).set(outcomes.later(reason, at)).where(pendingOne(id)).run(),
-      )
-    },
+/**
+ * One store for both drivers: each call is one statement, awaited (a single UPDATE is atomic on its own, so the
+ * local file needs no transaction around it).
+ */
+export function refundStore(db: QueryDb): RefundStore {
+  const update = async (id: number, values: ReturnType<(typeof outcomes)[keyof typeof outcomes]>) => {
+    await db.update(refunds).set(values).where(pendingOne(id))
   }
-}
-
-export function remoteRefundStore(remote: RemoteDatabaseHandle): RefundStore {
-  const { db } = remote
   return {
     async due(now, limit) {
       const rows = await db
@@ -96,14 +69,8 @@ export function remoteRefundStore(remote: RemoteDatabaseHandle): RefundStore {
         .limit(limit)
       return rows.filter((row): row is DueRefund => row.gatewayPaymentId !== null)
     },
-    async done(id, gatewayRefundId) {
-      await db.update(refunds).set(outcomes.done(gatewayRefundId)).where(pendingOne(id))
-    },
-    async failed(id, reason) {
-      await db.update(refunds).set(outcomes.failed(reason)).where(pendingOne(id))
-    },
-    async retryLater(id, reason, at) {
-      await db.update(refunds).set(outcomes.later(reason, at)).where(pendingOne(id))
-    },
+    done: (id, gatewayRefundId) => update(id, outcomes.done(gatewayRefundId)),
+    failed: (id, reason) => update(id, outcomes.failed(reason)),
+    retryLater: (id, reason, at) => update(id, outcomes.later(reason, at)),
   }
 }

@@ -58,7 +58,7 @@ export class UnpaidOrderExpiry {
   /** One round over the orders unpaid for longer than the timeout at `now`. */
   async runOnce(now = Date.now()): Promise<ExpiryRound> {
     const round: ExpiryRound = { expired: 0, confirmed: 0, skipped: 0 }
-    for (const order of await findUnpaidBefore(this.db as never, new Date(now - this.timeoutMs), BATCH)) {
+    for (const order of await findUnpaidBefore(this.db, new Date(now - this.timeoutMs), BATCH)) {
       const buyer = { memberId: order.buyerId }
       let payment: Awaited<ReturnType<PaymentGatewayClient['findByKey']>>
       try {
