@@ -29,7 +29,7 @@ export function createServices(deps: Deps) {
   const isLocal = database.mode === 'file'
   const catalogCache = new CatalogCache(deps.cache)
   const categories = new CategoriesService(reads, catalogCache)
-  const products = new ProductsService(categories, cursors, reads, catalogCache)
+  const products = new ProductsService(categories, cursors, reads, catalogCache, deps.metrics.catalog)
   // a seller's new name shows on their products: the catalog forgets its cached copies
   const members = new MembersService(reads, (memberId) => products.sellerRenamed(memberId))
   const auth = new AuthService({
@@ -43,6 +43,7 @@ export function createServices(deps: Deps) {
     passwordHasher: deps.passwordHasher,
     loginLimiters: deps.loginLimiters,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
+    signups: deps.metrics.signups,
   })
   const images = new ProductImagesService(reads, products, config.uploadDir, {
     maxBytes: config.http.imageMaxBytes,

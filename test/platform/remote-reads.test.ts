@@ -403,9 +403,10 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
     const cache = new CatalogCache(new UncachedReads())
     const cursors = new CursorCodec('remote-reads-cursor-secret')
     const categories = new CategoriesService(reads, cache)
+    const metrics = createMetrics()
     return {
-      products: new ProductsService(categories, cursors, reads, cache),
-      orders: new OrdersService(localOrderWrites(writesOnly), cursors, createMetrics().orders, reads, cache),
+      products: new ProductsService(categories, cursors, reads, cache, metrics.catalog),
+      orders: new OrdersService(localOrderWrites(writesOnly), cursors, metrics.orders, reads, cache),
       categories,
     }
   }
@@ -475,6 +476,7 @@ describe('services reading through a ReadRouter whose primary is the libSQL serv
       new CursorCodec('remote-writes-cursor-secret'),
       reads,
       cache,
+      createMetrics().catalog,
     )
     const owner: Principal = { memberId: OTHER_SELLER, role: 'SELLER', jti: 'j', expiresAt: 0 }
     const image = { contentType: 'image/png', sizeBytes: 10 }

@@ -18,6 +18,7 @@ import type { PasswordHasher } from '../../platform/auth/password-hasher'
 import type { TokenBlacklist } from '../../platform/auth/token-blacklist'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { AttemptLimiter } from '../../platform/limits/attempt-limiter'
+import type { SignupResult } from '../../platform/observability/metrics'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
 import type { SignupInput, TokenPair } from './auth.model'
@@ -34,6 +35,8 @@ export type AuthServiceDeps = {
   passwordHasher: PasswordHasher
   loginLimiters: { pair: AttemptLimiter; ip: AttemptLimiter; account: AttemptLimiter }
   accessTtlSeconds: number
+  /** marketplace_signups_total{result} */
+  signups: { inc(labels: { result: SignupResult }): void }
 }
 
 export class AuthService {
@@ -50,6 +53,20 @@ export class AuthService {
    * two signups of one email (registerMember answers the loser with the same 409).
    */
   async signup(input: SignupInput): Promise<Member> {
+    try {
+      const member = await this.register(input)
+      this.deps.signups.inc({ result: 'created' })
+      return member
+    } catch (error) {
+      const code = error instanceof AppError ? error.code.toLowerCase() : undefined
+      if (code === 'email_already_exists' || code === 'business_number_required') {
+        this.deps.signups.inc({ result: code })
+      }
+      throw error
+    }
+  }
+
+  private async register(input: SignupInput): Promise<Member> {
     if (input.role === 'SELLER' && !input.businessNumber) {
       throw new AppError('BUSINESS_NUMBER_REQUIRED', 'Sellers must give a businessNumber')
     }

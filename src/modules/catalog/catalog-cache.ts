@@ -5,7 +5,13 @@
  * product edits, deletes and images, orders and cancels (stock, salesCount, status), a seller's rename (their
  * products show the name), category creation.
  */
-import { cacheKey, cacheSpec, type Loader, type ReadCache } from '../../platform/cache/two-level-cache'
+import {
+  type CacheSpec,
+  cacheKey,
+  cacheSpec,
+  type Loader,
+  type ReadCache,
+} from '../../platform/cache/two-level-cache'
 import type { Category } from './categories.model'
 import type { Product } from './products.model'
 
@@ -20,7 +26,10 @@ const POPULAR_ID = 'top'
 const CATEGORIES_ID = 'all'
 
 export class CatalogCache {
-  constructor(readonly cache: ReadCache) {}
+  constructor(readonly cache: ReadCache) {
+    for (const spec of [PRODUCT_DETAIL, POPULAR_PRODUCTS, CATEGORIES])
+      cache.prepare?.(spec as CacheSpec<unknown>)
+  }
 
   get isEnabled(): boolean {
     return this.cache.isEnabled

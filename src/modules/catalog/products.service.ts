@@ -8,6 +8,7 @@ import type { ProductStatus } from '../../../db/schema'
 import { AppError } from '../../errors'
 import type { ReadDb } from '../../platform/db/read-db'
 import type { ReadRouter } from '../../platform/db/read-routing'
+import type { CatalogMetrics } from '../../platform/observability/metrics'
 import type { CursorCodec } from '../../platform/paging/cursor-codec'
 import { type CursorPaged, type Paged, type PageRequest, toPage } from '../../platform/paging/pages'
 import type { Principal } from '../auth/principal'
@@ -48,6 +49,7 @@ export class ProductsService {
     private readonly cursors: CursorCodec,
     private readonly reads: ReadRouter,
     private readonly cache: CatalogCache,
+    private readonly metrics: CatalogMetrics,
   ) {}
 
   async createProduct(seller: Principal, input: CreateProduct): Promise<Product> {
@@ -61,6 +63,7 @@ export class ProductsService {
       stockQuantity: input.stockQuantity,
       status: statusForStock(input.status ?? 'DRAFT', input.stockQuantity),
     })
+    this.metrics.created.inc()
     return this.productAfterWrite(id, seller)
   }
 
@@ -71,6 +74,7 @@ export class ProductsService {
       return row ? toProduct(row) : null
     })
     if (!product || !canSee(product, viewer)) throw new AppError('PRODUCT_NOT_FOUND', `No product ${id}`)
+    this.metrics.views.inc()
     return product
   }
 
@@ -137,6 +141,7 @@ export class ProductsService {
     viewer?: Viewer,
   ): Promise<Paged<Product>> {
     assertPriceRange(filters)
+    this.metrics.searches.inc()
     const { rows, total } = await this.repositoryFor(viewer?.memberId).searchPublic(
       filters,
       sort,
@@ -154,6 +159,7 @@ export class ProductsService {
   ): Promise<CursorPaged<Product>> {
     assertPriceRange(filters)
     const after = this.cursors.startOf(cursor, filters)
+    this.metrics.searches.inc()
     const rows = await this.repositoryFor(viewer?.memberId).cursorPublic(filters, after, limit)
     const page = this.cursors.pageOf(rows, limit, filters, (row) => ({
       createdAtMs: row.createdAt.getTime(),

@@ -59,6 +59,8 @@ export interface ReadCache {
   get<T>(spec: CacheSpec<T>, id: string, load: Loader<T>): Promise<T | null>
   /** After a commit: drop these keys everywhere. Never throws. */
   invalidate(keys: string[]): Promise<void>
+  /** Creates the cache's metric series at 0 before its first read, so rate() sees that read. */
+  prepare?(spec: CacheSpec<unknown>): void
 }
 
 /** Reads the value from the database: at once (bun:sqlite) or in a Promise (libSQL). */
@@ -231,6 +233,10 @@ export class TwoLevelCache implements ReadCache {
 
   private redisKeyOf(key: string): string {
     return `${this.options.redis?.keyPrefix ?? ''}cache:${key}`
+  }
+
+  prepare(spec: CacheSpec<unknown>): void {
+    this.countersOf(spec)
   }
 
   /** Counters made once per cache: the hit path must not build label objects. */

@@ -5,6 +5,7 @@
  * simulator instead (`bun run sim:payments`, `bun run sim:recommendations`): then a fault injected through one
  * instance's `POST /api/v1/admin/faults` breaks the dependency for all of them, as a real outage would.
  */
+import { Gauge, type Registry } from 'prom-client'
 import type { Config } from '../../config'
 import { startPaymentGateway } from '../../simulators/payment-gateway'
 import { type CatalogSource, startRecommendationService } from '../../simulators/recommendation-service'
@@ -31,7 +32,7 @@ export type RemoteDependencies = {
 export async function openRemoteDependencies(
   config: Config['dependencies'],
   breakers: CircuitBreakers,
-  metrics: Pick<Metrics, 'dependencyCalls'>,
+  metrics: Pick<Metrics, 'dependencyCalls' | 'registry'>,
   /** what the embedded recommendation simulator recommends from: the app's visible products */
   catalog: CatalogSource,
 ): Promise<RemoteDependencies> {
@@ -46,13 +47,33 @@ export async function openRemoteDependencies(
   }
   const dependency = (key: DependencyKey) =>
     new Dependency(DEPENDENCY_NAMES[key], config[key], breakers, metrics.dependencyCalls)
+  const payment = dependency('payment')
+  const recommendation = dependency('recommendation')
+  registerBulkheadGauge(metrics.registry, [payment, recommendation])
   return {
-    payments: new PaymentGatewayClient(urls.payment, dependency('payment')),
-    recommendations: new RecommendationClient(urls.recommendation, dependency('recommendation')),
+    payments: new PaymentGatewayClient(urls.payment, payment),
+    recommendations: new RecommendationClient(urls.recommendation, recommendation),
     urls,
     simulators,
     async close() {
       await Promise.all(Object.values(simulators).map((simulator) => simulator?.close()))
     },
   }
+}
+
+/** marketplace_dependency_bulkhead_calls{dependency,state}: calls in flight and waiting, read at scrape time. */
+function registerBulkheadGauge(registry: Registry, dependencies: Dependency[]): void {
+  new Gauge({
+    name: 'marketplace_dependency_bulkhead_calls',
+    help: 'Calls to a dependency holding a bulkhead slot (in_flight) or waiting for one (queued)',
+    labelNames: ['dependency', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const dependency of dependencies) {
+        const { inFlight, queued } = dependency.load()
+        this.labels(dependency.name, 'in_flight').set(inFlight)
+        this.labels(dependency.name, 'queued').set(queued)
+      }
+    },
+  })
 }

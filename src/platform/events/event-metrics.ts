@@ -25,7 +25,7 @@ const LAG_REFRESH_MS = 5_000
 
 export function createEventMetrics(registry: Registry): EventMetrics {
   const registers = [registry]
-  return {
+  const metrics: EventMetrics = {
     outbox: {
       published: new Counter({
         name: 'marketplace_outbox_published_total',
@@ -56,6 +56,9 @@ export function createEventMetrics(registry: Registry): EventMetrics {
       registers,
     }),
   }
+  // at 0 from the start, so a first failure is an increase rate() sees (see observability/metrics.ts)
+  for (const reason of ['unavailable', 'rejected']) metrics.outbox.failed.inc({ reason }, 0)
+  return metrics
 }
 
 /** marketplace_outbox_pending and marketplace_outbox_oldest_pending_age_seconds, read at scrape time. */

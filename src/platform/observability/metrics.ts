@@ -3,8 +3,9 @@
  * are templates (`/api/v1/products/:id`), never raw paths or ids. Hot-path label children are bound once and
  * reused (INFRA.md measured a label object per request at ≈3× the cost).
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { HotHistogram } from './hot-histogram'
+import { registerRuntimeMetrics } from './runtime-metrics'
 
 /** The business metrics of SPEC §10 for orders. */
 export type OrderMetrics = {
@@ -28,6 +29,7 @@ class HotCounters<L extends string> {
   constructor(readonly counter: Counter<L>) {}
 
   child(labels: Partial<Record<L, string>>): HotCounter {
+    this.counter.inc(labels, 0) // the series exists from the start (see KNOWN_ORDER_FAILURES)
     const child = {
       labels,
       pending: 0,
@@ -58,9 +60,48 @@ export type CacheMetrics = {
   load(cache: string): HotCounter
 }
 
+/** The catalog's business counters (the original project declared them and never incremented them). */
+export type CatalogMetrics = {
+  /** products created by sellers */
+  created: HotCounter
+  /** product detail reads answered 200 (from the cache or not) */
+  views: HotCounter
+  /** public searches: offset and cursor pages alike */
+  searches: HotCounter
+}
+
+/** The results a signup can end with: created, or the refusal's error code in lower case. */
+export const SIGNUP_RESULTS = ['created', 'email_already_exists', 'business_number_required'] as const
+export type SignupResult = (typeof SIGNUP_RESULTS)[number]
+
+/**
+ * Label values known in advance, whose series are created at 0 on start: a counter that appears with its first
+ * increment hides that increment from `rate()` and `increase()` (they need two samples), so the first burst of
+ * failures would not show on a dashboard or fire an alert.
+ */
+const KNOWN_ORDER_FAILURES = [
+  'PRODUCT_OUT_OF_STOCK',
+  'PRODUCT_NOT_FOUND',
+  'VALIDATION_FAILED',
+  'IDEMPOTENCY_KEY_MISMATCH',
+  'REQUEST_IN_PROGRESS',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+]
+const KNOWN_RATE_LIMIT_SCOPES = ['ip', 'orders', 'signup']
+const KNOWN_PAYMENT_RESULTS = [
+  'captured',
+  'already_paid',
+  'replayed',
+  'unavailable',
+  'order_cancelled',
+  'refunded',
+  'refund_failed',
+]
+
 export type Metrics = {
   registry: Registry
-  httpRequests: HotHistogram<'method' | 'uri' | 'status'>
+  httpRequests: HotHistogram<'method' | 'uri' | 'status' | 'outcome'>
   orders: OrderMetrics
   /** requests refused with 429 by a rate limit, by scope (`orders`, `ip`) */
   rateLimitRejections: Counter<'scope'>
@@ -79,15 +120,18 @@ export type Metrics = {
    * whose order was cancelled meanwhile: refunded), refunded, refund_failed (refused by the gateway for good)
    */
   payments: Counter<'result'>
+  catalog: CatalogMetrics
+  /** signups by result (SIGNUP_RESULTS); rate-limited ones are in marketplace_rate_limit_rejections_total */
+  signups: Counter<'result'>
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
+  registerRuntimeMetrics(registry)
   const httpRequests = new HotHistogram(
     'http_server_requests_seconds',
-    'HTTP server requests by method, route template and status',
-    ['method', 'uri', 'status'] as const,
+    'HTTP server requests by method, route template, status and outcome (the status class)',
+    ['method', 'uri', 'status', 'outcome'] as const,
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     [registry],
   )
@@ -174,7 +218,24 @@ export function createMetrics(): Metrics {
     labelNames: ['result'] as const,
     registers,
   })
+  const catalog: CatalogMetrics = {
+    created: hotCounter('marketplace_products_created_total', 'Products created by sellers', []).child({}),
+    views: hotCounter('marketplace_products_views_total', 'Product detail reads answered', []).child({}),
+    searches: hotCounter('marketplace_products_searches_total', 'Public product searches', []).child({}),
+  }
+  const signups = new Counter({
+    name: 'marketplace_signups_total',
+    help: 'Signups by result: created, or the error code that refused it',
+    labelNames: ['result'] as const,
+    registers,
+  })
+  for (const reason of KNOWN_ORDER_FAILURES) orders.failed.inc({ reason }, 0)
+  for (const scope of KNOWN_RATE_LIMIT_SCOPES) rateLimitRejections.inc({ scope }, 0)
+  for (const result of KNOWN_PAYMENT_RESULTS) payments.inc({ result }, 0)
+  for (const result of SIGNUP_RESULTS) signups.inc({ result }, 0)
   return {
+    catalog,
+    signups,
     payments,
     registry,
     httpRequests,

@@ -58,6 +58,8 @@ export class CircuitBreakers {
     })
     const gauge = this.stateGauge.labels(name)
     gauge.set(STATE_VALUES.CLOSED)
+    // at 0 from the start, so the first opening is an increase `rate()` can see
+    for (const state of Object.keys(STATE_VALUES)) this.transitions?.inc({ breaker: name, to: state }, 0)
     breaker.onStateChange((state) => {
       const shown = STATE_NAMES[state]
       gauge.set(STATE_VALUES[shown])

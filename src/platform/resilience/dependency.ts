@@ -41,7 +41,8 @@ export type DependencySettings = {
   breaker: { failureRatio: number; window: number; minimumCalls: number; openMs: number }
 }
 
-export type DependencyOutcome = 'success' | 'failure' | 'timeout' | 'open' | 'bulkhead'
+const DEPENDENCY_OUTCOMES = ['success', 'failure', 'timeout', 'open', 'bulkhead'] as const
+export type DependencyOutcome = (typeof DEPENDENCY_OUTCOMES)[number]
 
 /** Why a call to a dependency did not produce an answer. */
 export class DependencyError extends Error {
@@ -83,7 +84,10 @@ export class Dependency {
     const breaker = breakers.create(name, settings.breaker)
     this.breaker = breaker
     this.timers = Object.fromEntries(
-      (['success', 'failure', 'timeout', 'open', 'bulkhead'] as const).map((o) => [o, calls.labels(name, o)]),
+      DEPENDENCY_OUTCOMES.map((outcome) => {
+        calls.zero({ dependency: name, outcome }) // every outcome's series from the start (see metrics.ts)
+        return [outcome, calls.labels(name, outcome)]
+      }),
     ) as unknown as Dependency['timers']
     breaker.onBreak(() => {
       this.openUntil = Date.now() + settings.breaker.openMs
