@@ -84,7 +84,7 @@ export function createApp(deps: Deps) {
   const app = new Elysia({ name: 'marketplace' })
   return app
     .use(securityHeaders())
-    .use(requestContext(logger, httpRequestObserver(deps.metrics), clientAddressOf))
+    .use(requestContext(logger, httpRequestObserver(deps.metrics), clientAddressOf, config.accessLog))
     .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
     .use(cors(config.http.corsOrigins))

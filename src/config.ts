@@ -268,6 +268,11 @@ function parseEnvironment(read: EnvReader, env: Env) {
       ) || undefined,
     uploadDir: read.string('UPLOAD_DIR', './uploads'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    /** the access log (src/http/request-context.ts): share of requests written; 5xx and slow ones always are */
+    accessLog: {
+      samplePercent: read.int('ACCESS_LOG_SAMPLE_PERCENT', 100, 0, 100),
+      slowMs: read.int('ACCESS_LOG_SLOW_MS', 1_000, 1, 600_000),
+    },
     /**
      * Login throttling (src/modules/auth/auth.service.ts), failures per fixed window: `maxFailures` per (account,
      * client address) pair, `ipMaxFailures` per address over every account, `accountMaxFailures` per account over

@@ -29,6 +29,11 @@ const PRINCIPAL = Symbol('principal')
 /** The per-request `set` object of Elysia's context, carrying the principal once checked */
 type AuthState = { [PRINCIPAL]?: Principal }
 
+/** The caller once authenticated (by `auth`, or by `optionalAuth` when a token came): for the access log. */
+export function principalOf(set: object): Principal | undefined {
+  return (set as AuthState)[PRINCIPAL]
+}
+
 /** One route's check: authenticates, checks the role, leaves the principal on `set`; throws 401/403. */
 type Authorize = (request: Request, set: object) => Promise<void>
 /** Tags a route's `transform` hook with its check, so `authBeforeBody` can find it by route. */
@@ -89,11 +94,12 @@ export function authGuard(deps: { jwt: JwtCodec; tokenBlacklist: TokenBlacklist 
     /** Public routes that show more to some callers: no token → anonymous, a bad token → 401. */
     optionalAuth: {
       detail: { security: OPTIONAL_BEARER_SECURITY },
-      async resolve({ request }) {
+      async resolve({ request, set }) {
         const authorization = authorizationOf(request)
         const viewer: Principal | undefined = authorization
           ? await authenticate(authorization, deps.jwt, deps.tokenBlacklist)
           : undefined
+        if (viewer) (set as AuthState)[PRINCIPAL] = viewer
         return { viewer }
       },
     },

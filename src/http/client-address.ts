@@ -53,10 +53,46 @@ export function clientBehindProxies(
   return client
 }
 
-/** The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. */
+const RESOLVED = Symbol('client-address')
+type Resolved = { [RESOLVED]?: string }
+
+/**
+ * The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. The
+ * answer is kept on the request (a symbol property), so the per-IP limit and the access log ask the socket once.
+ */
 export function clientAddressResolver(trustedProxies: readonly Cidr[]): ClientAddressOf {
-  if (trustedProxies.length === 0) return peerOf
-  const isTrusted = trustedNetworks(trustedProxies)
-  return (request, server) =>
-    clientBehindProxies(peerOf(request, server), request.headers.get('x-forwarded-for'), isTrusted)
+  const isTrusted = trustedProxies.length === 0 ? undefined : trustedNetworks(trustedProxies)
+  const resolve: ClientAddressOf = isTrusted
+    ? (request, server) =>
+        clientBehindProxies(peerOf(request, server), request.headers.get('x-forwarded-for'), isTrusted)
+    : peerOf
+  return (request, server) => {
+    const memo = request as Request & Resolved
+    memo[RESOLVED] ??= resolve(request, server)
+    return memo[RESOLVED]
+  }
+}
+
+/**
+ * An address as the access log shows it: its network, not the host (IPv4 /24, IPv6 /48), enough to see where
+ * traffic comes from without writing a personal address into every log line.
+ */
+export function addressForLog(address: string): string {
+  const version = isIP(address)
+  if (version === 4) return `${address.slice(0, address.lastIndexOf('.'))}.0/24`
+  if (version === 6) {
+    const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+)\.\d+$/i)
+    if (mapped) return `${mapped[1]}.0/24`
+    const groups = expandIpv6(address).slice(0, 3).join(':')
+    return `${groups}::/48`
+  }
+  return UNKNOWN
+}
+
+function expandIpv6(address: string): string[] {
+  const [head = '', tail = ''] = address.split('::')
+  const left = head ? head.split(':') : []
+  const right = address.includes('::') && tail ? tail.split(':') : []
+  const missing = 8 - left.length - right.length
+  return [...left, ...Array(address.includes('::') ? missing : 0).fill('0'), ...right]
 }

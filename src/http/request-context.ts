@@ -1,7 +1,6 @@
 /**
  * Per-request bookkeeping in one pair of hooks (each global hook costs every request a few µs, measured by
- * `bun run bench`): the request id, the start time, and after the response the RED metrics and the debug
- * access log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot be forged
+ * `bun run bench`): the request id, the start time, and after the response the RED metrics and the access log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot be forged
  * through it), otherwise generated as a per-process random prefix plus a counter (cheaper than a UUID, unique
  * per process). It is kept on the request's `set` object, which every hook receives, so the error handler can
  * put it in problem bodies even for errors raised before routing (parse, 404, 413). (A WeakMap keyed by request
@@ -14,13 +13,22 @@
  */
 import { Elysia } from 'elysia'
 import type { Logger } from '../platform/observability/logger'
-import type { ClientAddressOf } from './client-address'
+import { principalOf } from './auth'
+import { addressForLog, type ClientAddressOf } from './client-address'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const PROCESS_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString('hex')
 let requestCounter = 0
 
-type Tracked = { requestId: string; method: string; startedAt: number; client?: string }
+type Tracked = {
+  requestId: string
+  method: string
+  startedAt: number
+  /** drawn on arrival: this request's access-log line is written whatever its outcome */
+  isSampled?: boolean
+  /** the client's address, resolved for sampled requests only (the socket lookup is not free) */
+  client?: string
+}
 const TRACKED = Symbol('request-context')
 /** The per-request `set` object of Elysia's context, carrying our bookkeeping */
 type RequestState = { [TRACKED]?: Tracked }
@@ -48,29 +56,52 @@ export function requestIdOf(set: object, request: Request): string {
 
 export type ResponseObserver = (method: string, route: string, status: number, seconds: number) => void
 
+/**
+ * The access log (SPEC §10, issue #14): one JSON line per request at `info`, with the request id, method, route
+ * template, status, duration, the member when a token was checked, and the client's network (never the full
+ * address, a token or a body). Under heavy load, `samplePercent` keeps that share of the lines, drawn per
+ * request; server errors and requests slower than `slowMs` are always written. LOG_LEVEL=warn turns it off.
+ */
+export type AccessLogSettings = { samplePercent: number; slowMs: number }
+
 export function requestContext(
   logger: Logger,
   observeResponse: ResponseObserver,
   clientAddressOf: ClientAddressOf,
+  accessLog: AccessLogSettings,
 ) {
+  const isLogging = logger.isLevelEnabled('info')
+  const isSampling = accessLog.samplePercent < 100
+  const sampleRatio = accessLog.samplePercent / 100
   return new Elysia({ name: 'request-context' })
     .onRequest(({ request, set, server }) => {
       const entry = track(set as RequestState, request)
       set.headers['x-request-id'] = entry.requestId
-      // the access log's client (X-Forwarded-For only from TRUSTED_PROXIES), resolved only when it is written
-      if (logger.isLevelEnabled('debug')) entry.client = clientAddressOf(request, server)
+      if (isLogging && (!isSampling || Math.random() < sampleRatio)) {
+        entry.isSampled = true
+        entry.client = clientAddressOf(request, server)
+      }
     })
     .onAfterResponse({ as: 'global' }, ({ route, set }) => {
       const entry = (set as RequestState)[TRACKED]
       if (!entry) return
       const status = typeof set.status === 'number' ? set.status : 200
       const uri = route && route !== '*' ? route : 'UNMATCHED'
-      observeResponse(entry.method, uri, status, (performance.now() - entry.startedAt) / 1000)
-      if (logger.isLevelEnabled('debug')) {
-        logger.debug(
-          { requestId: entry.requestId, method: entry.method, uri, status, client: entry.client },
-          'request',
-        )
-      }
+      const milliseconds = performance.now() - entry.startedAt
+      observeResponse(entry.method, uri, status, milliseconds / 1000)
+      if (!isLogging) return
+      if (!entry.isSampled && status < 500 && milliseconds < accessLog.slowMs) return
+      logger.info(
+        {
+          requestId: entry.requestId,
+          method: entry.method,
+          route: uri,
+          status,
+          durationMs: Math.round(milliseconds * 100) / 100,
+          memberId: principalOf(set)?.memberId,
+          client: entry.client === undefined ? undefined : addressForLog(entry.client),
+        },
+        'request',
+      )
     })
 }

@@ -24,8 +24,8 @@ export type ServerProcess = {
 
 /**
  * Starts one server on `databaseFile` and resolves once it listens. LOG_LEVEL is info, not warn: the port
- * (PORT=0) is only known from the "listening" line, and requests are logged at debug, so info prints just the
- * lifecycle lines while errors still show.
+ * (PORT=0) is only known from the "listening" line. The access log samples no request (load tests send
+ * thousands), so info prints the lifecycle lines and only the requests that answered 5xx or were slow.
  */
 /**
  * How long a test waits before holding one instance's reads to another instance's writes: cache invalidations
@@ -51,6 +51,7 @@ export async function startServer(options: {
       SEED_DEMO_DATA: String(options.seedDemoData),
       SHUTDOWN_DRAIN_DELAY_MS: '0',
       LOG_LEVEL: 'info',
+      ACCESS_LOG_SAMPLE_PERCENT: '0',
       UPLOAD_DIR: join(options.dir, 'uploads'),
       // load tests place hundreds of orders per second per buyer from one IP: the limits would refuse them
       RATE_LIMIT_ORDERS_PER_SECOND: '0',

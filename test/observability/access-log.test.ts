@@ -1,0 +1,121 @@
+/**
+ * The access log of a real server process (its stdout): one JSON line per request at info, with what an operator
+ * needs and nothing secret; sampling keeps a share of the lines but never drops a 5xx or a slow request.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { addressForLog } from '../../src/http/client-address'
+import { DEMO } from '../support/harness'
+import { type ServerProcess, startServer } from '../support/server-process'
+
+type LogLine = Record<string, unknown>
+
+function requestLines(server: ServerProcess): LogLine[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"msg":"request"'))
+    .map((line) => JSON.parse(line) as LogLine)
+}
+
+/** pino writes asynchronously to the pipe: wait until `count` request lines are there. */
+async function untilLines(server: ServerProcess, count: number): Promise<LogLine[]> {
+  const deadline = Date.now() + 5_000
+  while (requestLines(server).length < count && Date.now() < deadline) await Bun.sleep(20)
+  return requestLines(server)
+}
+
+const dirs: string[] = []
+function newServer(env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'marketplace-access-log-'))
+  dirs.push(dir)
+  return startServer({ dir, databaseFile: join(dir, 'db.sqlite'), seedDemoData: true, env })
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('every request logged (ACCESS_LOG_SAMPLE_PERCENT=100)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await newServer({ ACCESS_LOG_SAMPLE_PERCENT: '100' })
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+
+  test('one line per request: id, method, route template, status, duration, member, client network', async () => {
+    const login = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(DEMO.buyer),
+    })
+    expect(login.status).toBe(200)
+    const { accessToken } = (await login.json()) as { accessToken: string }
+    const me = await fetch(`${server.baseUrl}/api/v1/members/me`, {
+      headers: { authorization: `Bearer ${accessToken}`, 'x-request-id': 'trace-me-42' },
+    })
+    expect(me.status).toBe(200)
+    const member = (await me.json()) as { id: number }
+    expect((await fetch(`${server.baseUrl}/api/v1/products/424242`)).status).toBe(404)
+
+    const lines = await untilLines(server, 3)
+    expect(lines).toHaveLength(3)
+    const [loginLine, meLine, missingLine] = lines as [LogLine, LogLine, LogLine]
+    expect(loginLine).toMatchObject({ level: 30, method: 'POST', route: '/api/v1/auth/login', status: 200 })
+    expect(meLine).toMatchObject({
+      requestId: 'trace-me-42',
+      method: 'GET',
+      route: '/api/v1/members/me',
+      status: 200,
+      memberId: member.id,
+      client: addressForLog('127.0.0.1'),
+    })
+    expect(typeof meLine.durationMs).toBe('number')
+    expect(missingLine).toMatchObject({ route: '/api/v1/products/:id', status: 404 })
+    expect(missingLine.memberId).toBeUndefined()
+
+    const output = server.output()
+    for (const secret of [accessToken, DEMO.buyer.password, '127.0.0.1"', '424242']) {
+      expect(output).not.toContain(secret)
+    }
+  })
+})
+
+describe('sampling (ACCESS_LOG_SAMPLE_PERCENT=0)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await newServer({ ACCESS_LOG_SAMPLE_PERCENT: '0', ACCESS_LOG_SLOW_MS: '1' })
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+
+  test('no line for a fast request; a slow one is written anyway', async () => {
+    // the first request to a route builds it (well over 1 ms); the slow one is a login (argon2id)
+    for (let i = 0; i < 20; i++) await fetch(`${server.baseUrl}/actuator/health/liveness`)
+    const login = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(DEMO.buyer),
+    })
+    expect(login.status).toBe(200)
+    const lines = await untilLines(server, 1)
+    const logins = lines.filter((line) => line.route === '/api/v1/auth/login')
+    expect(logins).toHaveLength(1)
+    expect(Number(logins[0]!.durationMs)).toBeGreaterThanOrEqual(1)
+    // every line written was slow: nothing fast got through the 0 % sample, and fast ones were left out
+    for (const line of lines) expect(Number(line.durationMs)).toBeGreaterThanOrEqual(1)
+    expect(lines.filter((line) => line.route === '/actuator/health/liveness').length).toBeLessThan(20)
+  })
+})
+
+test('the client network, never the address: IPv4 /24, IPv6 /48', () => {
+  expect(addressForLog('203.0.113.77')).toBe('203.0.113.0/24')
+  expect(addressForLog('::ffff:10.1.2.3')).toBe('10.1.2.0/24')
+  expect(addressForLog('2001:db8:85a3::8a2e:370:7334')).toBe('2001:db8:85a3::/48')
+  expect(addressForLog('not-an-address')).toBe('unknown')
+})
