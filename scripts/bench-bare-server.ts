@@ -2,6 +2,8 @@
  * The bare baselines of `bun run bench`, Elysia with no plugins:
  * - `/product/:id`: a constant product-shaped JSON body (about the size of a real product detail), no database.
  *   The gap between this and the real `GET /api/v1/products/:id` is what the service's own code costs.
+ * - `/actuator/health/liveness`: the app's liveness answer, the anchor of the middleware scenarios
+ *   (scripts/bench/middleware.ts): the same route in the app differs only by the app's global stack.
  * - `/map/product/:id`: the anchor of the cached detail: product JSON served from a Map filled at start, what a
  *   cache hit must do at least (a lookup and a body).
  * - `/sqlite/product/:id`: the anchor of the uncached detail: one prepared `bun:sqlite` statement reading the
@@ -41,7 +43,9 @@ const PRODUCT_BY_ID = `
 type ProductRow = Record<string, unknown> & { images: string; createdAt: number; updatedAt: number }
 
 const port = Number(process.env.PORT ?? 8090)
-const app = new Elysia().get('/product/:id', () => CONSTANT_PRODUCT)
+const app = new Elysia()
+  .get('/product/:id', () => CONSTANT_PRODUCT)
+  .get('/actuator/health/liveness', () => ({ status: 'UP' }))
 
 const file = process.env.BENCH_DB_FILE
 if (file) {

@@ -45,6 +45,7 @@ import {
 } from './bench/cache'
 import { seedBenchCatalog } from './bench/catalog-data'
 import { LIBSQL_NAME, runLibsqlGroup } from './bench/libsql'
+import { MIDDLEWARE_SCENARIOS, reportMiddleware, startMiddlewareServers } from './bench/middleware'
 import {
   ORDER_ANCHOR_NAME,
   ORDER_NAME,
@@ -79,6 +80,7 @@ const SCENARIOS: Scenario[] = [
   ...CACHE_SCENARIOS,
   ...DETAIL_ANCHOR_SCENARIOS,
   ...recommendationScenarios(),
+  ...MIDDLEWARE_SCENARIOS,
   {
     name: 'search: keyword+category+minPrice, price asc',
     url: ({ app }) =>
@@ -265,6 +267,14 @@ async function main(): Promise<number> {
     relayPaused: urlOf('marketplace-relay-paused'),
   }
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
+  if (MIDDLEWARE_SCENARIOS.some((s) => !only || only.test(s.name))) {
+    targets.middleware = await startMiddlewareServers({
+      dir,
+      loadCpu,
+      startApp: appServer,
+      onCleanup: (step) => cleanups.push(step),
+    }).catch(onFailure)
+  }
   const orderScenarios = [
     orderAnchorScenario(dir, orderBench),
     orderScenario(dir, orderBench),
@@ -360,6 +370,8 @@ async function main(): Promise<number> {
   if (cacheLines.length > 0) console.log(`\n${cacheLines.join('\n')}`)
   const recommendationLines = reportRecommendations(summaries, detail)
   if (recommendationLines.length > 0) console.log(`\n${recommendationLines.join('\n')}`)
+  const middlewareLines = reportMiddleware(summaries)
+  if (middlewareLines.length > 0) console.log(`\n${middlewareLines.join('\n')}`)
 
   const orders = summaries.find((s) => s.name === ORDER_NAME)
   const anchor = summaries.find((s) => s.name === ORDER_ANCHOR_NAME)

@@ -9,12 +9,10 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { freePort } from './service-processes'
+import { freePort, untilAnswering } from './service-processes'
 
 export const MONITORING_DIR = join(import.meta.dir, '..', 'monitoring')
 export const PROMETHEUS_CONFIG = join(MONITORING_DIR, 'prometheus.yml')
-const READY_TIMEOUT_MS = 30_000
-
 export const PROMETHEUS_HOW_TO_GET =
   'install it (Debian/Ubuntu: `sudo apt-get install prometheus`, which brings promtool too; elsewhere the ' +
   'release archive from prometheus.io), or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries'
@@ -117,18 +115,7 @@ export async function startPrometheus(options: {
   )
   closeSync(log)
   const url = `http://${address}`
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (
-    !(await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): see ${logFile}`)
-    if (Date.now() > deadline)
-      throw new Error(`prometheus on ${url} was not ready within 30 s: see ${logFile}`)
-    await Bun.sleep(100)
-  }
+  await untilAnswering(`${url}/-/ready`, child, 'prometheus', logFile)
   return {
     url,
     async stop() {

@@ -79,3 +79,28 @@ export function freePort(): number {
   }
   throw new Error(`no free port found on 127.0.0.1 between ${low} and ${high}`)
 }
+
+/**
+ * Resolves once `url` answers 2xx; throws when `child` exits first or after `timeoutMs`, pointing at its log.
+ */
+export async function untilAnswering(
+  url: string,
+  child: { exitCode: number | null },
+  name: string,
+  logFile: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  const isAnswering = () =>
+    fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    )
+  while (!(await isAnswering())) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): see ${logFile}`)
+    if (Date.now() > deadline) {
+      throw new Error(`${name} on ${url} did not answer within ${timeoutMs / 1000} s: see ${logFile}`)
+    }
+    await Bun.sleep(100)
+  }
+}

@@ -17,6 +17,7 @@ import { problemHandler } from './http/problem'
 import { ipRateLimit, keyedRateLimit, memberRateLimit } from './http/rate-limit'
 import { requestContext } from './http/request-context'
 import { securityHeaders } from './http/security-headers'
+import { httpTracing } from './http/tracing'
 import { authRoutes } from './modules/auth/auth.routes'
 import { categoriesRoutes } from './modules/catalog/categories.routes'
 import { productsRoutes } from './modules/catalog/products.routes'
@@ -83,6 +84,7 @@ export function createApp(deps: Deps) {
 
   const app = new Elysia({ name: 'marketplace' })
   return app
+    .use(httpTracing())
     .use(securityHeaders())
     .use(requestContext(logger, httpRequestObserver(deps.metrics), clientAddressOf, config.accessLog))
     .use(prometheusEndpoint(deps.metrics))

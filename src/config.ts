@@ -332,6 +332,8 @@ function parseEnvironment(read: EnvReader, env: Env) {
     },
     /** unset: outbox events go to the in-process bus (SPEC §2 embedded default); consumers still run */
     kafka: readKafka(read),
+    /** OpenTelemetry tracing (src/platform/observability/tracing.ts); unset endpoint: off */
+    tracing: readTracing(read),
     /** The outbox relay (src/platform/events/outbox-relay.ts) and its health thresholds. */
     outbox: {
       isRelayEnabled: read.bool('OUTBOX_RELAY_ENABLED', true),
@@ -459,6 +461,19 @@ function readDependency(
       openMs: read.int(name('BREAKER_OPEN_MS'), 10_000, 50, 600_000),
     },
   }
+}
+
+/** The standard OTEL_* variables this app reads; tracing is on only with an endpoint. */
+function readTracing(read: EnvReader) {
+  const endpoint = read.string('OTEL_EXPORTER_OTLP_ENDPOINT', '', checkDependencyUrl, { isSecret: true })
+  const sampleRatio = read.string('OTEL_TRACES_SAMPLER_ARG', '1', (v) =>
+    /^(0(\.\d+)?|1(\.0+)?)$/.test(v) ? undefined : 'a ratio from 0 to 1, e.g. 0.1',
+  )
+  const serviceName = read.string('OTEL_SERVICE_NAME', 'marketplace', (v) =>
+    /^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : '1–64 of A-Z a-z 0-9 . _ -',
+  )
+  const exportDelayMs = read.int('OTEL_BSP_SCHEDULE_DELAY', 5_000, 10, 60_000)
+  return endpoint ? { endpoint, serviceName, sampleRatio: Number(sampleRatio), exportDelayMs } : undefined
 }
 
 function checkDependencyUrl(value: string): string | undefined {

@@ -34,6 +34,7 @@ import {
   registerConsumerLagGauge,
 } from './platform/events/event-metrics'
 import type { EventPublisher, EventSubscriber } from './platform/events/event-publisher'
+import { tracedPublisher, tracedSubscriber } from './platform/events/event-tracing'
 import { InProcessEventBus } from './platform/events/in-process-event-bus'
 import { KafkaEventPublisher } from './platform/events/kafka-event-publisher'
 import { KafkaEventSubscriber } from './platform/events/kafka-event-subscriber'
@@ -49,6 +50,7 @@ import { BatchedRedisRateLimiter } from './platform/limits/batched-rate-limiter'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/limits/rate-limiter'
 import { createLogger, type Logger } from './platform/observability/logger'
 import { createMetrics, type Metrics } from './platform/observability/metrics'
+import { isTracing, startTracing, stopTracing } from './platform/observability/tracing'
 import { CursorCodec } from './platform/paging/cursor-codec'
 import { createRedis, type RedisHandle } from './platform/redis/redis'
 import { CircuitBreakers } from './platform/resilience/circuit-breaker'
@@ -116,6 +118,7 @@ export async function createDeps(
   overrides: Partial<Pick<Deps, 'logger'>> = {},
 ): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel)
+  if (config.tracing) startTracing(config.tracing)
   const metrics = createMetrics()
   const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger, metrics.circuitBreakerTransitions)
   const database = await openConfiguredDatabase(config.database)
@@ -248,6 +251,20 @@ function eventTransport(
   topics: EventTopics,
   logger: Logger,
 ): { publisher: EventPublisher; subscriber: EventSubscriber } {
+  const transport = transportOf(config, topics, logger)
+  if (!isTracing()) return transport
+  const system = config.kafka ? 'kafka' : 'in-process'
+  return {
+    publisher: tracedPublisher(transport.publisher, system),
+    subscriber: tracedSubscriber(transport.subscriber, system),
+  }
+}
+
+function transportOf(
+  config: Config,
+  topics: EventTopics,
+  logger: Logger,
+): { publisher: EventPublisher; subscriber: EventSubscriber } {
   if (!config.kafka) {
     const bus = new InProcessEventBus()
     return { publisher: bus, subscriber: bus }
@@ -269,6 +286,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.redis?.close()
   await deps.remote.close()
   closeDatabase(deps.database)
+  await stopTracing() // last: the spans of everything above are sent
 }
 
 function gitCommitOfCheckout(): string {

@@ -6,6 +6,7 @@ import m2 from './0002_outbox_relay_inbox_notifications.sql' with { type: 'text'
 import m3 from './0003_order_parts_revoked_access_tokens.sql' with { type: 'text' }
 import m4 from './0004_consumer_dead_letters.sql' with { type: 'text' }
 import m5 from './0005_payments_refunds.sql' with { type: 'text' }
+import m6 from './0006_outbox_trace_context.sql' with { type: 'text' }
 
 export const MIGRATION_JOURNAL = journal
 export const MIGRATION_SQL: Record<string, string> = {
@@ -15,4 +16,5 @@ export const MIGRATION_SQL: Record<string, string> = {
   '0003_order_parts_revoked_access_tokens': m3,
   '0004_consumer_dead_letters': m4,
   '0005_payments_refunds': m5,
+  '0006_outbox_trace_context': m6,
 }

@@ -27,6 +27,8 @@ export const outboxEvents = sqliteTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
     publishedAt: timestampMs('published_at'),
+    /** the W3C `traceparent` of the write that appended it, when tracing was on: the relay continues that trace */
+    traceContext: text('trace_context'),
   },
   (t) => [
     check('outbox_status_check', sql`${t.status} in (${sqlList(OUTBOX_STATUSES)})`),

@@ -53,9 +53,6 @@ export function clientBehindProxies(
   return client
 }
 
-const RESOLVED = Symbol('client-address')
-type Resolved = { [RESOLVED]?: string }
-
 /**
  * The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. The
  * answer is kept on the request (a symbol property), so the per-IP limit and the access log ask the socket once.
@@ -66,10 +63,11 @@ export function clientAddressResolver(trustedProxies: readonly Cidr[]): ClientAd
     ? (request, server) =>
         clientBehindProxies(peerOf(request, server), request.headers.get('x-forwarded-for'), isTrusted)
     : peerOf
+  const resolved = Symbol('client-address') // one per resolver: each configuration answers for itself
   return (request, server) => {
-    const memo = request as Request & Resolved
-    memo[RESOLVED] ??= resolve(request, server)
-    return memo[RESOLVED]
+    const memo = request as Request & { [resolved]?: string }
+    memo[resolved] ??= resolve(request, server)
+    return memo[resolved]
   }
 }
 

@@ -11,8 +11,10 @@
  * The after-response hook reads only `set` and `route` (the status is in `set.status`, which the error handler
  * keeps true): reading `request` or `responseValue` there measurably slows every request.
  */
+import { trace } from '@opentelemetry/api'
 import { Elysia } from 'elysia'
 import type { Logger } from '../platform/observability/logger'
+import { isTracing } from '../platform/observability/tracing'
 import { principalOf } from './auth'
 import { addressForLog, type ClientAddressOf } from './client-address'
 
@@ -28,6 +30,8 @@ type Tracked = {
   isSampled?: boolean
   /** the client's address, resolved for sampled requests only (the socket lookup is not free) */
   client?: string
+  /** the request's trace, when tracing is on (the server span is active in onRequest, src/http/tracing.ts) */
+  traceId?: string
 }
 const TRACKED = Symbol('request-context')
 /** The per-request `set` object of Elysia's context, carrying our bookkeeping */
@@ -58,7 +62,8 @@ export type ResponseObserver = (method: string, route: string, status: number, s
 
 /**
  * The access log (SPEC §10, issue #14): one JSON line per request at `info`, with the request id, method, route
- * template, status, duration, the member when a token was checked, and the client's network (never the full
+ * template, status, duration, the member when a token was checked, the trace when tracing is on, and the
+ * client's network (never the full
  * address, a token or a body). Under heavy load, `samplePercent` keeps that share of the lines, drawn per
  * request; server errors and requests slower than `slowMs` are always written. LOG_LEVEL=warn turns it off.
  */
@@ -81,6 +86,7 @@ export function requestContext(
         entry.isSampled = true
         entry.client = clientAddressOf(request, server)
       }
+      if (isTracing()) entry.traceId = trace.getActiveSpan()?.spanContext().traceId
     })
     .onAfterResponse({ as: 'global' }, ({ route, set }) => {
       const entry = (set as RequestState)[TRACKED]
@@ -100,6 +106,7 @@ export function requestContext(
           durationMs: Math.round(milliseconds * 100) / 100,
           memberId: principalOf(set)?.memberId,
           client: entry.client === undefined ? undefined : addressForLog(entry.client),
+          traceId: entry.traceId,
         },
         'request',
       )

@@ -26,6 +26,7 @@ import { appErrorIn, serviceBusy } from '../../errors'
 import { type Claim, IDEMPOTENCY_TTL_MS, storedAnswerOf } from '../../platform/db/idempotency'
 import type { RemoteDatabaseHandle, RemoteDb } from '../../platform/db/remote-database'
 import { envelopeOf, rowOf } from '../../platform/events/outbox'
+import { currentTraceparent } from '../../platform/observability/tracing'
 import { orderEvent } from './orders.events'
 import type { CreateOrder, Order, OrderWrites, PlacedOrder } from './orders.model'
 import { type MovedParts, type MovePlan, movedParts, notFound, partMovedEvent } from './orders.moves'
@@ -227,10 +228,11 @@ function statementsOf(db: RemoteDb, order: PlannedOrder, claim: Claim | undefine
     )
   }
   statements.push(
-    db.run(sql`insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at)
+    db.run(sql`insert into outbox_events (event_id, aggregate_type, aggregate_id, event_type, payload, created_at,
+        trace_context)
       select ${envelope.eventId}, ${envelope.aggregateType}, cast(o.id as text), ${envelope.eventType},
         json_set(${JSON.stringify(envelope)}, '$.aggregateId', cast(o.id as text), '$.payload.orderId', o.id),
-        ${nowMs}
+        ${nowMs}, ${currentTraceparent()}
       from orders o where o.order_number = ${row.orderNumber}`),
   )
   if (claim) {

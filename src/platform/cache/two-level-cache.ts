@@ -21,8 +21,10 @@
  * write happens in this process and invalidates it directly.
  */
 
+import { SpanKind } from '@opentelemetry/api'
 import { createFailureLog, type Logger } from '../observability/logger'
 import type { CacheMetrics, HotCounter } from '../observability/metrics'
+import { inSpan } from '../observability/tracing'
 import type { RedisHandle } from '../redis/redis'
 import type { CacheInvalidation } from './cache-invalidation'
 import type { LocalCache } from './local-cache'
@@ -65,6 +67,9 @@ export interface ReadCache {
 
 /** Reads the value from the database: at once (bun:sqlite) or in a Promise (libSQL). */
 export type Loader<T> = () => T | null | Promise<T | null>
+
+/** A cache fill's span: the query it runs (src/platform/observability/tracing.ts; nothing when off). */
+const LOAD_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }
 
 /** How long the lock holder may take to fill before waiters load themselves. */
 const LOCK_WAIT_MS = 300
@@ -212,7 +217,7 @@ export class TwoLevelCache implements ReadCache {
 
   private load<T>(spec: CacheSpec<T>, load: Loader<T>): T | null | Promise<T | null> {
     this.countersOf(spec).load.inc()
-    return load()
+    return inSpan(`db.query ${spec.name}`, LOAD_SPAN, load)
   }
 
   private remember<T>(

@@ -11,10 +11,15 @@
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { SpanKind } from '@opentelemetry/api'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../../../db/schema'
+import { bindToCaller, inSpan } from '../observability/tracing'
 import { createGroupCommit } from './group-commit'
 import { embeddedMigrations } from './migrations'
+
+/** The span of a local write transaction (src/platform/observability/tracing.ts; nothing when tracing is off). */
+const WRITE_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */
@@ -79,10 +84,14 @@ export function openDatabase(filePath: string): DatabaseHandle {
   return {
     db,
     sqlite,
-    writeInGroup: (work) => groups.run(() => work(db)),
+    // traced: a span per write, its body bound to the caller's context (the group runs on a later turn)
+    writeInGroup: (work) =>
+      inSpan('db.transaction', WRITE_SPAN, () => groups.run(bindToCaller(() => work(db)))),
     groupStats: () => groups.stats(),
     writeTransaction<T>(work: (tx: DbOrTx) => T): T {
-      const result = db.transaction(work, { behavior: 'immediate' })
+      const result = inSpan('db.transaction', WRITE_SPAN, () =>
+        db.transaction(work, { behavior: 'immediate' }),
+      )
       if (result instanceof Promise) {
         throw new Error('writeTransaction bodies must be synchronous (an awaited body would commit early)')
       }

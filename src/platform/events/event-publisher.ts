@@ -19,6 +19,8 @@ export type OutgoingEvent = {
   eventType: string
   /** the envelope JSON exactly as the outbox row stores it */
   value: string
+  /** W3C trace context, sent as the `traceparent` header: the publish span's when tracing (event-tracing.ts) */
+  traceparent?: string
 }
 
 /**
@@ -50,7 +52,13 @@ export interface EventPublisher {
 }
 
 /** An event as a consumer receives it. */
-export type DeliveredEvent = { topic: string; key: string | null; value: string }
+export type DeliveredEvent = {
+  topic: string
+  key: string | null
+  value: string
+  /** the `traceparent` header it came with, if any: the consumer's span continues that trace */
+  traceparent?: string
+}
 
 /**
  * A consumer's work on a batch of delivered events. The transport acknowledges the batch (commits the offsets)

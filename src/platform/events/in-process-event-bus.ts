@@ -27,7 +27,12 @@ export class InProcessEventBus implements EventPublisher, EventSubscriber {
     for (const subscription of this.subscriptions) {
       const delivered: DeliveredEvent[] = events
         .filter((event) => subscription.topics.has(event.topic))
-        .map((event) => ({ topic: event.topic, key: event.key, value: event.value }))
+        .map((event) => ({
+          topic: event.topic,
+          key: event.key,
+          value: event.value,
+          traceparent: event.traceparent,
+        }))
       if (delivered.length === 0) continue
       try {
         await subscription.handle(delivered)

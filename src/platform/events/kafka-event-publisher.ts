@@ -149,7 +149,11 @@ function groupByTopic(events: readonly OutgoingEvent[]) {
     messages: messages.map((event) => ({
       key: event.key,
       value: event.value,
-      headers: { eventId: event.eventId, eventType: event.eventType },
+      headers: {
+        eventId: event.eventId,
+        eventType: event.eventType,
+        ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+      },
     })),
   }))
 }

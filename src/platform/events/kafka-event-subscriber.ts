@@ -113,6 +113,7 @@ async function processBatch(payload: EachBatchPayload, handle: EventHandler): Pr
       topic: batch.topic,
       key: message.key?.toString() ?? null,
       value: message.value?.toString() ?? '',
+      traceparent: message.headers?.traceparent?.toString(),
     })),
   )
   payload.resolveOffset(last.offset)

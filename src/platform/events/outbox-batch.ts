@@ -135,5 +135,12 @@ function isRejection(error: unknown): boolean {
 const aggregateOf = (row: ClaimedEvent) => `${row.aggregateType}:${row.aggregateId}`
 
 function outgoingOf(row: ClaimedEvent, topic: string): OutgoingEvent {
-  return { topic, key: row.aggregateId, eventId: row.eventId, eventType: row.eventType, value: row.payload }
+  return {
+    topic,
+    key: row.aggregateId,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    value: row.payload,
+    traceparent: row.traceContext ?? undefined,
+  }
 }

@@ -17,6 +17,8 @@ export type ClaimedEvent = {
   /** the stored envelope JSON */
   payload: string
   attempts: number
+  /** the W3C traceparent stored with the row (null when it was written untraced) */
+  traceContext: string | null
 }
 
 export type Backlog = { pending: number; oldestPendingAgeSeconds: number; dead: number }
@@ -46,7 +48,7 @@ export const CLAIM_SQL = `
   update outbox_events set lease_owner = $owner, lease_until = $leaseUntil
   where id in (${CLAIM_CANDIDATES_SQL})
   returning id, event_id as eventId, aggregate_type as aggregateType, aggregate_id as aggregateId,
-    event_type as eventType, payload, attempts`
+    event_type as eventType, payload, attempts, trace_context as traceContext`
 
 export const MARK_PUBLISHED_SQL = `
   update outbox_events set status = 'PUBLISHED', published_at = $now, lease_until = null, next_attempt_at = null

@@ -38,6 +38,7 @@ export class RemoteOutboxStore implements OutboxStorage {
         eventType: String(row.eventType),
         payload: String(row.payload),
         attempts: Number(row.attempts),
+        traceContext: row.traceContext === null ? null : String(row.traceContext),
       }))
       .sort((a, b) => a.id - b.id)
   }

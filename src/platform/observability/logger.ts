@@ -1,16 +1,21 @@
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: authorization headers, cookies, passwords and
- * tokens are redacted by path, whatever the caller passes.
+ * tokens are redacted by path, whatever the caller passes. With tracing on, every line carries `trace_id` and
+ * `span_id` of the span it was written in.
  */
 import pino, { type Logger } from 'pino'
+import { traceIdsForLog } from './tracing'
 
 export type { Logger }
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** `destination`: where lines go (stdout by default; tests pass a stream to read them). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'marketplace' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // the active trace's ids on every line, when tracing is on (an empty object otherwise)
+    mixin: traceIdsForLog,
     redact: {
       paths: [
         'password',
@@ -26,7 +31,8 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  })
+  }
+  return destination ? pino(options, destination) : pino(options)
 }
 
 const FAILURE_LOG_INTERVAL_MS = 10_000

@@ -19,12 +19,17 @@
  * A refusal while the breaker is open (BrokenCircuitError) is not counted; a reply that merely says "no" (a nil
  * GET, a `SET … NX` that lost) is a success: Redis answered.
  */
+import { SpanKind } from '@opentelemetry/api'
 import Redis, { type ChainableCommander } from 'ioredis'
 import type { Config } from '../../config'
 import { createFailureLog, type Logger } from '../observability/logger'
+import { inSpan } from '../observability/tracing'
 import type { CircuitBreakers } from '../resilience/circuit-breaker'
 
 /** REDIS_* as config.ts declares them */
+/** The span of a Redis call (src/platform/observability/tracing.ts; nothing when tracing is off). */
+const REDIS_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis' } }
+
 export type RedisSettings = NonNullable<Config['redis']>
 
 export type RedisHandle = {
@@ -79,8 +84,9 @@ export function createRedis(settings: RedisSettings, breakers: CircuitBreakers, 
     keyPrefix: settings.keyPrefix,
     // the signature's extra parameter is a compile-time guard only, never passed: no rest array per call
     run: (<T>(commands: (client: Redis) => Promise<T>) =>
-      breaker.execute(() => commands(client))) as RedisHandle['run'],
-    runBatch: (build) => breaker.execute(() => repliesOf(build(client))),
+      inSpan('redis', REDIS_SPAN, () => breaker.execute(() => commands(client)))) as RedisHandle['run'],
+    runBatch: (build) =>
+      inSpan('redis batch', REDIS_SPAN, () => breaker.execute(() => repliesOf(build(client)))),
     async connect() {
       if (client.status === 'wait') await client.connect()
     },

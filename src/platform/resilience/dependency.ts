@@ -14,6 +14,8 @@
  * (recommendations) without knowing cockatiel. Every call is timed in `marketplace_dependency_call_seconds` with its
  * outcome.
  */
+
+import { SpanKind } from '@opentelemetry/api'
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -30,6 +32,7 @@ import {
   wrap,
 } from 'cockatiel'
 import type { Histogram } from 'prom-client'
+import { inSpan } from '../observability/tracing'
 import type { CircuitBreakers } from './circuit-breaker'
 
 export type DependencySettings = {
@@ -40,6 +43,8 @@ export type DependencySettings = {
   bulkhead: { maxConcurrent: number; maxQueue: number }
   breaker: { failureRatio: number; window: number; minimumCalls: number; openMs: number }
 }
+
+const DEPENDENCY_SPAN = { kind: SpanKind.CLIENT }
 
 const DEPENDENCY_OUTCOMES = ['success', 'failure', 'timeout', 'open', 'bulkhead'] as const
 export type DependencyOutcome = (typeof DEPENDENCY_OUTCOMES)[number]
@@ -107,8 +112,15 @@ export class Dependency {
     this.withRetries = wrap(this.limiter, retries, breaker, perAttempt)
   }
 
-  /** Runs `work` under the policies; `isIdempotent` allows retries. Throws DependencyError when it gets no answer. */
-  async call<T>(work: Work<T>, options: { isIdempotent: boolean }): Promise<T> {
+  /**
+   * Runs `work` under the policies; `isIdempotent` allows retries. Throws DependencyError when it gets no answer.
+   * Traced as one client span per call (its retries inside), when tracing is on.
+   */
+  call<T>(work: Work<T>, options: { isIdempotent: boolean }): Promise<T> {
+    return inSpan(this.name, DEPENDENCY_SPAN, () => this.callUnderPolicies(work, options))
+  }
+
+  private async callUnderPolicies<T>(work: Work<T>, options: { isIdempotent: boolean }): Promise<T> {
     // OPEN: refused before any policy runs (the cheapest answer is the point of an open breaker); HALF_OPEN and
     // CLOSED go through the policies, where the breaker picks its probe
     if (this.breaker.state === CircuitState.Open && Date.now() < this.openUntil) {

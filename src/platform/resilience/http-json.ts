@@ -3,6 +3,8 @@
  * answer for any status below 500 (the dependency answered on purpose, even a 404 or a 409); a 5xx, a network
  * error or a body that is not JSON throws, which the dependency's breaker counts as a failure.
  */
+import { currentTraceparent } from '../observability/tracing'
+
 export type JsonAnswer = { status: number; body: unknown }
 
 export class DependencyAnswerError extends Error {}
@@ -14,9 +16,14 @@ export async function requestJson(
   request: { method: 'GET' | 'POST' | 'PUT'; body?: unknown },
   signal: AbortSignal,
 ): Promise<JsonAnswer> {
+  const headers: Record<string, string> = {}
+  if (request.body !== undefined) headers['content-type'] = 'application/json'
+  // the trace goes on to the dependency (W3C traceContext), when tracing is on
+  const traceparent = currentTraceparent()
+  if (traceparent) headers.traceparent = traceparent
   const response = await fetch(url, {
     method: request.method,
-    headers: request.body === undefined ? undefined : { 'content-type': 'application/json' },
+    headers,
     body: request.body === undefined ? undefined : JSON.stringify(request.body),
     signal,
   })

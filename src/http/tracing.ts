@@ -1,0 +1,62 @@
+/**
+ * The server span of each request (OpenTelemetry, when tracing is on; nothing at all otherwise). Elysia has no
+ * hook around the whole request, so the span is opened by a wrapper around the app's fetch (`wrap`, the hook
+ * Elysia's own OpenTelemetry plugin uses): it continues an incoming `traceparent`, makes the span active for
+ * everything the request awaits (AsyncLocalStorage), and ends it with the response's status. The route template
+ * is only known once Elysia has matched the route: a transform hook names the span `METHOD /route/:template`
+ * (before validation, so refused requests are named too); an unmatched request keeps its method as its name.
+ */
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { Elysia } from 'elysia'
+import { endFailed, isTracing, tracer } from '../platform/observability/tracing'
+import { pathOf } from './url-path'
+
+const headerGetter = {
+  keys: (headers: Headers) => [...headers.keys()],
+  get: (headers: Headers, key: string) => headers.get(key) ?? undefined,
+}
+
+type Fetch = (request: Request) => Response | Promise<Response>
+
+/** Each request in its server span (the wrapper `wrap` installs around the app's fetch). */
+function tracedFetch(handle: Fetch): Fetch {
+  return (request) => {
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter)
+    const span = tracer.startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': pathOf(request.url) },
+      },
+      parent,
+    )
+    return context.with(trace.setSpan(parent, span), async () => {
+      try {
+        const response = await handle(request)
+        span.setAttribute('http.response.status_code', response.status)
+        if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+        span.end()
+        return response
+      } catch (error) {
+        endFailed(span, error)
+        throw error
+      }
+    })
+  }
+}
+
+export function httpTracing() {
+  const plugin = new Elysia({ name: 'http-tracing' })
+  if (!isTracing()) return plugin
+  return (
+    plugin
+      // Elysia calls it as hoc(handler, request)(request); its declared type says less than that
+      .wrap(tracedFetch as never)
+      .onTransform({ as: 'global' }, ({ request, route }) => {
+        const span = trace.getActiveSpan()
+        if (!span || !route) return
+        span.updateName(`${request.method} ${route}`)
+        span.setAttribute('http.route', route)
+      })
+  )
+}
