@@ -86,7 +86,7 @@ export function createApp(deps: Deps) {
   return app
     .use(httpTracing())
     .use(securityHeaders())
-    .use(requestContext(logger, httpRequestObserver(deps.metrics), clientAddressOf, config.accessLog))
+    .use(requestContext(deps.accessLog, httpRequestObserver(deps.metrics), config.accessLog))
     .use(prometheusEndpoint(deps.metrics))
     .use(problemHandler(logger, () => app.routes))
     .use(cors(config.http.corsOrigins))

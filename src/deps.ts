@@ -48,7 +48,12 @@ import {
 } from './platform/limits/attempt-limiter'
 import { BatchedRedisRateLimiter } from './platform/limits/batched-rate-limiter'
 import { InMemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './platform/limits/rate-limiter'
-import { createLogger, type Logger } from './platform/observability/logger'
+import {
+  type AccessLogger,
+  createAccessLogger,
+  createLogger,
+  type Logger,
+} from './platform/observability/logger'
 import { createMetrics, type Metrics } from './platform/observability/metrics'
 import { isTracing, startTracing, stopTracing } from './platform/observability/tracing'
 import { CursorCodec } from './platform/paging/cursor-codec'
@@ -61,6 +66,8 @@ export type BackgroundJob = { start(): void; stop(): Promise<void> }
 export type Deps = {
   config: Config
   logger: Logger
+  /** the access log's buffered logger (src/http/request-context.ts) */
+  accessLog: AccessLogger
   metrics: Metrics
   /** the configured database: a local file, a libSQL server, or an embedded replica of one (connections.ts) */
   database: Database
@@ -155,6 +162,7 @@ export async function createDeps(
   return {
     config,
     logger,
+    accessLog: createAccessLogger(config.logLevel),
     metrics,
     database,
     reads,
@@ -286,6 +294,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.redis?.close()
   await deps.remote.close()
   closeDatabase(deps.database)
+  deps.accessLog.close()
   await stopTracing() // last: the spans of everything above are sent
 }
 

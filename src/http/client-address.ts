@@ -70,27 +70,3 @@ export function clientAddressResolver(trustedProxies: readonly Cidr[]): ClientAd
     return memo[resolved]
   }
 }
-
-/**
- * An address as the access log shows it: its network, not the host (IPv4 /24, IPv6 /48), enough to see where
- * traffic comes from without writing a personal address into every log line.
- */
-export function addressForLog(address: string): string {
-  const version = isIP(address)
-  if (version === 4) return `${address.slice(0, address.lastIndexOf('.'))}.0/24`
-  if (version === 6) {
-    const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+)\.\d+$/i)
-    if (mapped) return `${mapped[1]}.0/24`
-    const groups = expandIpv6(address).slice(0, 3).join(':')
-    return `${groups}::/48`
-  }
-  return UNKNOWN
-}
-
-function expandIpv6(address: string): string[] {
-  const [head = '', tail = ''] = address.split('::')
-  const left = head ? head.split(':') : []
-  const right = address.includes('::') && tail ? tail.split(':') : []
-  const missing = 8 - left.length - right.length
-  return [...left, ...Array(address.includes('::') ? missing : 0).fill('0'), ...right]
-}

@@ -13,10 +13,9 @@
  */
 import { trace } from '@opentelemetry/api'
 import { Elysia } from 'elysia'
-import type { Logger } from '../platform/observability/logger'
+import type { AccessLogger } from '../platform/observability/logger'
 import { isTracing } from '../platform/observability/tracing'
 import { principalOf } from './auth'
-import { addressForLog, type ClientAddressOf } from './client-address'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const PROCESS_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(5))).toString('hex')
@@ -28,8 +27,6 @@ type Tracked = {
   startedAt: number
   /** drawn on arrival: this request's access-log line is written whatever its outcome */
   isSampled?: boolean
-  /** the client's address, resolved for sampled requests only (the socket lookup is not free) */
-  client?: string
   /** the request's trace, when tracing is on (the server span is active in onRequest, src/http/tracing.ts) */
   traceId?: string
 }
@@ -62,30 +59,26 @@ export type ResponseObserver = (method: string, route: string, status: number, s
 
 /**
  * The access log (SPEC §10, issue #14): one JSON line per request at `info`, with the request id, method, route
- * template, status, duration, the member when a token was checked, the trace when tracing is on, and the
- * client's network (never the full
- * address, a token or a body). Under heavy load, `samplePercent` keeps that share of the lines, drawn per
- * request; server errors and requests slower than `slowMs` are always written. LOG_LEVEL=warn turns it off.
+ * template, status, duration, the member when a token was checked and the trace when tracing is on (never a
+ * token, a body or an address). Under heavy load, `samplePercent` keeps that share of the lines, drawn per
+ * request; server errors and requests slower than `slowMs` are always written. LOG_LEVEL=warn turns it off. The
+ * lines are written by the access logger (platform/observability/logger.ts), buffered.
  */
 export type AccessLogSettings = { samplePercent: number; slowMs: number }
 
 export function requestContext(
-  logger: Logger,
+  accessLog: AccessLogger,
   observeResponse: ResponseObserver,
-  clientAddressOf: ClientAddressOf,
-  accessLog: AccessLogSettings,
+  settings: AccessLogSettings,
 ) {
-  const isLogging = logger.isLevelEnabled('info')
-  const isSampling = accessLog.samplePercent < 100
-  const sampleRatio = accessLog.samplePercent / 100
+  const isLogging = accessLog.isEnabled
+  const isSampling = settings.samplePercent < 100
+  const sampleRatio = settings.samplePercent / 100
   return new Elysia({ name: 'request-context' })
-    .onRequest(({ request, set, server }) => {
+    .onRequest(({ request, set }) => {
       const entry = track(set as RequestState, request)
       set.headers['x-request-id'] = entry.requestId
-      if (isLogging && (!isSampling || Math.random() < sampleRatio)) {
-        entry.isSampled = true
-        entry.client = clientAddressOf(request, server)
-      }
+      if (isLogging && (!isSampling || Math.random() < sampleRatio)) entry.isSampled = true
       if (isTracing()) entry.traceId = trace.getActiveSpan()?.spanContext().traceId
     })
     .onAfterResponse({ as: 'global' }, ({ route, set }) => {
@@ -96,19 +89,15 @@ export function requestContext(
       const milliseconds = performance.now() - entry.startedAt
       observeResponse(entry.method, uri, status, milliseconds / 1000)
       if (!isLogging) return
-      if (!entry.isSampled && status < 500 && milliseconds < accessLog.slowMs) return
-      logger.info(
-        {
-          requestId: entry.requestId,
-          method: entry.method,
-          route: uri,
-          status,
-          durationMs: Math.round(milliseconds * 100) / 100,
-          memberId: principalOf(set)?.memberId,
-          client: entry.client === undefined ? undefined : addressForLog(entry.client),
-          traceId: entry.traceId,
-        },
-        'request',
-      )
+      if (!entry.isSampled && status < 500 && milliseconds < settings.slowMs) return
+      accessLog.write({
+        requestId: entry.requestId,
+        method: entry.method,
+        route: uri,
+        status,
+        durationMs: Math.round(milliseconds * 100) / 100,
+        memberId: principalOf(set)?.memberId,
+        traceId: entry.traceId,
+      })
     })
 }
