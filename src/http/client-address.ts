@@ -1,5 +1,5 @@
 /**
- * The client's address, for the per-IP limits, login throttling and the access log. By default it is the
+ * The client's address, for the per-IP limits, login throttling and the signup limit. By default it is the
  * socket's peer and `X-Forwarded-For` is ignored: anyone can send that header, so believing it would let every
  * request pick its own rate-limit bucket. With TRUSTED_PROXIES set, a request whose peer is one of those proxies
  * is attributed to the right-most address of `X-Forwarded-For` that is not itself a trusted proxy (each proxy
@@ -55,7 +55,7 @@ export function clientBehindProxies(
 
 /**
  * The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. The
- * answer is kept on the request (a symbol property), so the per-IP limit and the access log ask the socket once.
+ * answer is kept on the request (a symbol property), so the per-IP limit and a login's throttling ask once.
  */
 export function clientAddressResolver(trustedProxies: readonly Cidr[]): ClientAddressOf {
   const isTrusted = trustedProxies.length === 0 ? undefined : trustedNetworks(trustedProxies)

@@ -1,7 +1,8 @@
 /**
  * Per-request bookkeeping in one pair of hooks (each global hook costs every request a few µs, measured by
- * `bun run bench`): the request id, the start time, and after the response the RED metrics and the access log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot be forged
- * through it), otherwise generated as a per-process random prefix plus a counter (cheaper than a UUID, unique
+ * `bun run bench`): the request id, the start time, and after the response the RED metrics and the access
+ * log. The id is echoed from `X-Request-Id` when it is a safe token (so log lines cannot be forged through it),
+ * otherwise generated as a per-process random prefix plus a counter (cheaper than a UUID, unique
  * per process). It is kept on the request's `set` object, which every hook receives, so the error handler can
  * put it in problem bodies even for errors raised before routing (parse, 404, 413). (A WeakMap keyed by request
  * cost ≈ 15 % of the product detail's throughput under load: weak tables are scanned at every GC.)
