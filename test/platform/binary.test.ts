@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary } from '../../scripts/build'
@@ -38,7 +38,99 @@ async function startBinary(env: Record<string, string> = {}): Promise<string> {
   return `http://127.0.0.1:${port}`
 }
 
+/** One run of the binary to its end, from an empty folder. */
+function runBinary(args: string[], env: Record<string, string> = {}) {
+  const run = Bun.spawnSync([binary, ...args], {
+    cwd: mkdtempSync(join(dir, 'cli-')),
+    env: { PATH: process.env.PATH ?? '', ...env },
+  })
+  return { exitCode: run.exitCode, stdout: run.stdout.toString(), stderr: run.stderr.toString() }
+}
+
+describe('the command line', () => {
+  test('--help and --version answer 0; a wrong command line 2, with the usage', () => {
+    const help = runBinary(['--help'])
+    expect(help.exitCode).toBe(0)
+    for (const command of ['serve', 'migrate', 'healthcheck']) expect(help.stdout).toContain(command)
+    const version = runBinary(['--version'], { GIT_COMMIT: 'abc1234' })
+    expect(version.exitCode).toBe(0)
+    expect(version.stdout).toMatch(/^marketplace \d+\.\d+\.\d+ \(commit abc1234, bun \d+\.\d+\.\d+\)/)
+    for (const wrong of [['launch'], ['--frobnicate'], ['serve', 'migrate']]) {
+      const run = runBinary(wrong)
+      expect(run.exitCode, wrong.join(' ')).toBe(2)
+      expect(run.stderr).toContain('Usage: marketplace')
+    }
+  })
+
+  test('a bad setting stops any command with 1 and names the variable', () => {
+    for (const command of [[], ['migrate'], ['healthcheck']]) {
+      const run = runBinary(command, { RATE_LIMIT_IP_PER_SECOND: 'lots' })
+      expect(run.exitCode, command.join(' ')).toBe(1)
+      expect(run.stderr).toContain('RATE_LIMIT_IP_PER_SECOND')
+    }
+  })
+
+  test('migrate creates and migrates the database file, and exits', () => {
+    const run = runBinary(['migrate'], { DATABASE_URL: `file:${join(dir, 'migrated.db')}` })
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(run.stdout).toContain('migrations applied')
+    expect(readdirSync(dir)).toContain('migrated.db')
+  })
+
+  test('healthcheck is 1 when nothing listens on PORT', () => {
+    const run = runBinary(['healthcheck'], { PORT: '1' })
+    expect(run.exitCode).toBe(1)
+  })
+})
+
 describe('compiled binary', () => {
+  test('smoke: starts from an empty folder, healthy, a buyer logs in and orders, Swagger UI, SIGTERM → 0', async () => {
+    const cwd = mkdtempSync(join(dir, 'smoke-'))
+    const startedAt = performance.now()
+    const server = Bun.spawn([binary, 'serve'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_DELAY_MS: '0' },
+      stdout: 'pipe',
+      stderr: 'inherit',
+    })
+    servers.push(server)
+    const [, port] = await waitForOutput(
+      server.stdout as ReadableStream<Uint8Array>,
+      /"port":(\d+)[^\n]*listening/,
+    )
+    const base = `http://127.0.0.1:${port}`
+    console.log(
+      `[binary] ${(statSync(binary).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - startedAt)} ms after spawn (first start: migrations and demo data)`,
+    )
+    expect(runBinary(['healthcheck'], { PORT: String(port), HOST: '127.0.0.1' }).exitCode).toBe(0)
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'buyer@example.com', password: 'buyer123!' }),
+    })
+    expect(login.status).toBe(200)
+    const { accessToken } = (await login.json()) as { accessToken: string }
+    const order = await fetch(`${base}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({
+        orderItems: [{ productId: 1, quantity: 1 }],
+        shippingAddress: {
+          zipCode: '06236',
+          address: 'Seoul',
+          receiverName: 'Kim',
+          receiverPhone: '010-1234-5678',
+        },
+      }),
+    })
+    expect(order.status, await order.clone().text()).toBe(201)
+    const ui = await fetch(`${base}/swagger-ui/assets/swagger-ui-bundle.js`)
+    expect(ui.status).toBe(200)
+    server.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(runBinary(['healthcheck'], { PORT: String(port), HOST: '127.0.0.1' }).exitCode).toBe(1)
+  }, 120_000)
+
   test('builds, starts from an empty folder, migrates, seeds and serves the API and its docs', async () => {
     const base = await startBinary()
 
