@@ -73,9 +73,9 @@ function databaseEnv(instance: number): Record<string, string> {
 }
 
 /** A simulator of src/simulators as a process of its own on a free port; its URL. */
-function startSimulator(file: string, env: Record<string, string> = {}) {
+function startSimulator(name: 'payment-gateway' | 'recommendations', env: Record<string, string> = {}) {
   const simulatorPort = freePort()
-  const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'simulators', file)], {
+  const child = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts'), 'simulate', name], {
     env: { ...process.env, ...env, PORT: String(simulatorPort), HOST: '127.0.0.1' },
     stdout: 'inherit',
     stderr: 'inherit',
@@ -83,11 +83,11 @@ function startSimulator(file: string, env: Record<string, string> = {}) {
   return { child, url: `http://127.0.0.1:${simulatorPort}` }
 }
 const simulators = {
-  payment: process.env.PAYMENT_URL ? undefined : startSimulator('payment-gateway.ts'),
+  payment: process.env.PAYMENT_URL ? undefined : startSimulator('payment-gateway'),
   // the demo catalog's product ids
   recommendation: process.env.RECOMMENDATION_URL
     ? undefined
-    : startSimulator('recommendation-service.ts', { SIM_PRODUCT_ID_MAX: '20' }),
+    : startSimulator('recommendations', { SIM_PRODUCT_ID_MAX: '20' }),
 }
 const dependencyUrls = {
   PAYMENT_URL: process.env.PAYMENT_URL ?? simulators.payment!.url,

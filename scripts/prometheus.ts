@@ -9,6 +9,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { installFromApt } from './apt-tools'
 import { freePort, untilAnswering } from './service-processes'
 
 export const MONITORING_DIR = join(import.meta.dir, '..', 'monitoring')
@@ -18,17 +19,6 @@ export const PROMETHEUS_HOW_TO_GET =
   'release archive from prometheus.io), or point PROMETHEUS_BIN and PROMTOOL_BIN at the binaries'
 
 type Tool = 'prometheus' | 'promtool'
-
-function installWhenMissing(): void {
-  if (process.platform !== 'linux' || !Bun.which('apt-get')) return
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  if (sudo.length > 0 && !Bun.which('sudo')) return
-  console.error('prometheus is missing: installing it with apt-get')
-  const install = [...sudo, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', 'prometheus']
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const ok = (cmd: string[]) => Bun.spawnSync(cmd, { env, stdout: 'ignore', stderr: 'inherit' }).success
-  if (!ok(install)) ok([...sudo, 'apt-get', 'update', '-q']) && ok(install)
-}
 
 /** The binary's path: PROMETHEUS_BIN / PROMTOOL_BIN, PATH, or apt-get; throws with how to get it. */
 export function findPrometheusTool(
@@ -42,7 +32,7 @@ export function findPrometheusTool(
       `${tool}: ${configured} (from the environment) is not an executable; ${PROMETHEUS_HOW_TO_GET}`,
     )
   }
-  if (!Bun.which(tool)) installWhenMissing()
+  installFromApt('prometheus', ['prometheus', 'promtool'])
   const found = Bun.which(tool)
   if (!found) throw new Error(`${tool} is not installed: ${PROMETHEUS_HOW_TO_GET}`)
   return found

@@ -5,6 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { installFromApt } from './apt-tools'
 import { killPidNow, livePid, stopPid } from './service-processes'
 
 const READY_TIMEOUT_MS = 10_000
@@ -12,18 +13,11 @@ const STOP_GRACE_MS = 5_000
 
 /** redis-server and redis-cli, from apt-get (as root, else through sudo) when either is missing. */
 export function installRedisWhenMissing(): void {
-  if (Bun.which('redis-server') && Bun.which('redis-cli')) return
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  console.error('redis-server is missing: installing it with apt-get')
-  const install = [...sudo, 'apt-get', 'install', '-y', '-q', 'redis-server']
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const ok = (cmd: string[]) => Bun.spawnSync(cmd, { env, stdout: 'ignore', stderr: 'inherit' }).success
-  if (!ok(install) && !(ok([...sudo, 'apt-get', 'update', '-q']) && ok(install))) {
-    throw new Error(
-      'redis-server is missing and apt-get could not install it: install it yourself (Debian/Ubuntu: ' +
-        '`sudo apt-get install redis-server`; elsewhere see https://redis.io/docs/latest/operate/oss_and_stack/install/)',
-    )
-  }
+  if (installFromApt('redis-server', ['redis-server', 'redis-cli'])) return
+  throw new Error(
+    'redis-server is missing and apt-get could not install it: install it yourself (Debian/Ubuntu: ' +
+      '`sudo apt-get install redis-server`; elsewhere see https://redis.io/docs/latest/operate/oss_and_stack/install/)',
+  )
 }
 
 export function isRedisAnswering(url: string): boolean {

@@ -118,13 +118,3 @@ export function startPaymentGateway(port = 0, hostname = '127.0.0.1'): Promise<S
 }
 
 const invalid = (field: string): SimAnswer => ({ status: 400, body: { error: `invalid ${field}` } })
-
-if (import.meta.main) {
-  const simulator = await startPaymentGateway(
-    Number(process.env.PORT ?? 7101),
-    process.env.HOST ?? '127.0.0.1',
-  )
-  console.log(
-    `payment gateway simulator on ${simulator.url} (control API: ${simulator.url}/__control/faults)`,
-  )
-}

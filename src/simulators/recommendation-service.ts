@@ -90,16 +90,3 @@ function rankingFor(memberId: number, catalog: readonly number[], limit: number)
   }
   return ranking.slice(0, count)
 }
-
-if (import.meta.main) {
-  const max = Number(process.env.SIM_PRODUCT_ID_MAX ?? 50)
-  const catalog = Array.from({ length: max }, (_, i) => i + 1)
-  const simulator = await startRecommendationService(
-    catalog,
-    Number(process.env.PORT ?? 7102),
-    process.env.HOST ?? '127.0.0.1',
-  )
-  console.log(
-    `recommendation service simulator on ${simulator.url} (control API: ${simulator.url}/__control/faults)`,
-  )
-}
