@@ -1,0 +1,56 @@
+// Breaking the payment gateway mid-run: buyers order and pay steadily; 30 s in, the payment simulator goes into
+// an outage (POST /api/v1/admin/faults, which reaches every instance); 30 s later it heals. Expected: payments
+// answer 200 before, fast 503 PAYMENT_UNAVAILABLE with Retry-After during (the breaker opens: no waiting on a
+// dead gateway, orders stay PENDING), 200 again after the breaker's probe closes it. Never a 500.
+//
+// Run: k6 run -e BASE_URL=http://localhost:8080 k6/circuit-breaker.js
+// Server settings: see k6/lib/marketplace.js. Here (no k6): `bun run load circuit-breaker`.
+import { check, sleep } from 'k6'
+import exec from 'k6/execution'
+import { Counter } from 'k6/metrics'
+import { buyerOf, pay, placeOrder, setFaults } from './lib/marketplace.js'
+
+const paid = new Counter('payments_captured')
+const unavailable = new Counter('payments_unavailable')
+const serverErrors = new Counter('server_errors')
+
+export const options = {
+  scenarios: {
+    buyers: { executor: 'constant-vus', vus: Number(__ENV.VUS || 20), duration: '100s', exec: 'buy' },
+    breaker: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'breakAndHeal', startTime: '30s' },
+  },
+  thresholds: {
+    server_errors: ['count==0'],
+    payments_captured: ['count>0'],
+    payments_unavailable: ['count>0'],
+    // while OPEN the breaker answers at once: a 503 must not wait for the gateway's timeout
+    'http_req_duration{name:payment,status:503}': ['p(95)<100'],
+    checks: ['rate>0.99'],
+  },
+}
+
+/** @type {string | undefined} */
+let token
+
+export function buy() {
+  const n = exec.vu.idInTest
+  token ??= buyerOf(n)
+  const order = placeOrder(n, token, 1 + (n % 5))
+  if (order.status !== 201) return
+  const res = pay(n, token, /** @type {number} */ (order.json('id')))
+  if (res.status === 200) paid.add(1)
+  else if (res.status === 503) unavailable.add(1)
+  if (res.status >= 500 && res.status !== 503) serverErrors.add(1)
+  check(res, {
+    'payment 200, or 503 PAYMENT_UNAVAILABLE with Retry-After': (r) =>
+      r.status === 200 ||
+      (r.status === 503 && r.json('code') === 'PAYMENT_UNAVAILABLE' && Boolean(r.headers['Retry-After'])),
+  })
+  sleep(0.5)
+}
+
+export function breakAndHeal() {
+  setFaults('payment', { mode: 'outage' })
+  sleep(30)
+  setFaults('payment', { mode: 'healthy' })
+}
