@@ -7,6 +7,7 @@
 import { check } from 'k6'
 import exec from 'k6/execution'
 import { Counter } from 'k6/metrics'
+import { latencyThresholds, SLO } from './lib/journeys.js'
 import { buyerOf, placeOrder, productState, productWithStock } from './lib/marketplace.js'
 
 const BUYERS = Number(__ENV.BUYERS || 150)
@@ -27,7 +28,7 @@ export const options = {
     oversold: ['count==0'],
     server_errors: ['count==0'],
     orders_sold: [`count==${STOCK}`],
-    'http_req_duration{name:order}': ['p(95)<1000', 'p(99)<2000'],
+    ...latencyThresholds(SLO.concurrency),
     checks: ['rate==1'],
   },
   setupTimeout: '5m',

@@ -5,7 +5,7 @@
 // Server settings: see k6/lib/marketplace.js. Here (no k6): `bun run load smoke`.
 import { check } from 'k6'
 import http from 'k6/http'
-import { browseAndOrder, JOURNEY_THRESHOLDS } from './lib/journeys.js'
+import { accountsFor, browseAndOrder, JOURNEY_THRESHOLDS } from './lib/journeys.js'
 import { BASE_URL } from './lib/marketplace.js'
 
 export const options = {
@@ -16,8 +16,10 @@ export const options = {
 export function setup() {
   const res = http.get(`${BASE_URL}/actuator/health/readiness`)
   check(res, { ready: (r) => r.status === 200 && r.json('status') === 'UP' })
+  return accountsFor(1)
 }
 
-export default function () {
-  browseAndOrder({ orderEvery: 1, cancelEvery: 2, pauseSeconds: 0.1 })
+/** @param {{ tokens: string[] }} data */
+export default function (data) {
+  browseAndOrder(data, { orderEvery: 1, cancelEvery: 2, pauseSeconds: 0.1 })
 }

@@ -3,15 +3,22 @@
 //
 // Run: k6 run -e BASE_URL=http://localhost:8080 -e DURATION=30m k6/soak.js
 // Server settings: see k6/lib/marketplace.js. Here (no k6): `bun run load soak`.
-import { browseAndOrder, JOURNEY_THRESHOLDS } from './lib/journeys.js'
+import { accountsFor, browseAndOrder, JOURNEY_THRESHOLDS } from './lib/journeys.js'
 
 export const options = {
+  // setup() signs up one account per virtual user
+  setupTimeout: '5m',
   scenarios: {
     steady: { executor: 'constant-vus', vus: Number(__ENV.VUS || 30), duration: __ENV.DURATION || '30m' },
   },
   thresholds: JOURNEY_THRESHOLDS,
 }
 
-export default function () {
-  browseAndOrder({ pauseSeconds: 1 })
+export function setup() {
+  return accountsFor(Number(__ENV.VUS || 30))
+}
+
+/** @param {{ tokens: string[] }} data */
+export default function (data) {
+  browseAndOrder(data, { pauseSeconds: 1 })
 }
