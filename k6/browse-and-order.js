@@ -18,7 +18,7 @@ export function setup() {
   return accountsFor(Number(__ENV.VUS || 50))
 }
 
-/** @param {{ tokens: string[] }} data */
+/** @param {import('./lib/journeys.js').JourneyData} data */
 export default function (data) {
   browseAndOrder(data)
 }

@@ -9,8 +9,8 @@ import { check, sleep } from 'k6'
 import exec from 'k6/execution'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { SLO } from './lib/journeys.js'
-import { buyerOf, DEMO_PRODUCTS, pay, placeOrder, setFaults } from './lib/marketplace.js'
+import { accountsFor, SLO } from './lib/journeys.js'
+import { pay, placeOrder, setFaults } from './lib/marketplace.js'
 
 const paid = new Counter('payments_captured')
 const unavailable = new Counter('payments_unavailable')
@@ -20,6 +20,7 @@ const serverErrors = new Counter('server_errors')
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }, 409, 503))
 
 export const options = {
+  setupTimeout: '5m',
   scenarios: {
     buyers: { executor: 'constant-vus', vus: Number(__ENV.VUS || 20), duration: '100s', exec: 'buy' },
     breaker: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'breakAndHeal', startTime: '30s' },
@@ -34,13 +35,15 @@ export const options = {
   },
 }
 
-/** @type {string | undefined} */
-let token
+export function setup() {
+  return accountsFor(Number(__ENV.VUS || 20))
+}
 
-export function buy() {
+/** @param {import('./lib/journeys.js').JourneyData} data */
+export function buy(data) {
   const n = exec.vu.idInTest
-  token ??= buyerOf(n)
-  const order = placeOrder(n, token, 1 + (n % DEMO_PRODUCTS))
+  const token = data.tokens[(n - 1) % data.tokens.length] ?? ''
+  const order = placeOrder(n, token, data.productIds[n % data.productIds.length] ?? 1)
   if (order.status !== 201) return
   const res = pay(n, token, /** @type {number} */ (order.json('id')))
   if (res.status === 200) paid.add(1)

@@ -19,7 +19,7 @@ export function setup() {
   return accountsFor(1)
 }
 
-/** @param {{ tokens: string[] }} data */
+/** @param {import('./lib/journeys.js').JourneyData} data */
 export default function (data) {
   browseAndOrder(data, { orderEvery: 1, cancelEvery: 2, pauseSeconds: 0.1 })
 }

@@ -31,7 +31,7 @@ export function setup() {
   return accountsFor(PEAK)
 }
 
-/** @param {{ tokens: string[] }} data */
+/** @param {import('./lib/journeys.js').JourneyData} data */
 export default function (data) {
   browseAndOrder(data, { pauseSeconds: 0.2 })
 }

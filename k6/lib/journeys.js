@@ -5,7 +5,15 @@ import { check, group, sleep } from 'k6'
 import exec from 'k6/execution'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { BASE_URL, buyerOf, DEMO_PRODUCTS, paramsOf, pay, placeOrder } from './marketplace.js'
+import {
+  BASE_URL,
+  buyerOf,
+  DEMO_PRODUCTS,
+  paramsOf,
+  pay,
+  placeOrder,
+  productWithStock,
+} from './marketplace.js'
 import { SLO } from './slo.js'
 
 export { SLO }
@@ -40,15 +48,22 @@ export const JOURNEY_THRESHOLDS = {
 }
 
 /**
- * The accounts of users 1..count, made in setup() (signing up hashes a password: not the load being measured).
+ * What setup() prepares: the accounts of users 1..count (signing up hashes a password: not the load being
+ * measured) and products of this run with stock enough for any run, so a run never finds them sold out by an
+ * earlier one.
  * @param {number} count
- * @returns {{ tokens: string[] }}
+ * @returns {JourneyData}
  */
 export function accountsFor(count) {
   const tokens = []
   for (let n = 1; n <= count; n++) tokens.push(buyerOf(n))
-  return { tokens }
+  const productIds = []
+  for (let i = 0; i < RUN_PRODUCTS; i++) productIds.push(productWithStock(1_000_000))
+  return { tokens, productIds }
 }
+
+/** @typedef {{ tokens: string[], productIds: number[] }} JourneyData */
+const RUN_PRODUCTS = 4
 
 /** @param {import('k6/http').RefinedResponse<'text'>} res */
 function watch(res) {
@@ -59,7 +74,7 @@ function watch(res) {
 }
 
 /**
- * @param {{ tokens: string[] }} data what accountsFor made in setup()
+ * @param {JourneyData} data what accountsFor made in setup()
  * @param {{ orderEvery?: number, cancelEvery?: number, pauseSeconds?: number }} [options]
  */
 export function browseAndOrder(data, options = {}) {
@@ -72,7 +87,8 @@ export function browseAndOrder(data, options = {}) {
       http.get(`${BASE_URL}/api/v1/products?keyword=a&size=20`, paramsOf(n, 'search', token)),
     )
     check(search, { 'search 200': (r) => r.status === 200 })
-    for (const id of [1 + (iteration % DEMO_PRODUCTS), 1 + ((iteration + 2) % DEMO_PRODUCTS)]) {
+    // a demo product and one of the run's
+    for (const id of [1 + (iteration % DEMO_PRODUCTS), data.productIds[iteration % data.productIds.length]]) {
       const detail = watch(http.get(`${BASE_URL}/api/v1/products/${id}`, paramsOf(n, 'detail', token)))
       check(detail, { 'detail 200': (r) => r.status === 200 })
     }
@@ -81,7 +97,9 @@ export function browseAndOrder(data, options = {}) {
   })
   if (iteration % orderEvery === 0) {
     group('order', () => {
-      const order = watch(placeOrder(n, token ?? '', 1 + (iteration % DEMO_PRODUCTS)))
+      const order = watch(
+        placeOrder(n, token ?? '', data.productIds[iteration % data.productIds.length] ?? 1),
+      )
       check(order, { 'order 201 or 409 out of stock': (r) => r.status === 201 || r.status === 409 })
       if (order.status !== 201) return
       const id = /** @type {number} */ (order.json('id'))

@@ -75,11 +75,21 @@ function accountsFor(client: Client, count: number): Promise<string[]> {
   return inBatches(count, 8, (i) => client.buyer(i + 1))
 }
 
+type JourneyData = { tokens: string[]; productIds: number[] }
+
+/** …and products of this run with stock for any run (an earlier run never leaves them sold out). */
+async function journeyData(client: Client, count: number): Promise<JourneyData> {
+  const tokens = await accountsFor(client, count)
+  const productIds: number[] = []
+  for (let i = 0; i < 4; i++) productIds.push(await client.productWithStock(1_000_000))
+  return { tokens, productIds }
+}
+
 /** k6/lib/journeys.js: browse (search, two details, a cursor page); every `orderEvery` visits order, pay, maybe cancel. */
 function journey(
   client: Client,
   recorder: Recorder,
-  tokens: string[],
+  { tokens, productIds }: JourneyData,
   options: { orderEvery?: number; cancelEvery?: number; pauseMs?: number } = {},
 ) {
   const { orderEvery = 4, cancelEvery = 3, pauseMs = 500 } = options
@@ -94,14 +104,15 @@ function journey(
       await client.call(vu, 'search', 'GET', '/api/v1/products?keyword=a&size=20', { token }),
     )
     recorder.check(search.status === 200, `search ${search.status}`)
-    for (const id of [1 + (round % DEMO_PRODUCTS), 1 + ((round + 2) % DEMO_PRODUCTS)]) {
+    // a demo product and one of the run's
+    for (const id of [1 + (round % DEMO_PRODUCTS), productIds[round % productIds.length]!]) {
       const detail = watch(await client.call(vu, 'detail', 'GET', `/api/v1/products/${id}`, { token }))
       recorder.check(detail.status === 200, `detail ${detail.status}`)
     }
     const page = watch(await client.call(vu, 'cursor', 'GET', '/api/v1/products/cursor?limit=20', { token }))
     recorder.check(page.status === 200, `cursor ${page.status}`)
     if (round % orderEvery === 0) {
-      const order = watch(await client.placeOrder(vu, token, 1 + (round % DEMO_PRODUCTS)))
+      const order = watch(await client.placeOrder(vu, token, productIds[round % productIds.length]!))
       recorder.check(order.status === 201 || order.status === 409, `order ${order.status}`)
       if (order.status === 201) {
         const payment = await client.pay(vu, token, order.body.id)
@@ -171,7 +182,7 @@ export const SCENARIOS: Record<string, Scenario> = {
 
   /** k6/smoke.js: one buyer, twelve journeys, every one ordering. */
   async smoke(client, recorder) {
-    const visit = journey(client, recorder, await accountsFor(client, 1), {
+    const visit = journey(client, recorder, await journeyData(client, 1), {
       orderEvery: 1,
       cancelEvery: 2,
       pauseMs: 100,
@@ -192,7 +203,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** k6/browse-and-order.js */
   async 'browse-and-order'(client, recorder, settings) {
     const vus = settings.vus ?? 50
-    const visit = journey(client, recorder, await accountsFor(client, vus))
+    const visit = journey(client, recorder, await journeyData(client, vus))
     recorder.start()
     await runVus(() => vus, settings.seconds ?? 60, visit)
     recorder.end()
@@ -210,7 +221,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       if (t > at(0.79)) return Math.round(peak - ((t - at(0.79)) / (at(0.86) - at(0.79))) * (peak - 10))
       return peak
     }
-    const visit = journey(client, recorder, await accountsFor(client, peak), { pauseMs: 200 })
+    const visit = journey(client, recorder, await journeyData(client, peak), { pauseMs: 200 })
     recorder.start()
     await runVus(target, total, visit)
     recorder.end()
@@ -220,7 +231,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** k6/soak.js: steady moderate load for a long time (30 minutes by default) */
   async soak(client, recorder, settings) {
     const vus = settings.vus ?? 30
-    const visit = journey(client, recorder, await accountsFor(client, vus), { pauseMs: 1_000 })
+    const visit = journey(client, recorder, await journeyData(client, vus), { pauseMs: 1_000 })
     recorder.start()
     await runVus(() => vus, settings.seconds ?? 1_800, visit)
     recorder.end()
@@ -230,7 +241,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** k6/circuit-breaker.js: the payment gateway breaks 30 s in, heals 30 s later; 503s then recovery. */
   async 'circuit-breaker'(client, recorder, settings) {
     const vus = settings.vus ?? 20
-    const tokens = await accountsFor(client, vus)
+    const { tokens, productIds } = await journeyData(client, vus)
     const breaker = (async () => {
       await Bun.sleep(30_000)
       await client.setFaults('payment', { mode: 'outage' })
@@ -243,7 +254,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       settings.seconds ?? 100,
       async (vu) => {
         const token = tokens[vu - 1]!
-        const order = await client.placeOrder(vu, token, 1 + (vu % DEMO_PRODUCTS))
+        const order = await client.placeOrder(vu, token, productIds[vu % productIds.length]!)
         if (order.status === 201) {
           const payment = await client.pay(vu, token, order.body.id)
           if (payment.status === 200) recorder.add('payments_captured')
