@@ -22,9 +22,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The binary in a folder of its own with only `env` (and PATH); resolves with its base URL once it listens. */
-async function startBinary(env: Record<string, string> = {}): Promise<string> {
-  const server = Bun.spawn([binary], {
+/** The binary in a folder of its own with only `env` (and PATH); resolves once it listens. */
+async function runServer(env: Record<string, string> = {}, args: string[] = []) {
+  const server = Bun.spawn([binary, ...args], {
     cwd: mkdtempSync(join(dir, 'run-')),
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdout: 'pipe',
@@ -35,7 +35,12 @@ async function startBinary(env: Record<string, string> = {}): Promise<string> {
     server.stdout as ReadableStream<Uint8Array>,
     /"port":(\d+)[^\n]*listening/,
   )
-  return `http://127.0.0.1:${port}`
+  return { server, port: Number(port), baseUrl: `http://127.0.0.1:${port}` }
+}
+
+/** runServer's base URL. */
+async function startBinary(env: Record<string, string> = {}): Promise<string> {
+  return (await runServer(env)).baseUrl
 }
 
 /** One run of the binary to its end, from an empty folder. */
@@ -85,20 +90,8 @@ describe('the command line', () => {
 
 describe('compiled binary', () => {
   test('smoke: starts from an empty folder, healthy, a buyer logs in and orders, Swagger UI, SIGTERM → 0', async () => {
-    const cwd = mkdtempSync(join(dir, 'smoke-'))
     const startedAt = performance.now()
-    const server = Bun.spawn([binary, 'serve'], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_DELAY_MS: '0' },
-      stdout: 'pipe',
-      stderr: 'inherit',
-    })
-    servers.push(server)
-    const [, port] = await waitForOutput(
-      server.stdout as ReadableStream<Uint8Array>,
-      /"port":(\d+)[^\n]*listening/,
-    )
-    const base = `http://127.0.0.1:${port}`
+    const { server, port, baseUrl: base } = await runServer({ SHUTDOWN_DRAIN_DELAY_MS: '0' }, ['serve'])
     console.log(
       `[binary] ${(statSync(binary).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - startedAt)} ms after spawn (first start: migrations and demo data)`,
     )
