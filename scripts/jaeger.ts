@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { freePort, untilAnswering } from './service-processes'
+import { freePort, stopProcess, untilAnswering } from './service-processes'
 
 export const JAEGER_HOW_TO_GET =
   'set JAEGER_BIN to a Jaeger v2 binary, put one at ../shared/bin/jaeger or on PATH. To build it (≈ 20 min on ' +
@@ -99,11 +99,7 @@ export async function startJaeger(options: {
   return {
     otlpEndpoint: `http://${otlp}`,
     queryUrl,
-    async stop() {
-      child.kill('SIGTERM')
-      await Promise.race([child.exited, Bun.sleep(5_000)])
-      if (child.exitCode === null) child.kill('SIGKILL')
-    },
+    stop: () => stopProcess(child, 3_000),
   }
 }
 

@@ -10,7 +10,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { installFromApt } from './apt-tools'
-import { freePort, untilAnswering } from './service-processes'
+import { freePort, stopProcess, untilAnswering } from './service-processes'
 
 export const MONITORING_DIR = join(import.meta.dir, '..', 'monitoring')
 export const PROMETHEUS_CONFIG = join(MONITORING_DIR, 'prometheus.yml')
@@ -108,11 +108,7 @@ export async function startPrometheus(options: {
   await untilAnswering(`${url}/-/ready`, child, 'prometheus', logFile)
   return {
     url,
-    async stop() {
-      child.kill('SIGTERM')
-      await Promise.race([child.exited, Bun.sleep(5_000)])
-      if (child.exitCode === null) child.kill('SIGKILL')
-    },
+    stop: () => stopProcess(child, 3_000),
   }
 }
 

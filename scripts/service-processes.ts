@@ -2,8 +2,10 @@
  * What the throwaway services (scripts/redis-server.ts, scripts/kafka-broker.ts) share: the folder they live in,
  * their pid files, a graceful stop, an immediate one for exit paths that cannot wait, and free ports.
  */
+
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Subprocess } from 'bun'
 
 export const SERVICES_DIR = join(import.meta.dir, '..', '.services')
 
@@ -102,5 +104,16 @@ export async function untilAnswering(
       throw new Error(`${name} on ${url} did not answer within ${timeoutMs / 1000} s: see ${logFile}`)
     }
     await Bun.sleep(100)
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
+export async function stopProcess(child: Subprocess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(graceMs).then(() => false)])
+  if (!exited) {
+    child.kill('SIGKILL')
+    await child.exited
   }
 }

@@ -1,6 +1,7 @@
 /** Child-process servers for the benchmark: free port, CPU pinning, readiness wait, orderly stop, log tail. */
 import { readFileSync } from 'node:fs'
 import type { Subprocess } from 'bun'
+import { stopProcess } from '../service-processes'
 
 export type RunningServer = {
   name: string
@@ -73,15 +74,6 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
 }
 
 /** SIGTERM (graceful drain), then SIGKILL if it has not exited within `graceMs`. */
-export async function stopProcess(child: Subprocess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  child.kill('SIGTERM')
-  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(graceMs).then(() => false)])
-  if (!exited) {
-    child.kill('SIGKILL')
-    await child.exited
-  }
-}
 
 export function logTail(file: string, lines = 30): string {
   try {

@@ -109,7 +109,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prometheus?.stop()
-})
+}, 15_000)
 
 /**
  * Queries that may rightly return nothing after this traffic, with the reason. Everything else must return data.

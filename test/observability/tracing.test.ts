@@ -34,7 +34,7 @@ const { t, tokens } = useTestApp(
 afterAll(async () => {
   await jaeger?.stop()
   rmSync(jaegerHome, { recursive: true, force: true })
-})
+}, 15_000)
 
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
 

@@ -30,12 +30,17 @@ const compose = Bun.YAML.parse(read('docker-compose.yml')) as { services: Record
 const services = compose.services
 const JWT_SECRET = 'compose-test-secret-that-is-long-enough-0123456789'
 
-/** The app's environment as the container gets it (the required JWT_SECRET filled in). */
+/** The Dockerfile's ENV (`KEY=value` pairs of its ENV instruction): what every container starts with. */
+const IMAGE_ENV = Object.fromEntries(
+  [...read('Dockerfile').matchAll(/^(?:ENV )?\s*([A-Z_]+)=([^\s\\]+)/gm)].map((m) => [m[1]!, m[2]!]),
+)
+
+/** The app's environment as the container gets it: the image's, then the service's (JWT_SECRET filled in). */
 function appEnv(name: string): Record<string, string> {
   const env = Object.fromEntries(
     Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, String(value)]),
   )
-  return { ...env, JWT_SECRET, PORT: '8080', HOST: '0.0.0.0' } // PORT and HOST: the image's ENV
+  return { ...IMAGE_ENV, ...env, JWT_SECRET }
 }
 
 /** Where a service listens: from its flags (sqld), its PORT (our image), or the image's known port. */
