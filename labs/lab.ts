@@ -1,0 +1,47 @@
+/**
+ * What every lab is (`bun run lab <name>`): a self-contained experiment that measures the naive way against the
+ * project's, prints a small table of measured numbers and a paragraph saying what they show, in English or
+ * Korean (LAB_LANG=en|ko; by default from the locale: LC_ALL, LC_MESSAGES, LANG starting with `ko` → Korean).
+ * `isFast` shrinks a lab for its test, keeping the direction of its result.
+ */
+export type Language = 'en' | 'ko'
+export type Text = Record<Language, string>
+
+export type LabTable = { columns: Text[]; rows: (string | number)[][] }
+
+export type LabResult = {
+  table: LabTable
+  /** what the numbers show, said with them */
+  explanation: (language: Language) => string
+}
+
+export type Lab = {
+  name: string
+  title: Text
+  run(options: { isFast: boolean }): Promise<LabResult>
+}
+
+export function languageOf(env: Record<string, string | undefined> = process.env): Language {
+  if (env.LAB_LANG === 'ko' || env.LAB_LANG === 'en') return env.LAB_LANG
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || ''
+  return locale.toLowerCase().startsWith('ko') ? 'ko' : 'en'
+}
+
+/** A Markdown table of the result, its header in `language`. */
+export function renderTable(table: LabTable, language: Language): string {
+  const header = table.columns.map((column) => column[language])
+  const cells = table.rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)))
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...cells.map((row) => String(row[i]).length)),
+  )
+  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.map((row) => line(row.map(String))),
+  ].join('\n')
+}
+
+function format(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(1)
+}

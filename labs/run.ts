@@ -1,0 +1,21 @@
+/**
+ * `bun run lab` lists the labs; `bun run lab <name>` runs one and prints its table and what it shows
+ * (LAB_LANG=ko for Korean; by default from the locale). `--fast` runs the small version the tests run.
+ */
+import { type Lab, languageOf, renderTable } from './lab'
+import { stockLab } from './stock'
+
+export const LABS: Lab[] = [stockLab]
+
+const [name] = Bun.argv.slice(2).filter((arg) => !arg.startsWith('--'))
+const language = languageOf()
+const lab = LABS.find((candidate) => candidate.name === name)
+if (!lab) {
+  if (name) console.error(`no lab named ${name}`)
+  console.log(language === 'ko' ? '실습 목록 (bun run lab <이름>):' : 'Labs (bun run lab <name>):')
+  for (const candidate of LABS) console.log(`  ${candidate.name.padEnd(12)} ${candidate.title[language]}`)
+  process.exit(name ? 2 : 0)
+}
+console.log(`\n${lab.title[language]}\n`)
+const result = await lab.run({ isFast: Bun.argv.includes('--fast') })
+console.log(`${renderTable(result.table, language)}\n\n${result.explanation(language)}`)

@@ -1,0 +1,206 @@
+/**
+ * Lab `stock` (the guide's Phase 1, "재고 동시성"): N buyers order one unit of a product with stock S at the same
+ * moment, three ways, each on a product of its own in a fresh database:
+ * (a) read-then-write in application code — read the stock, check it, write `stock - 1` back. Deliberately naive,
+ *     here in the lab only: between the read and the write each buyer waits for one round trip (an `await`, what a
+ *     networked database or any awaited call costs), and the others read the same stock meanwhile;
+ * (b) the project's order path — OrdersService.placeOrder, whose conditional `UPDATE … SET stock = stock - ?
+ *     WHERE stock >= ?` decides in the database (src/modules/orders/orders.repository.ts);
+ * (c) optimistic locking — read stock and version, write `WHERE version = ?`, retry on a conflict (up to 20 times).
+ * The table: sold, refused, remaining, oversold (sold beyond the stock), time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../src/config'
+import { seedDemoData } from '../src/demo-data'
+import { closeDeps, connectDeps, createDeps } from '../src/deps'
+import { appErrorIn } from '../src/errors'
+import type { Principal } from '../src/modules/auth/principal'
+import { localFileOf } from '../src/platform/db/connections'
+import { createServices } from '../src/services'
+import type { Lab, LabResult, Language } from './lab'
+
+const MAX_RETRIES = 20
+
+type Outcome = {
+  way: string
+  sold: number
+  refused: number
+  gaveUp: number
+  remaining: number
+  ms: number
+  retries: number
+}
+/** one buyer's order: its result and how many times it retried */
+type Attempt = { result: 'sold' | 'refused' | 'gave up'; retries: number }
+
+export const stockLab: Lab = {
+  name: 'stock',
+  title: { en: 'Stock under concurrent orders', ko: '동시 주문과 재고' },
+  async run({ isFast }) {
+    const buyers = isFast ? 200 : 1_000
+    const stock = isFast ? 50 : 100
+    const dir = mkdtempSync(join(tmpdir(), 'marketplace-lab-stock-'))
+    const deps = await createDeps(
+      loadConfig({
+        DATABASE_URL: `file:${join(dir, 'lab.db')}`,
+        JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
+        LOG_LEVEL: 'silent',
+        UPLOAD_DIR: join(dir, 'uploads'),
+      }),
+    )
+    try {
+      await connectDeps(deps)
+      await seedDemoData(deps.database)
+      const services = createServices(deps)
+      const sqlite = localFileOf(deps.database).sqlite
+      const idOf = (email: string) =>
+        (sqlite.query('select id from members where email = ?').get(email) as { id: number }).id
+      const seller: Principal = {
+        memberId: idOf('seller@example.com'),
+        role: 'SELLER',
+        jti: 'lab',
+        expiresAt: 0,
+      }
+      const buyer: Principal = {
+        memberId: idOf('buyer@example.com'),
+        role: 'BUYER',
+        jti: 'lab',
+        expiresAt: 0,
+      }
+      const product = async () =>
+        (
+          await services.products.createProduct(seller, {
+            name: 'Lab item',
+            price: 1_000,
+            stockQuantity: stock,
+            status: 'ON_SALE',
+          })
+        ).id
+      const stockOf = (id: number) =>
+        (sqlite.query('select stock_quantity as s from products where id = ?').get(id) as { s: number }).s
+
+      const outcomes: Outcome[] = []
+      const measure = async (way: string, id: number, order: () => Promise<Attempt>) => {
+        const startedAt = performance.now()
+        const attempts = await Promise.all(Array.from({ length: buyers }, order))
+        const ms = performance.now() - startedAt
+        const count = (result: Attempt['result']) => attempts.filter((a) => a.result === result).length
+        outcomes.push({
+          way,
+          sold: count('sold'),
+          refused: count('refused'),
+          gaveUp: count('gave up'),
+          remaining: stockOf(id),
+          ms,
+          retries: attempts.reduce((sum, a) => sum + a.retries, 0),
+        })
+      }
+      const once = (result: Attempt['result']): Attempt => ({ result, retries: 0 })
+
+      // (a) read, check, write back: the naive way
+      const naive = await product()
+      const readStock = sqlite.query('select stock_quantity as s from products where id = ?')
+      const writeStock = sqlite.query('update products set stock_quantity = ? where id = ?')
+      await measure('read-then-write', naive, async () => {
+        const { s } = readStock.get(naive) as { s: number }
+        if (s < 1) return once('refused')
+        await Bun.sleep(0) // one round trip: the others read meanwhile
+        writeStock.run(s - 1, naive)
+        return once('sold')
+      })
+
+      // (b) the project's order path: the conditional UPDATE decides
+      const atomic = await product()
+      await measure('conditional UPDATE (ours)', atomic, async () => {
+        try {
+          await services.orders.placeOrder(buyer, {
+            orderItems: [{ productId: atomic, quantity: 1 }],
+            shippingAddress: {
+              zipCode: '06236',
+              address: 'Seoul',
+              receiverName: 'Kim',
+              receiverPhone: '010-1234-5678',
+            },
+          })
+          return once('sold')
+        } catch (error) {
+          if (appErrorIn(error)?.code === 'PRODUCT_OUT_OF_STOCK') return once('refused')
+          throw error
+        }
+      })
+
+      // (c) optimistic: a version check, retried on conflict
+      const optimistic = await product()
+      const readVersioned = sqlite.query(
+        'select stock_quantity as s, version as v from products where id = ?',
+      )
+      const writeVersioned = sqlite.query(
+        'update products set stock_quantity = ?, version = version + 1 where id = ? and version = ?',
+      )
+      await measure('optimistic (version) + retries', optimistic, async () => {
+        for (let retries = 0; retries <= MAX_RETRIES; retries++) {
+          const { s, v } = readVersioned.get(optimistic) as { s: number; v: number }
+          if (s < 1) return { result: 'refused', retries }
+          await Bun.sleep(0)
+          if (writeVersioned.run(s - 1, optimistic, v).changes === 1) return { result: 'sold', retries }
+        }
+        return { result: 'gave up', retries: MAX_RETRIES } // every attempt lost to another write
+      })
+      return resultOf(outcomes, buyers, stock)
+    } finally {
+      await closeDeps(deps)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+}
+
+function resultOf(outcomes: Outcome[], buyers: number, stock: number): LabResult {
+  const rows = outcomes.map((o) => [
+    o.way,
+    o.sold,
+    o.refused,
+    o.gaveUp,
+    o.remaining,
+    Math.max(0, o.sold - stock),
+    o.retries,
+    Math.round(o.ms),
+  ])
+  const [naive, atomic, optimistic] = outcomes as [Outcome, Outcome, Outcome]
+  const explanation: Record<Language, string> = {
+    en:
+      `${buyers} buyers, stock ${stock}. Read-then-write sold ${naive.sold} units of ${stock} ` +
+      `(${Math.max(0, naive.sold - stock)} oversold) and still shows ${naive.remaining} left: every buyer that read ` +
+      'before another wrote saw the same stock and wrote its own "stock - 1" over the others (lost updates). The ' +
+      `conditional UPDATE sold exactly ${atomic.sold}: the check and the decrement are one statement, so the ` +
+      `database refuses the rest (${atomic.refused} × 409). Optimistic locking also sold ${optimistic.sold} without ` +
+      `overselling, but ${optimistic.retries} retries later ${optimistic.gaveUp} buyers had given up with ` +
+      `${optimistic.remaining} units unsold: on a hot product most attempts conflict, so a version check trades ` +
+      'oversell for lost sales unless it retries without bound.',
+    ko:
+      `구매자 ${buyers}명, 재고 ${stock}개. 읽고-쓰기(read-then-write)는 ${stock}개 중 ${naive.sold}개를 팔았고 ` +
+      `(${Math.max(0, naive.sold - stock)}개 초과 판매) 재고는 아직 ${naive.remaining}개로 보입니다: 다른 요청이 쓰기 전에 ` +
+      '읽은 요청들은 모두 같은 재고를 보고 각자 "재고 - 1"을 덮어썼습니다(갱신 손실). 조건부 UPDATE는 정확히 ' +
+      `${atomic.sold}개를 팔았습니다: 검사와 차감이 한 문장이라 나머지는 데이터베이스가 거절합니다(409 × ${atomic.refused}). ` +
+      `낙관적 락도 초과 판매 없이 ${optimistic.sold}개를 팔았지만, ${optimistic.retries}번의 재시도 끝에 ${optimistic.gaveUp}명이 ` +
+      `포기했고 ${optimistic.remaining}개가 팔리지 않았습니다: 인기 상품에서는 대부분의 시도가 충돌하므로, 버전 검사는 ` +
+      '무한히 재시도하지 않는 한 초과 판매 대신 판매 손실을 낳습니다.',
+  }
+  return {
+    table: {
+      columns: [
+        { en: 'way', ko: '방식' },
+        { en: 'sold', ko: '판매' },
+        { en: 'refused', ko: '거절' },
+        { en: 'gave up', ko: '포기' },
+        { en: 'remaining', ko: '남은 재고' },
+        { en: 'oversold', ko: '초과 판매' },
+        { en: 'retries', ko: '재시도' },
+        { en: 'ms', ko: 'ms' },
+      ],
+      rows,
+    },
+    explanation: (language) => explanation[language],
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'bun:test'
+import { languageOf, renderTable } from '../../labs/lab'
+import { stockLab } from '../../labs/stock'
+
+describe('lab stock (fast mode)', () => {
+  test('the naive read-then-write oversells; the conditional UPDATE sells exactly the stock; optimistic never oversells', async () => {
+    const { table, explanation } = await stockLab.run({ isFast: true })
+    const column = (name: string) => table.columns.findIndex((c) => c.en === name)
+    const row = (way: string) => table.rows.find((r) => String(r[0]).startsWith(way))!
+    const [sold, refused, remaining, oversold] = ['sold', 'refused', 'remaining', 'oversold'].map(column) as [
+      number,
+      number,
+      number,
+      number,
+    ]
+    const naive = row('read-then-write')
+    expect(Number(naive[oversold])).toBeGreaterThan(0)
+    const ours = row('conditional UPDATE')
+    expect([ours[sold], ours[refused], ours[remaining], ours[oversold]]).toEqual([50, 150, 0, 0])
+    const optimistic = row('optimistic')
+    expect(optimistic[oversold]).toBe(0)
+    expect(Number(optimistic[sold]) + Number(optimistic[remaining])).toBe(50)
+    expect(explanation('en')).toContain('exactly 50')
+    expect(explanation('ko')).toContain('정확히 50')
+  }, 60_000)
+})
+
+describe('lab language and table', () => {
+  test('LAB_LANG wins; otherwise a Korean locale picks Korean', () => {
+    expect(languageOf({ LAB_LANG: 'en', LANG: 'ko_KR.UTF-8' })).toBe('en')
+    expect(languageOf({ LANG: 'ko_KR.UTF-8' })).toBe('ko')
+    expect(languageOf({ LC_ALL: 'C.UTF-8', LANG: 'ko_KR.UTF-8' })).toBe('en')
+    expect(languageOf({})).toBe('en')
+  })
+
+  test('a table renders its header in the language asked', () => {
+    const table = { columns: [{ en: 'way', ko: '방식' }], rows: [['atomic']] }
+    expect(renderTable(table, 'ko').split('\n')[0]).toContain('방식')
+    expect(renderTable(table, 'en')).toContain('| atomic |')
+  })
+})
