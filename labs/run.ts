@@ -2,10 +2,13 @@
  * `bun run lab` lists the labs; `bun run lab <name>` runs one and prints its table and what it shows
  * (LAB_LANG=ko for Korean; by default from the locale). `--fast` runs the small version the tests run.
  */
+
+import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
+import { ratelimitLab } from './ratelimit'
 import { stockLab } from './stock'
 
-export const LABS: Lab[] = [stockLab]
+export const LABS: Lab[] = [stockLab, idempotencyLab, ratelimitLab]
 
 const [name] = Bun.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const language = languageOf()

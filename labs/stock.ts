@@ -9,17 +9,11 @@
  * (c) optimistic locking — read stock and version, write `WHERE version = ?`, retry on a conflict (up to 20 times).
  * The table: sold, refused, remaining, oversold (sold beyond the stock), time.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { loadConfig } from '../src/config'
-import { seedDemoData } from '../src/demo-data'
-import { closeDeps, connectDeps, createDeps } from '../src/deps'
 import { appErrorIn } from '../src/errors'
 import type { Principal } from '../src/modules/auth/principal'
-import { localFileOf } from '../src/platform/db/connections'
 import { createServices } from '../src/services'
 import type { Lab, LabResult, Language } from './lab'
+import { openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 const MAX_RETRIES = 20
 
@@ -41,20 +35,10 @@ export const stockLab: Lab = {
   async run({ isFast }) {
     const buyers = isFast ? 200 : 1_000
     const stock = isFast ? 50 : 100
-    const dir = mkdtempSync(join(tmpdir(), 'marketplace-lab-stock-'))
-    const deps = await createDeps(
-      loadConfig({
-        DATABASE_URL: `file:${join(dir, 'lab.db')}`,
-        JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
-        LOG_LEVEL: 'silent',
-        UPLOAD_DIR: join(dir, 'uploads'),
-      }),
-    )
+    const lab = await openLabApp()
     try {
-      await connectDeps(deps)
-      await seedDemoData(deps.database)
-      const services = createServices(deps)
-      const sqlite = localFileOf(deps.database).sqlite
+      const { sqlite } = lab
+      const services = createServices(lab.deps)
       const idOf = (email: string) =>
         (sqlite.query('select id from members where email = ?').get(email) as { id: number }).id
       const seller: Principal = {
@@ -117,12 +101,7 @@ export const stockLab: Lab = {
         try {
           await services.orders.placeOrder(buyer, {
             orderItems: [{ productId: atomic, quantity: 1 }],
-            shippingAddress: {
-              zipCode: '06236',
-              address: 'Seoul',
-              receiverName: 'Kim',
-              receiverPhone: '010-1234-5678',
-            },
+            shippingAddress: SHIPPING_ADDRESS,
           })
           return once('sold')
         } catch (error) {
@@ -150,8 +129,7 @@ export const stockLab: Lab = {
       })
       return resultOf(outcomes, buyers, stock)
     } finally {
-      await closeDeps(deps)
-      rmSync(dir, { recursive: true, force: true })
+      await lab.close()
     }
   },
 }

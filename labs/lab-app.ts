@@ -1,0 +1,80 @@
+/**
+ * The app a lab runs against: the real createDeps + createApp on a fresh database file (demo data seeded), asked
+ * through `app.handle` — the same HTTP stack as a server (validation, auth, idempotency, rate limits), without a
+ * port. Removed with everything in it by `close`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../src/app'
+import { loadConfig } from '../src/config'
+import { seedDemoData } from '../src/demo-data'
+import { closeDeps, connectDeps, createDeps } from '../src/deps'
+import { localFileOf } from '../src/platform/db/connections'
+
+export type LabAnswer = { status: number; headers: Headers; body: any }
+
+export const SHIPPING_ADDRESS = {
+  zipCode: '06236',
+  address: 'Seoul',
+  receiverName: 'Kim',
+  receiverPhone: '010-1234-5678',
+}
+
+export async function openLabApp(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'marketplace-lab-'))
+  const deps = await createDeps(
+    loadConfig({
+      DATABASE_URL: `file:${join(dir, 'lab.db')}`,
+      JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
+      LOG_LEVEL: 'silent',
+      UPLOAD_DIR: join(dir, 'uploads'),
+      ...env,
+    }),
+  )
+  await connectDeps(deps)
+  await seedDemoData(deps.database)
+  deps.lifecycle.isReady = true
+  const app = createApp(deps)
+
+  async function request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<LabAnswer> {
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.token) headers.authorization = `Bearer ${options.token}`
+    if (options.body !== undefined) headers['content-type'] = 'application/json'
+    const response = await app.handle(
+      new Request(`http://localhost${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      }),
+    )
+    const text = await response.text()
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined }
+  }
+
+  return {
+    deps,
+    request,
+    sqlite: localFileOf(deps.database).sqlite,
+    async login(email: string, password: string): Promise<string> {
+      const res = await request('POST', '/api/v1/auth/login', { body: { email, password } })
+      if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`)
+      return res.body.accessToken
+    },
+    count(table: 'orders'): number {
+      return (
+        localFileOf(deps.database).sqlite.query(`select count(*) as n from ${table}`).get() as { n: number }
+      ).n
+    },
+    async close() {
+      await closeDeps(deps)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type LabApp = Awaited<ReturnType<typeof openLabApp>>
