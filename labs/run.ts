@@ -5,10 +5,11 @@
 
 import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
+import { paginationLab } from './pagination'
 import { ratelimitLab } from './ratelimit'
 import { stockLab } from './stock'
 
-export const LABS: Lab[] = [stockLab, idempotencyLab, ratelimitLab]
+export const LABS: Lab[] = [stockLab, idempotencyLab, paginationLab, ratelimitLab]
 
 const [name] = Bun.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const language = languageOf()

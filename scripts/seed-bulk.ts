@@ -5,6 +5,7 @@
  * the labs measure SQLite's indexes, not a network.
  */
 import { parseArgs } from 'node:util'
+import { insertBulkProducts } from '../db/bulk-products'
 import { loadConfig } from '../src/config'
 import { seedDemoData } from '../src/demo-data'
 import { openDatabase } from '../src/platform/db/database'
@@ -24,52 +25,7 @@ if (config.database.mode !== 'file') {
 const database = openDatabase(config.database.filePath)
 await seedDemoData({ mode: 'file', local: database, replicas: [] })
 
-const WORDS = [
-  'Laptop',
-  'Phone',
-  'Jacket',
-  'Book',
-  'Camera',
-  'Desk',
-  'Chair',
-  'Watch',
-  'Bag',
-  'Lamp',
-  '노트북',
-  '책',
-]
-const STATUSES = ['ON_SALE', 'ON_SALE', 'ON_SALE', 'ON_SALE', 'SOLD_OUT', 'DRAFT', 'DELETED']
-const BATCH = 10_000
-const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000
-const now = Date.now()
-const insert = database.sqlite.prepare(
-  `insert into products (seller_id, category_id, name, description, price, stock_quantity, status, sales_count, created_at, updated_at)
-   values (2, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-)
 const started = performance.now()
-for (let done = 0; done < total; done += BATCH) {
-  const size = Math.min(BATCH, total - done)
-  database.sqlite.transaction(() => {
-    for (let i = 0; i < size; i++) {
-      const n = done + i
-      const status = STATUSES[n % STATUSES.length]!
-      const createdAt = now - Math.floor(Math.random() * TEN_YEARS_MS)
-      const stock = status === 'SOLD_OUT' ? 0 : 1 + (n % 500)
-      insert.run(
-        1 + (n % 3),
-        `${WORDS[n % WORDS.length]} ${n}`,
-        `Bulk product ${n} for pagination and index labs`,
-        1000 * (1 + (n % 2000)),
-        stock,
-        status,
-        Math.floor(Math.random() * 10_000),
-        createdAt,
-        createdAt,
-      )
-    }
-  })()
-  process.stdout.write(`\r${Math.min(done + BATCH, total)} / ${total}`)
-}
-database.sqlite.run('ANALYZE')
+insertBulkProducts(database.sqlite, total, (done) => process.stdout.write(`\r${done} / ${total}`))
 database.close()
 console.log(`\ninserted ${total} products in ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { idempotencyLab } from '../../labs/idempotency'
+import { paginationLab } from '../../labs/pagination'
 import { ratelimitLab } from '../../labs/ratelimit'
 
 const cell = (rows: (string | number)[][], way: string, index: number) =>
@@ -23,5 +24,19 @@ describe('lab ratelimit', () => {
     expect(first.slice(1, 4)).toEqual([10, 10, '10;w=1'])
     expect(first[5]).toBe('1')
     expect(second.slice(1, 3)).toEqual([1, 0])
+  }, 60_000)
+})
+
+describe('lab pagination (fast mode)', () => {
+  test('OFFSET reads every row before the page, the cursor a page; without its index the cursor page sorts', async () => {
+    const { table } = await paginationLab.run({ isFast: true })
+    const deepest = table.rows.find((row) => row[0] === 'page 1,000')!
+    expect(deepest[2]).toBe(20_000) // OFFSET: 999 pages thrown away, then the page
+    expect(deepest[4]).toBe(21) // cursor: the page and one row to know there is a next
+    const withIndex = table.rows.find((row) => String(row[0]).startsWith('index: with'))!
+    const dropped = table.rows.find((row) => row[0] === 'index: dropped')!
+    expect(String(withIndex[4])).toContain('USING COVERING INDEX idx_products_public_created')
+    expect(String(dropped[4])).not.toContain('idx_products_public_created')
+    expect(String(dropped[4])).toContain('TEMP B-TREE FOR ORDER BY')
   }, 60_000)
 })
