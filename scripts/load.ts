@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util'
 import { Client } from './load/client'
 import { Recorder } from './load/recorder'
 import { type LoadSettings, SCENARIOS } from './load/scenarios'
-import { freePort } from './service-processes'
+import { freePort, untilAnswering } from './service-processes'
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -65,16 +65,14 @@ async function startCluster(instances: number) {
     },
   )
   const baseUrl = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 600_000 // a first run fetches the Kafka jars
-  for (;;) {
-    const ready = await fetch(`${baseUrl}/actuator/health/readiness`, { signal: AbortSignal.timeout(1_000) })
-      .then((r) => r.status === 200)
-      .catch(() => false)
-    if (ready) break
-    if (cluster.exitCode !== null) throw new Error(`the cluster exited (${cluster.exitCode})`)
-    if (Date.now() > deadline) throw new Error('the cluster did not get ready')
-    await Bun.sleep(250)
-  }
+  // a first run fetches the Kafka jars: minutes
+  await untilAnswering(
+    `${baseUrl}/actuator/health/readiness`,
+    cluster,
+    'the cluster',
+    'its output above',
+    600_000,
+  )
   // every instance answers on the shared port once all are up: give the last ones a moment to bind
   await Bun.sleep(1_000)
   return {

@@ -53,20 +53,10 @@ export function clientBehindProxies(
   return client
 }
 
-/**
- * The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. The
- * answer is kept on the request (a symbol property), so the per-IP limit and a login's throttling ask once.
- */
+/** The resolver for this configuration; without trusted proxies it is the socket peer and nothing else. */
 export function clientAddressResolver(trustedProxies: readonly Cidr[]): ClientAddressOf {
-  const isTrusted = trustedProxies.length === 0 ? undefined : trustedNetworks(trustedProxies)
-  const resolve: ClientAddressOf = isTrusted
-    ? (request, server) =>
-        clientBehindProxies(peerOf(request, server), request.headers.get('x-forwarded-for'), isTrusted)
-    : peerOf
-  const resolved = Symbol('client-address') // one per resolver: each configuration answers for itself
-  return (request, server) => {
-    const memo = request as Request & { [resolved]?: string }
-    memo[resolved] ??= resolve(request, server)
-    return memo[resolved]
-  }
+  if (trustedProxies.length === 0) return peerOf
+  const isTrusted = trustedNetworks(trustedProxies)
+  return (request, server) =>
+    clientBehindProxies(peerOf(request, server), request.headers.get('x-forwarded-for'), isTrusted)
 }

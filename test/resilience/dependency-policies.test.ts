@@ -6,8 +6,8 @@
  * the request; only idempotent calls are retried; an answer on purpose (4xx) is not a failure.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { createLogger } from '../../src/platform/observability/logger'
+import { createMetrics } from '../../src/platform/observability/metrics'
 import { CircuitBreakers } from '../../src/platform/resilience/circuit-breaker'
 import {
   Dependency,
@@ -34,27 +34,19 @@ const SETTINGS: DependencySettings = {
 }
 
 function setUp(overrides: Partial<DependencySettings> = {}) {
-  const registry = new Registry()
-  const registers = [registry]
-  const state = new Gauge({ name: 'state', help: 'h', labelNames: ['breaker'] as const, registers })
-  const transitions = new Counter({
-    name: 'tr',
-    help: 'h',
-    labelNames: ['breaker', 'to'] as const,
-    registers,
-  })
-  const calls = new Histogram({
-    name: 'calls',
-    help: 'h',
-    labelNames: ['dependency', 'outcome'] as const,
-    registers,
-  })
-  const breakers = new CircuitBreakers(state, createLogger('silent'), transitions)
+  const metrics = createMetrics()
+  const breakers = new CircuitBreakers(
+    metrics.circuitBreakerState,
+    createLogger('silent'),
+    metrics.circuitBreakerTransitions,
+  )
   const name = `recommendations-${crypto.randomUUID().slice(0, 8)}`
-  const dependency = new Dependency(name, { ...SETTINGS, ...overrides }, breakers, calls)
+  const dependency = new Dependency(name, { ...SETTINGS, ...overrides }, breakers, metrics.dependencyCalls)
   const breakerState = () => breakers.states()[name]
   const count = async (metric: string, labels: string) =>
-    Number(new RegExp(`^${metric}\\{${labels}\\} (\\d+)`, 'm').exec(await registry.metrics())?.[1] ?? 0)
+    Number(
+      new RegExp(`^${metric}\\{${labels}\\} (\\d+)`, 'm').exec(await metrics.registry.metrics())?.[1] ?? 0,
+    )
   return { dependency, breakerState, count, name }
 }
 
@@ -87,8 +79,12 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 20; i++) expect(await reasonOf(recommend(dependency))).toBe('open')
     expect(simRequests()).toBe(before)
     expect(performance.now() - started).toBeLessThan(100)
-    expect(await count('tr', `breaker="${name}",to="OPEN"`)).toBe(1)
-    expect(await count('calls_count', `dependency="${name}",outcome="open"`)).toBe(20)
+    expect(await count('marketplace_circuit_breaker_transitions_total', `breaker="${name}",to="OPEN"`)).toBe(
+      1,
+    )
+    expect(
+      await count('marketplace_dependency_call_seconds_count', `dependency="${name}",outcome="open"`),
+    ).toBe(20)
   })
 
   test('after openMs one probe goes alone (HALF_OPEN): the others wait for it, and its success closes the breaker', async () => {
@@ -106,7 +102,9 @@ describe('circuit breaker', () => {
     expect(simRequests()).toBe(before + 5)
     expect(breakerState()).toBe('CLOSED')
     for (const to of ['OPEN', 'HALF_OPEN', 'CLOSED'])
-      expect(await count('tr', `breaker="${name}",to="${to}"`)).toBe(1)
+      expect(
+        await count('marketplace_circuit_breaker_transitions_total', `breaker="${name}",to="${to}"`),
+      ).toBe(1)
   })
 
   test('a failed probe opens it again, and the calls that waited for it fail fast without calling', async () => {
@@ -150,7 +148,9 @@ describe('bulkhead', () => {
     expect(reasons.filter((r) => r === 'bulkhead')).toHaveLength(7)
     expect(Math.max(...refusedAt)).toBeLessThan(100)
     expect(sim.stats().maxInFlight).toBe(3)
-    expect(await count('calls_count', `dependency="${name}",outcome="bulkhead"`)).toBe(7)
+    expect(
+      await count('marketplace_dependency_call_seconds_count', `dependency="${name}",outcome="bulkhead"`),
+    ).toBe(7)
     expect(dependency.load()).toEqual({ inFlight: 0, queued: 0 })
   })
 })

@@ -40,9 +40,6 @@ const ACCESS_LOG_FLUSH_MS = 500
 const ACCESS_LOG_BUFFER_BYTES = 8 * 1024
 const INFO = 30
 
-/** Where access-log lines go: Bun's buffered stdout writer by default (a test passes its own). */
-export type LineSink = { write(text: string): unknown; flush(): unknown }
-
 /** One access-log line's fields (src/http/request-context.ts). */
 export type AccessLine = {
   requestId: string
@@ -71,9 +68,9 @@ export type AccessLogger = {
  * or every 500 ms, and at exit). Every other log line stays pino's, synchronous: a crash loses at most the
  * last 500 ms of access lines, never a warning or an error.
  */
-export function createAccessLogger(level: string, destination?: LineSink): AccessLogger {
+export function createAccessLogger(level: string): AccessLogger {
   const isEnabled = level !== 'silent' && pino.levels.values[level]! <= INFO
-  const sink = destination ?? Bun.stdout.writer({ highWaterMark: ACCESS_LOG_BUFFER_BYTES })
+  const sink = Bun.stdout.writer({ highWaterMark: ACCESS_LOG_BUFFER_BYTES })
   const flushNow = () => {
     try {
       void sink.flush()
