@@ -272,6 +272,16 @@ async function main(): Promise<number> {
       dir,
       loadCpu,
       startApp: appServer,
+      startScript: (name, script, readyPath) =>
+        startServer({
+          name,
+          args: [script],
+          env: {},
+          readyPath,
+          cpu: serverCpu,
+          logFile: join(dir, `${name}.log`),
+          cwd: ROOT,
+        }),
       onCleanup: (step) => cleanups.push(step),
     }).catch(onFailure)
   }

@@ -13,8 +13,8 @@ export type Targets = {
   orderAnchor: string
   /** the order server whose relay is paused (its own copy of the database) */
   relayPaused: string
-  /** the middleware group's two servers (scripts/bench/middleware.ts), when that group runs */
-  middleware?: { untraced: string; traced: string }
+  /** the middleware group's servers (scripts/bench/middleware.ts), when that group runs */
+  middleware?: { floor: string; untraced: string; traced: string }
 }
 
 export type Scenario = {

@@ -16,38 +16,35 @@ export function bodyParsing(limits: BodyLimits) {
   const limitFor = (request: Request) =>
     limits.multipartPaths.test(pathOf(request.url)) ? limits.multipartBytes : limits.jsonBytes
 
-  return new Elysia({ name: 'body-parsing' })
-    .onRequest(({ request }) => {
-      const contentLength = request.headers.get('content-length')
-      if (contentLength === null) return // every GET: nothing to check, so nothing to spend
-      const declared = Number(contentLength)
-      if (declared > limitFor(request)) {
-        throw new AppError('PAYLOAD_TOO_LARGE', `Body exceeds ${limitFor(request)} bytes`)
+  return new Elysia({ name: 'body-parsing' }).onParse({ as: 'global' }, async ({ request }, contentType) => {
+    // Checked here, where a body is about to be read, rather than in an onRequest hook that every GET would pay
+    // for: a route that never reads its body never buffers it (and Bun caps every body at the largest legal one).
+    const contentLength = request.headers.get('content-length')
+    if (contentLength !== null && Number(contentLength) > limitFor(request)) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `Body exceeds ${limitFor(request)} bytes`)
+    }
+    const type = contentType ?? ''
+    if (JSON_TYPE.test(type)) {
+      const bytes = await readCapped(request, limits.jsonBytes)
+      if (bytes.byteLength === 0) return null // an empty JSON body: routes with a body schema reject it
+      try {
+        return toNfc(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)))
+      } catch {
+        throw new AppError('MALFORMED_REQUEST', 'The request body is not valid JSON')
       }
-    })
-    .onParse({ as: 'global' }, async ({ request }, contentType) => {
-      const type = contentType ?? ''
-      if (JSON_TYPE.test(type)) {
-        const bytes = await readCapped(request, limits.jsonBytes)
-        if (bytes.byteLength === 0) return null // an empty JSON body: routes with a body schema reject it
-        try {
-          return toNfc(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)))
-        } catch {
-          throw new AppError('MALFORMED_REQUEST', 'The request body is not valid JSON')
-        }
-      }
-      if (type.startsWith('multipart/form-data') && limits.multipartPaths.test(pathOf(request.url))) {
-        return undefined // Elysia's own multipart parser takes it from here
-      }
-      if (type === '') {
-        // A body without a Content-Type is refused rather than guessed at: routes that parse it as JSON
-        // anyway would skip the size cap above, and the others would silently ignore it.
-        if (hasBody(request))
-          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'A request body needs a Content-Type')
-        return undefined
-      }
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.split(';')[0]} is not accepted here`)
-    })
+    }
+    if (type.startsWith('multipart/form-data') && limits.multipartPaths.test(pathOf(request.url))) {
+      return undefined // Elysia's own multipart parser takes it from here
+    }
+    if (type === '') {
+      // A body without a Content-Type is refused rather than guessed at: routes that parse it as JSON
+      // anyway would skip the size cap above, and the others would silently ignore it.
+      if (hasBody(request))
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'A request body needs a Content-Type')
+      return undefined
+    }
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type.split(';')[0]} is not accepted here`)
+  })
 }
 
 /**
@@ -70,7 +67,7 @@ function toNfc(value: unknown): unknown {
 /** Reads the body, giving up with 413 as soon as it passes `limit` (never buffers more than limit + a chunk). */
 async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array()
-  // A declared length was checked against the limit on arrival (onRequest), and Bun never delivers more than
+  // A declared length was checked against the limit before reading (above), and Bun never delivers more than
   // it declares: read it in one native call. Only chunked bodies are counted as they stream in.
   if (request.headers.get('content-length') !== null) return new Uint8Array(await request.arrayBuffer())
   const reader = request.body.getReader()

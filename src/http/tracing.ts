@@ -22,14 +22,12 @@ type Fetch = (request: Request) => Response | Promise<Response>
 function tracedFetch(handle: Fetch): Fetch {
   return (request) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter)
-    const span = tracer.startSpan(
-      request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'url.path': pathOf(request.url) },
-      },
-      parent,
-    )
+    const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent)
+    // set after the sampler's decision: the spans of traces not kept (most of them) skip building and
+    // cleaning the attributes (the sampler here decides by trace id, never by attribute)
+    if (span.isRecording()) {
+      span.setAttributes({ 'http.request.method': request.method, 'url.path': pathOf(request.url) })
+    }
     return context.with(trace.setSpan(parent, span), async () => {
       try {
         const response = await handle(request)
@@ -54,7 +52,7 @@ export function httpTracing() {
       .wrap(tracedFetch as never)
       .onTransform({ as: 'global' }, ({ request, route }) => {
         const span = trace.getActiveSpan()
-        if (!span || !route) return
+        if (!span?.isRecording() || !route) return
         span.updateName(`${request.method} ${route}`)
         span.setAttribute('http.route', route)
       })

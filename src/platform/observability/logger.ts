@@ -39,6 +39,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 const ACCESS_LOG_FLUSH_MS = 500
 const ACCESS_LOG_BUFFER_BYTES = 8 * 1024
 const INFO = 30
+/** The usual methods as JSON strings, so the per-line escape is a lookup; any other is escaped when written. */
+const METHOD_JSON: Record<string, string> = Object.fromEntries(
+  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => [method, `"${method}"`]),
+)
 
 /** One access-log line's fields (src/http/request-context.ts). */
 export type AccessLine = {
@@ -95,7 +99,8 @@ export function createAccessLogger(level: string): AccessLogger {
     write(line) {
       sink.write(
         `{"level":${INFO},"time":"${isoNow()}","service":"marketplace",` +
-          `"requestId":"${line.requestId}","method":${JSON.stringify(line.method)},"route":"${line.route}",` +
+          `"requestId":"${line.requestId}","method":${METHOD_JSON[line.method] ?? JSON.stringify(line.method)},` +
+          `"route":"${line.route}",` +
           `"status":${line.status},"durationMs":${line.durationMs}` +
           (line.memberId === undefined ? '' : `,"memberId":${line.memberId}`) +
           (line.traceId === undefined ? '' : `,"traceId":"${line.traceId}"`) +
