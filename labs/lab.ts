@@ -9,10 +9,26 @@ export type Text = Record<Language, string>
 
 export type LabTable = { columns: Text[]; rows: (string | number)[][] }
 
+/**
+ * A picture of a measurement over time or over a parameter (stock over time, the breaker's state, DB loads per
+ * second, page time vs page number), drawn in the lab's HTML report (labs/report.ts, labs/out/<lab>.html).
+ * `x` is shared by every series; a `null` value leaves a gap. `steps`: drawn as a staircase (a state, a count
+ * that changes at instants) rather than a line between points.
+ */
+export type LabChart = {
+  title: Text
+  kind: 'line' | 'bar'
+  x: { label: Text; values: (number | string)[] }
+  y: { label: Text }
+  series: { name: Text; values: (number | null)[]; steps?: boolean }[]
+}
+
 export type LabResult = {
   table: LabTable
   /** what the numbers show, said with them */
   explanation: (language: Language) => string
+  /** when a picture says more than the table: written to labs/out/<lab>.html with the table and explanation */
+  charts?: LabChart[]
 }
 
 export type Lab = {

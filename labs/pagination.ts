@@ -26,10 +26,16 @@ async function timed<T>(work: () => Promise<T>, runs = 5): Promise<{ us: number;
   return { us: Math.round(((performance.now() - startedAt) / runs) * 1000), value }
 }
 
-/** The cursor of page `page` (0-based), by following the cursors from the first page. */
-async function cursorOfPage(lab: LabApp, page: number): Promise<string | undefined> {
-  let cursor: string | undefined
-  for (let p = 0; p < page; p++) {
+type Position = { page: number; cursor: string | undefined }
+
+/** The cursor of page `page` (0-based), by following the cursors from `from` (an earlier page's, or the first). */
+async function cursorOfPage(
+  lab: LabApp,
+  page: number,
+  from: Position = { page: 0, cursor: undefined },
+): Promise<string | undefined> {
+  let cursor = from.cursor
+  for (let p = from.page; p < page; p++) {
     const res = await lab.request(
       'GET',
       `/api/v1/products/cursor?limit=${SIZE}${cursor ? `&cursor=${cursor}` : ''}`,
@@ -67,21 +73,30 @@ export const paginationLab: Lab = {
     const lab = await openLabApp({ RATE_LIMIT_IP_PER_SECOND: '0', CACHE_ENABLED: 'false' })
     try {
       insertBulkProducts(lab.sqlite, total)
-      const rows: (string | number)[][] = []
-      for (const page of pages) {
+      // the table's pages, and more between them for the chart of time against depth
+      const depth = pages.at(-1)!
+      const charted = [
+        ...new Set([...pages, ...Array.from({ length: 10 }, (_, i) => ((i + 1) * depth) / 10)]),
+      ]
+      charted.sort((a, b) => a - b)
+      const times = new Map<number, { offset: number; keyset: number }>()
+      let reached: Position = { page: 0, cursor: undefined }
+      for (const page of charted) {
         const offset = await timed(() => lab.request('GET', `/api/v1/products?page=${page - 1}&size=${SIZE}`))
-        const cursor = await cursorOfPage(lab, page - 1)
+        const cursor = await cursorOfPage(lab, page - 1, reached)
+        reached = { page: page - 1, cursor }
         const keyset = await timed(() =>
           lab.request('GET', `/api/v1/products/cursor?limit=${SIZE}${cursor ? `&cursor=${cursor}` : ''}`),
         )
-        rows.push([
-          `page ${page.toLocaleString('en-US')}`,
-          offset.us,
-          (page - 1) * SIZE + SIZE,
-          keyset.us,
-          SIZE + 1,
-        ])
+        times.set(page, { offset: offset.us, keyset: keyset.us })
       }
+      const rows: (string | number)[][] = pages.map((page) => [
+        `page ${page.toLocaleString('en-US')}`,
+        times.get(page)!.offset,
+        (page - 1) * SIZE + SIZE,
+        times.get(page)!.keyset,
+        SIZE + 1,
+      ])
       // the index lab: the keyset statement with and without its index
       const [position] = allOf<{ c: number; id: number }>(
         lab,
@@ -124,6 +139,24 @@ export const paginationLab: Lab = {
           rows,
         },
         explanation: (language) => explanation[language],
+        charts: [
+          {
+            title: { en: 'Time of one page by its depth', ko: '페이지 깊이에 따른 한 페이지의 시간' },
+            kind: 'line',
+            x: { label: { en: 'page number', ko: '페이지 번호' }, values: charted },
+            y: { label: { en: 'µs per page (mean of 5)', ko: '페이지당 µs (5회 평균)' } },
+            series: [
+              {
+                name: { en: 'OFFSET', ko: 'OFFSET' },
+                values: charted.map((page) => times.get(page)!.offset),
+              },
+              {
+                name: { en: 'keyset cursor', ko: '키셋 커서' },
+                values: charted.map((page) => times.get(page)!.keyset),
+              },
+            ],
+          },
+        ],
       }
     } finally {
       await lab.close()

@@ -1,12 +1,14 @@
 /**
  * `bun run lab` lists the labs; `bun run lab <name>` runs one and prints its table and what it shows
- * (LAB_LANG=ko for Korean; by default from the locale). `--fast` runs the small version the tests run.
+ * (LAB_LANG=ko for Korean; by default from the locale), and when it has charts, writes its HTML report to
+ * labs/out/<name>.html. `--fast` runs the small version the tests run.
  */
 
 import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
 import { paginationLab } from './pagination'
 import { ratelimitLab } from './ratelimit'
+import { writeReport } from './report'
 import { stockLab } from './stock'
 
 export const LABS: Lab[] = [stockLab, idempotencyLab, paginationLab, ratelimitLab]
@@ -23,3 +25,7 @@ if (!lab) {
 console.log(`\n${lab.title[language]}\n`)
 const result = await lab.run({ isFast: Bun.argv.includes('--fast') })
 console.log(`${renderTable(result.table, language)}\n\n${result.explanation(language)}`)
+if (result.charts?.length) {
+  const path = await writeReport(lab, result, language)
+  console.log(`\n${language === 'ko' ? '차트가 있는 보고서' : 'Report with charts'}: ${path}`)
+}

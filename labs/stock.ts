@@ -7,12 +7,13 @@
  * (b) the project's order path — OrdersService.placeOrder, whose conditional `UPDATE … SET stock = stock - ?
  *     WHERE stock >= ?` decides in the database (src/modules/orders/orders.repository.ts);
  * (c) optimistic locking — read stock and version, write `WHERE version = ?`, retry on a conflict (up to 20 times).
- * The table: sold, refused, remaining, oversold (sold beyond the stock), time.
+ * The table: sold, refused, remaining, oversold (sold beyond the stock), time. The report's charts follow each
+ * way as its orders complete: units sold so far, and the stock the database shows.
  */
 import { appErrorIn } from '../src/errors'
 import type { Principal } from '../src/modules/auth/principal'
 import { createServices } from '../src/services'
-import type { Lab, LabResult, Language } from './lab'
+import type { Lab, LabChart, LabResult, Language } from './lab'
 import { openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 const MAX_RETRIES = 20
@@ -25,6 +26,8 @@ type Outcome = {
   remaining: number
   ms: number
   retries: number
+  /** after each completed order, in completion order: units sold so far and the stock column */
+  timeline: { sold: number; stock: number }[]
 }
 /** one buyer's order: its result and how many times it retried */
 type Attempt = { result: 'sold' | 'refused' | 'gave up'; retries: number }
@@ -67,8 +70,17 @@ export const stockLab: Lab = {
 
       const outcomes: Outcome[] = []
       const measure = async (way: string, id: number, order: () => Promise<Attempt>) => {
+        const timeline: Outcome['timeline'] = []
+        let soldSoFar = 0
         const startedAt = performance.now()
-        const attempts = await Promise.all(Array.from({ length: buyers }, order))
+        const attempts = await Promise.all(
+          Array.from({ length: buyers }, async () => {
+            const attempt = await order()
+            if (attempt.result === 'sold') soldSoFar += 1
+            timeline.push({ sold: soldSoFar, stock: stockOf(id) })
+            return attempt
+          }),
+        )
         const ms = performance.now() - startedAt
         const count = (result: Attempt['result']) => attempts.filter((a) => a.result === result).length
         outcomes.push({
@@ -79,6 +91,7 @@ export const stockLab: Lab = {
           remaining: stockOf(id),
           ms,
           retries: attempts.reduce((sum, a) => sum + a.retries, 0),
+          timeline,
         })
       }
       const once = (result: Attempt['result']): Attempt => ({ result, retries: 0 })
@@ -180,5 +193,39 @@ function resultOf(outcomes: Outcome[], buyers: number, stock: number): LabResult
       rows,
     },
     explanation: (language) => explanation[language],
+    charts: chartsOf(outcomes, buyers, stock),
   }
 }
+
+const WAY_NAMES: Record<string, LabChart['series'][number]['name']> = {
+  'read-then-write': { en: 'read-then-write', ko: '읽고-쓰기' },
+  'conditional UPDATE (ours)': { en: 'conditional UPDATE (ours)', ko: '조건부 UPDATE (우리 방식)' },
+  'optimistic (version) + retries': { en: 'optimistic + retries', ko: '낙관적 락 + 재시도' },
+}
+
+function chartsOf(outcomes: Outcome[], buyers: number, stock: number): LabChart[] {
+  const completed = { label: { en: 'orders completed', ko: '완료된 주문 수' }, values: range(buyers) }
+  const per = (pick: (point: Outcome['timeline'][number]) => number) =>
+    outcomes.map((o) => ({ name: WAY_NAMES[o.way]!, values: o.timeline.map(pick), steps: true }))
+  return [
+    {
+      title: { en: 'Units sold as the orders complete', ko: '주문이 끝날 때마다 팔린 수량' },
+      kind: 'line',
+      x: completed,
+      y: { label: { en: 'units sold', ko: '판매 수량' } },
+      series: [
+        ...per((point) => point.sold),
+        { name: { en: 'stock at the start', ko: '처음 재고' }, values: range(buyers).map(() => stock) },
+      ],
+    },
+    {
+      title: { en: 'Stock as the database shows it', ko: '데이터베이스가 보여 주는 재고' },
+      kind: 'line',
+      x: completed,
+      y: { label: { en: 'stock_quantity', ko: 'stock_quantity' } },
+      series: per((point) => point.stock),
+    },
+  ]
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)

@@ -4,26 +4,15 @@
  * operations list to render from /v3/api-docs, with no Content-Security-Policy violation on the way (the page's
  * CSP is strict, src/http/openapi.ts). Prints one verdict line; exits 1 on failure.
  *
- *   bun run check:swagger-offline        (needs `apt-get install chromium`; CHROMIUM_PATH overrides the binary)
+ *   bun run check:swagger-offline        (needs `apt-get install chromium`; CHROMIUM_PATH overrides the binary, scripts/chromium.ts)
  */
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { createTestApp } from '../test/support/harness'
+import { launchChromium } from './chromium'
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const RENDER_TIMEOUT_MS = 30_000
 const EXPECTED_TITLE = 'Marketplace API'
 const EXPECTED_OPERATION = '/api/v1/products/{id}'
-/** Headless, and quiet: no background services of the browser's own that would try the network. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-]
 
 type Verdict = { isOk: boolean; message: string }
 
@@ -36,7 +25,7 @@ async function checkSwaggerOffline(): Promise<Verdict> {
   const cspViolations: string[] = []
   let browser: Browser | undefined
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
     const page = await browser.newPage()
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url())
