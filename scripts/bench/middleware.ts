@@ -8,8 +8,8 @@
  * - tracing on, 10 % of traces kept (OTEL_TRACES_SAMPLER_ARG=0.1), exported to a real Jaeger pinned to the load
  *   CPU (the spans of the 90 % not kept are still created, as non-recording spans).
  * Goals: tracing off ≥ 85 % of the bare route; tracing on at 10 % ≥ 75 %. Next to them the contract's floor
- * (scripts/bench/contract-floor-server.ts): the bare route plus only the security headers and the request id SPEC
- * requires on every answer, so the report shows how much of the gap is the contract and how much is our stack.
+ * (scripts/bench/contract-floor-server.ts): the bare route plus only the request id SPEC requires on every
+ * answer, so the report shows how much of the gap is the contract and how much is our stack.
  */
 import { join } from 'node:path'
 import { type RunningJaeger, startJaeger } from '../jaeger'
@@ -18,7 +18,7 @@ import type { Scenario } from './scenario'
 import type { RunningServer } from './servers'
 
 export const MIDDLEWARE_BARE = 'middleware: bare Elysia liveness route'
-export const MIDDLEWARE_FLOOR = 'middleware: bare route + security headers + request id (the contract floor)'
+export const MIDDLEWARE_FLOOR = 'middleware: bare route + request id (the contract floor)'
 export const MIDDLEWARE_UNTRACED = 'middleware: full stack, access log on, tracing off'
 export const MIDDLEWARE_TRACED = 'middleware: full stack, access log on, tracing 10 %'
 const LIVENESS = '/actuator/health/liveness'
@@ -74,7 +74,7 @@ export function reportMiddleware(summaries: ScenarioSummary[]): string[] {
   if (floor) {
     const ratio = floor.requestsPerSecond / bare.requestsPerSecond
     lines.push(
-      `middleware: the contract floor (security headers + request id, nothing else) keeps ` +
+      `middleware: the contract floor (the request id, nothing else) keeps ` +
         `${(ratio * 100).toFixed(1)} % of the bare route (p99 ${floor.p99Ms.toFixed(2)} vs ${bare.p99Ms.toFixed(2)} ms)`,
     )
   }
