@@ -13,14 +13,16 @@ export type LabTable = { columns: Text[]; rows: (string | number)[][] }
  * A picture of a measurement over time or over a parameter (stock over time, the breaker's state, DB loads per
  * second, page time vs page number), drawn in the lab's HTML report (labs/report.ts, labs/out/<lab>.html).
  * `x` is shared by every series; a `null` value leaves a gap. `steps`: drawn as a staircase (a state, a count
- * that changes at instants) rather than a line between points.
+ * that changes at instants) rather than a line between points. A series on `y2` is drawn against a second axis
+ * on the right (a state or a 0/1 flag next to counts in the hundreds).
  */
 export type LabChart = {
   title: Text
   kind: 'line' | 'bar'
   x: { label: Text; values: (number | string)[] }
   y: { label: Text }
-  series: { name: Text; values: (number | null)[]; steps?: boolean }[]
+  y2?: { label: Text }
+  series: { name: Text; values: (number | null)[]; steps?: boolean; axis?: 'y2' }[]
 }
 
 export type LabResult = {

@@ -36,6 +36,7 @@ export function chartConfig(chart: LabChart, language: Language) {
         label: series.name[language],
         data: isNumericX ? series.values.map((y, i) => ({ x: chart.x.values[i], y })) : series.values,
         stepped: series.steps ? 'before' : false,
+        yAxisID: series.axis ?? 'y',
         pointRadius: series.values.length > 60 ? 0 : 2,
         borderWidth: 2,
       })),
@@ -50,6 +51,13 @@ export function chartConfig(chart: LabChart, language: Language) {
           title: { display: true, text: chart.x.label[language] },
         },
         y: { title: { display: true, text: chart.y.label[language] } },
+        ...(chart.y2 && {
+          y2: {
+            position: 'right',
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: chart.y2.label[language] },
+          },
+        }),
       },
     },
   }

@@ -6,12 +6,13 @@
 
 import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
+import { outboxLab } from './outbox'
 import { paginationLab } from './pagination'
 import { ratelimitLab } from './ratelimit'
 import { writeReport } from './report'
 import { stockLab } from './stock'
 
-export const LABS: Lab[] = [stockLab, idempotencyLab, paginationLab, ratelimitLab]
+export const LABS: Lab[] = [stockLab, idempotencyLab, outboxLab, paginationLab, ratelimitLab]
 
 const [name] = Bun.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const language = languageOf()

@@ -36,7 +36,7 @@ describe('lab report data', () => {
     expect(sold!.x.values).toHaveLength(200)
   })
 
-  test('numeric x is a linear axis of points; text x a category axis; steps are stepped', () => {
+  test('numeric x is a linear axis of points; text x a category axis; steps are stepped; y2 on the right', () => {
     const line = chartConfig(
       {
         title: { en: 't', ko: 't' },
@@ -54,6 +54,21 @@ describe('lab report data', () => {
       { x: 30, y: 3 },
     ])
     expect(line.data.datasets[0]!.stepped).toBe('before')
+    expect(line.data.datasets[0]!.yAxisID).toBe('y')
+    expect('y2' in line.options.scales).toBe(false)
+    const flagged = chartConfig(
+      {
+        title: { en: 't', ko: 't' },
+        kind: 'line',
+        x: { label: { en: 'x', ko: 'x' }, values: [0, 1] },
+        y: { label: { en: 'events', ko: 'events' } },
+        y2: { label: { en: 'down', ko: 'down' } },
+        series: [{ name: { en: 'down', ko: 'down' }, values: [0, 1], steps: true, axis: 'y2' }],
+      },
+      'en',
+    )
+    expect(flagged.data.datasets[0]!.yAxisID).toBe('y2')
+    expect(flagged.options.scales.y2).toMatchObject({ position: 'right', title: { text: 'down' } })
     const bars = chartConfig(
       { ...result.charts![0]!, kind: 'bar', x: { label: { en: 'x', ko: 'x' }, values: ['a', 'b'] } },
       'ko',
