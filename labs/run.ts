@@ -4,15 +4,25 @@
  * labs/out/<name>.html. `--fast` runs the small version the tests run.
  */
 
+import { cacheLab } from './cache'
 import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
 import { outboxLab } from './outbox'
 import { paginationLab } from './pagination'
 import { ratelimitLab } from './ratelimit'
 import { writeReport } from './report'
+import { stampedeLab } from './stampede'
 import { stockLab } from './stock'
 
-export const LABS: Lab[] = [stockLab, idempotencyLab, outboxLab, paginationLab, ratelimitLab]
+export const LABS: Lab[] = [
+  stockLab,
+  idempotencyLab,
+  cacheLab,
+  stampedeLab,
+  outboxLab,
+  paginationLab,
+  ratelimitLab,
+]
 
 const [name] = Bun.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const language = languageOf()
