@@ -4,6 +4,8 @@
  * labs/out/<name>.html. `--fast` runs the small version the tests run.
  */
 
+import { breakerLab } from './breaker'
+import { bulkheadLab } from './bulkhead'
 import { cacheLab } from './cache'
 import { idempotencyLab } from './idempotency'
 import { type Lab, languageOf, renderTable } from './lab'
@@ -20,6 +22,8 @@ export const LABS: Lab[] = [
   cacheLab,
   stampedeLab,
   outboxLab,
+  breakerLab,
+  bulkheadLab,
   paginationLab,
   ratelimitLab,
 ]
