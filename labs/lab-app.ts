@@ -1,7 +1,8 @@
 /**
  * The app a lab runs against: the real createDeps + createApp on a fresh database file (demo data seeded), asked
  * through `app.handle` — the same HTTP stack as a server (validation, auth, idempotency, rate limits), without a
- * port. Removed with everything in it by `close`.
+ * port. Removed with everything in it by `close`. `env` goes on top of the defaults: a lab on a libSQL server sets
+ * DATABASE_URL (and DATABASE_REPLICA_URLS) to it; `sqlite` and `count` exist for a local file only.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -32,8 +33,14 @@ export async function openLabApp(env: Record<string, string> = {}) {
       ...env,
     }),
   )
-  await connectDeps(deps)
-  await seedDemoData(deps.database)
+  try {
+    await connectDeps(deps)
+    await seedDemoData(deps.database)
+  } catch (error) {
+    await closeDeps(deps)
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
   deps.lifecycle.isReady = true
   const app = createApp(deps)
 
@@ -59,7 +66,10 @@ export async function openLabApp(env: Record<string, string> = {}) {
   return {
     deps,
     request,
-    sqlite: localFileOf(deps.database).sqlite,
+    /** the local database file's connection (a lab on a libSQL server has none: this throws) */
+    get sqlite() {
+      return localFileOf(deps.database).sqlite
+    },
     async login(email: string, password: string): Promise<string> {
       const res = await request('POST', '/api/v1/auth/login', { body: { email, password } })
       if (res.status !== 200) throw new Error(`login ${email}: ${res.status}`)

@@ -12,6 +12,7 @@ import { type Lab, languageOf, renderTable } from './lab'
 import { outboxLab } from './outbox'
 import { paginationLab } from './pagination'
 import { ratelimitLab } from './ratelimit'
+import { replicaLab } from './replica'
 import { writeReport } from './report'
 import { stampedeLab } from './stampede'
 import { stockLab } from './stock'
@@ -25,6 +26,7 @@ export const LABS: Lab[] = [
   breakerLab,
   bulkheadLab,
   paginationLab,
+  replicaLab,
   ratelimitLab,
 ]
 
