@@ -1,6 +1,6 @@
 /**
  * The docs stay true and self-contained: the README is a short entry (under 25 KB) whose table of contents
- * points at real headings; no link in the README or docs/ leaves the repository or climbs with `../` (docs link
+ * points at real headings; no link in the READMEs (English, Korean) or docs/ leaves the repository or climbs with `../` (docs link
  * repository files from its root: `/src/config.ts`); every link resolves; docs/configuration.md documents exactly the variables src/config.ts
  * reads.
  */
@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../support/paths'
 const ROOT = PROJECT_ROOT
 const DOCS = [
   'README.md',
+  'README.ko.md',
   ...readdirSync(join(ROOT, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/${name}`),
