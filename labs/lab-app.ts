@@ -22,17 +22,20 @@ export const SHIPPING_ADDRESS = {
   receiverPhone: '010-1234-5678',
 }
 
+/** A lab app's configuration: its database file and uploads in `dir`, quiet, `env` on top. */
+export function labConfig(dir: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: `file:${join(dir, 'lab.db')}`,
+    JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
+    LOG_LEVEL: 'silent',
+    UPLOAD_DIR: join(dir, 'uploads'),
+    ...env,
+  })
+}
+
 export async function openLabApp(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'marketplace-lab-'))
-  const deps = await createDeps(
-    loadConfig({
-      DATABASE_URL: `file:${join(dir, 'lab.db')}`,
-      JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
-      LOG_LEVEL: 'silent',
-      UPLOAD_DIR: join(dir, 'uploads'),
-      ...env,
-    }),
-  )
+  const deps = await createDeps(labConfig(dir, env))
   try {
     await connectDeps(deps)
     await seedDemoData(deps.database)

@@ -23,13 +23,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app'
-import { loadConfig } from '../src/config'
 import { seedDemoData } from '../src/demo-data'
 import { closeDeps, connectDeps, createDeps, type Deps } from '../src/deps'
 import { type CacheSpec, cacheKey, type Loader, type ReadCache } from '../src/platform/cache/two-level-cache'
 import type { RedisHandle } from '../src/platform/redis/redis'
 import { cacheCountsOf } from './cache'
 import type { Lab } from './lab'
+import { labConfig } from './lab-app'
 import { type LabRedis, startLabRedis } from './lab-redis'
 import { type StatementWatch, watchSqliteStatements } from './sqlite-statements'
 import { explainStampedes, type Stampede, type StampedeWay } from './stampede-result'
@@ -91,11 +91,7 @@ type Instance = {
 
 async function openInstance(dir: string, env: Record<string, string>, isNaive: boolean): Promise<Instance> {
   const deps = await createDeps(
-    loadConfig({
-      DATABASE_URL: `file:${join(dir, 'lab.db')}`,
-      JWT_SECRET: 'lab-secret-that-is-long-enough-for-hs256-0123456789',
-      LOG_LEVEL: 'silent',
-      UPLOAD_DIR: join(dir, 'uploads'),
+    labConfig(dir, {
       RATE_LIMIT_IP_PER_SECOND: '0',
       // the naive way replaces the cache: the app's own must not also subscribe or lock
       ...(isNaive && { CACHE_ENABLED: 'false' }),
