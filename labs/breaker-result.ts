@@ -2,7 +2,8 @@
  * What the `breaker` lab measured, as a table, two charts over time and a paragraph: each way's payments by answer
  * (paid; 503 after trying; 503 refused by the OPEN breaker; 503 refused by the bulkhead), the calls that reached
  * the gateway and the payments' p50/p99; charted: the breaker's state (from the samples, per STATE_BUCKET_MS) and
- * the gateway's calls per CALLS_BUCKET_MS, with the breaker and without.
+ * the gateway's calls per CALLS_BUCKET_MS, with the breaker and without, and the payments' median latency by
+ * when they were sent (per CALLS_BUCKET_MS).
  */
 import type { LabChart, LabResult, Language } from './lab'
 import { percentile, roundedMs } from './measure'
@@ -18,7 +19,8 @@ export type Sample = { atMs: number; state: BreakerState; calls: number }
 /** One way's stream of payments. */
 export type BreakerRun = {
   way: string
-  answers: { kind: Kind; ms: number }[]
+  /** each payment's answer, its latency, and when it was sent (ms since the stream started) */
+  answers: { kind: Kind; ms: number; sentAtMs: number }[]
   gatewayCalls: number
   captures: number
   transitions: Record<BreakerState, number>
@@ -163,6 +165,17 @@ function chartsOf(ours: BreakerRun, naive: BreakerRun, shape: BreakerShape, fail
   const callsAt = (run: BreakerRun, atMs: number) => run.samples.findLast((s) => s.atMs <= atMs)?.calls ?? 0
   const callsPer = (run: BreakerRun) =>
     starts(CALLS_BUCKET_MS).map((from) => callsAt(run, from + CALLS_BUCKET_MS) - callsAt(run, from))
+  // the median latency of the payments sent in each bucket (null when none was)
+  const latencyPer = (run: BreakerRun) =>
+    starts(CALLS_BUCKET_MS).map((from) => {
+      const sent = run.answers.filter((a) => a.sentAtMs >= from && a.sentAtMs < from + CALLS_BUCKET_MS)
+      return sent.length === 0
+        ? null
+        : percentile(
+            sent.map((a) => a.ms),
+            50,
+          )
+    })
   const seconds = (bucketMs: number) => ({
     label: { en: 'seconds since the payments started', ko: '결제 시작 후 초' },
     values: starts(bucketMs).map((ms) => ms / 1000),
@@ -199,6 +212,19 @@ function chartsOf(ours: BreakerRun, naive: BreakerRun, shape: BreakerShape, fail
       series: [
         { name: { en: 'with the breaker', ko: '브레이커 있음' }, values: callsPer(ours) },
         { name: { en: 'without (never opens)', ko: '브레이커 없음' }, values: callsPer(naive) },
+      ],
+    },
+    {
+      title: {
+        en: `Payment latency, median of the payments sent in each ${CALLS_BUCKET_MS} ms`,
+        ko: `결제 지연 시간: ${CALLS_BUCKET_MS} ms마다 보낸 결제의 중앙값`,
+      },
+      kind: 'line',
+      x: seconds(CALLS_BUCKET_MS),
+      y: { label: { en: 'ms', ko: 'ms' } },
+      series: [
+        { name: { en: 'with the breaker', ko: '브레이커 있음' }, values: latencyPer(ours) },
+        { name: { en: 'without (never opens)', ko: '브레이커 없음' }, values: latencyPer(naive) },
       ],
     },
   ]

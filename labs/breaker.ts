@@ -101,7 +101,7 @@ async function payThroughFailingGateway(
       const pay = async (orderId: number) => {
         const sentAt = performance.now()
         const answer = await lab.request('POST', `/api/v1/orders/${orderId}/payment`, { token })
-        return { kind: kindOf(answer), ms: performance.now() - sentAt }
+        return { kind: kindOf(answer), ms: performance.now() - sentAt, sentAtMs: sentAt - startedAt }
       }
       // an open-loop stream, as customers arrive: the next payment is sent on time whatever the last one does
       const answers: Promise<BreakerRun['answers'][number]>[] = []

@@ -30,6 +30,11 @@ describe('lab breaker (fast mode)', () => {
     expect(state).toContain(1) // OPEN
     expect(state).toContain(0.5) // HALF_OPEN: a probe
     expect(state.at(-1)).toBe(0) // CLOSED again once the gateway healed
+    // latency over time: without a breaker every payment waits for the gateway (30 ms at least); with it,
+    // some stretch of payments is answered at once (refused while OPEN)
+    const [withBreaker, without] = charts![2]!.series.map((s) => s.values.filter((v) => v !== null))
+    expect(Math.min(...without!)).toBeGreaterThanOrEqual(30)
+    expect(Math.min(...withBreaker!)).toBeLessThan(30)
   }, 90_000)
 })
 
