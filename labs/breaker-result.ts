@@ -5,7 +5,7 @@
  * the gateway's calls per CALLS_BUCKET_MS, with the breaker and without, and the payments' median latency by
  * when they were sent (per CALLS_BUCKET_MS).
  */
-import type { LabChart, LabResult, Language } from './lab'
+import type { LabChart, LabResult, Language, Text } from './lab'
 import { percentile, roundedMs } from './measure'
 
 const STATE_BUCKET_MS = 100
@@ -18,7 +18,7 @@ export type Kind = 'paid' | 'failed' | 'refused' | 'busy'
 export type Sample = { atMs: number; state: BreakerState; calls: number }
 /** One way's stream of payments. */
 export type BreakerRun = {
-  way: string
+  way: Text
   /** each payment's answer, its latency, and when it was sent (ms since the stream started) */
   answers: { kind: Kind; ms: number; sentAtMs: number }[]
   gatewayCalls: number
@@ -69,7 +69,7 @@ export function explainBreakerRuns({
     }
   }
   const [a, b] = [summary(ours), summary(naive)]
-  const row = (way: string, s: typeof a) => [
+  const row = (way: Text, s: typeof a) => [
     way,
     s.payments,
     s.paid,

@@ -22,7 +22,7 @@ import {
   type Kind,
   type Sample,
 } from './breaker-result'
-import type { Lab } from './lab'
+import type { Lab, Text } from './lab'
 import { type LabAnswer, type LabApp, openLabApp, SHIPPING_ADDRESS } from './lab-app'
 import { injectFaults, simulatorStats } from './measure'
 
@@ -43,11 +43,19 @@ export const breakerLab: Lab = {
   },
   async run({ isFast }) {
     const shape = isFast ? FAST : FULL
-    const ours = await payThroughFailingGateway('circuit breaker (ours)', shape, {})
-    const naive = await payThroughFailingGateway('no breaker (naive: never opens)', shape, {
-      PAYMENT_BREAKER_WINDOW: '10000',
-      PAYMENT_BREAKER_MINIMUM_CALLS: '10000',
-    })
+    const ours = await payThroughFailingGateway(
+      { en: 'circuit breaker (ours)', ko: '서킷 브레이커 (우리 방식)' },
+      shape,
+      {},
+    )
+    const naive = await payThroughFailingGateway(
+      { en: 'no breaker (naive: never opens)', ko: '브레이커 없음 (단순한 방식: 열리지 않음)' },
+      shape,
+      {
+        PAYMENT_BREAKER_WINDOW: '10000',
+        PAYMENT_BREAKER_MINIMUM_CALLS: '10000',
+      },
+    )
     return explainBreakerRuns({
       ours,
       naive,
@@ -60,7 +68,7 @@ export const breakerLab: Lab = {
 
 /** One run: a fresh gateway and app, orders made first, then paid one every `paymentEveryMs` while it fails. */
 async function payThroughFailingGateway(
-  way: string,
+  way: Text,
   shape: BreakerShape,
   env: Record<string, string>,
 ): Promise<BreakerRun> {

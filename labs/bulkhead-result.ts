@@ -4,7 +4,7 @@
  * the recommendation answers by source, the bulkhead's refusals and the most calls in flight at the service;
  * charted: the most recommendation calls the app held per CHART_BUCKET_MS while the service was slow, both ways.
  */
-import type { LabChart, LabResult, Language } from './lab'
+import type { LabChart, LabResult, Language, Text } from './lab'
 import { percentile, roundedMs } from './measure'
 
 const CHART_BUCKET_MS = 100
@@ -66,7 +66,7 @@ export function explainBulkheadWindows({ healthy, ours, naive, shape, slowMs }: 
     }
   }
   const [h, a, b] = [summary(healthy), summary(ours), summary(naive)]
-  const row = (way: string, s: typeof a) => [
+  const row = (way: Text, s: typeof a) => [
     way,
     s.detailPerSecond,
     s.detailP50,
@@ -128,9 +128,9 @@ export function explainBulkheadWindows({ healthy, ours, naive, shape, slowMs }: 
         { en: 'most in flight at service', ko: '서비스 최대 동시 호출' },
       ],
       rows: [
-        row('service healthy, bulkhead 8 + 8', h),
-        row(`service slow, bulkhead 8 + 8 (ours)`, a),
-        row('service slow, no bulkhead (naive)', b),
+        row({ en: 'service healthy, bulkhead 8 + 8', ko: '서비스 정상, 벌크헤드 8 + 8' }, h),
+        row({ en: 'service slow, bulkhead 8 + 8 (ours)', ko: '서비스 느림, 벌크헤드 8 + 8 (우리 방식)' }, a),
+        row({ en: 'service slow, no bulkhead (naive)', ko: '서비스 느림, 벌크헤드 없음 (단순한 방식)' }, b),
       ],
     },
     explanation: (language: Language) => explanation[language],

@@ -20,7 +20,7 @@
  * step.
  */
 import type { Deps } from '../src/deps'
-import type { Lab, Language } from './lab'
+import type { Lab, Language, Text } from './lab'
 import { type LabApp, openLabApp } from './lab-app'
 import { type LabRedis, redisKeysOf, startLabRedis } from './lab-redis'
 import { watchSqliteStatements } from './sqlite-statements'
@@ -34,18 +34,21 @@ const READERS = 32
 const ROUNDS = 7
 
 /** The two ways with Redis use a database number each of the one redis-server: same key names, no sharing. */
-type Way = { way: string; env: (redisUrl: string) => Record<string, string> }
+type Way = { way: Text; env: (redisUrl: string) => Record<string, string> }
 
-const L1_AND_REDIS = 'L1 + Redis (L2)'
+const L1_AND_REDIS: Text = { en: 'L1 + Redis (L2)', ko: 'L1 + Redis (L2)' }
 const WAYS: Way[] = [
-  { way: 'cache off', env: () => ({ CACHE_ENABLED: 'false' }) },
-  { way: 'L1 only (in-process)', env: () => ({}) },
+  { way: { en: 'cache off', ko: '캐시 없음' }, env: () => ({ CACHE_ENABLED: 'false' }) },
+  { way: { en: 'L1 only (in-process)', ko: 'L1만 (프로세스 내)' }, env: () => ({}) },
   { way: L1_AND_REDIS, env: (url) => ({ REDIS_URL: `${url}/0` }) },
-  { way: 'Redis only (L1 TTL 0)', env: (url) => ({ REDIS_URL: `${url}/1`, CACHE_L1_TTL_MS: '0' }) },
+  {
+    way: { en: 'Redis only (L1 TTL 0)', ko: 'Redis만 (L1 TTL 0)' },
+    env: (url) => ({ REDIS_URL: `${url}/1`, CACHE_L1_TTL_MS: '0' }),
+  },
 ]
 
 type Measured = {
-  way: string
+  way: Text
   readsPerSecond: number
   statementsPer1000: number
   /** statements the driver ran during the timed reads */
@@ -139,7 +142,7 @@ export const cacheLab: Lab = {
         const answered = deps.cache.isEnabled ? await cacheCountsOf(deps) : undefined
         if (answered && answered.loads !== executed[index])
           throw new Error(
-            `${way.way}: the cache loaded ${answered.loads} times, the driver ran ${executed[index]}`,
+            `${way.way.en}: the cache loaded ${answered.loads} times, the driver ran ${executed[index]}`,
           )
         measured.push({
           way: way.way,

@@ -5,7 +5,7 @@
  * Also the double click: the same key sent several times at once — one order, the rest replayed or told the first
  * is still in progress (409 REQUEST_IN_PROGRESS), never a second order.
  */
-import type { Lab, Language } from './lab'
+import type { Cell, Lab, Language, Text } from './lab'
 import { openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 export const idempotencyLab: Lab = {
@@ -23,34 +23,43 @@ export const idempotencyLab: Lab = {
           body: { orderItems: [{ productId: 4, quantity: 1 }], shippingAddress: SHIPPING_ADDRESS },
           headers: key ? { 'idempotency-key': key } : {},
         })
-      const rows: (string | number)[][] = []
-      const run = async (way: string, send: () => Promise<{ status: number; headers: Headers }[]>) => {
+      const rows: Cell[][] = []
+      const run = async (way: Text, send: () => Promise<{ status: number; headers: Headers }[]>) => {
         const before = lab.count('orders')
         const answers = await send()
-        const statuses = new Map<string, number>()
+        // each answer's status, and whether it replayed the stored first answer: `3 × 201 replayed`
+        const statuses = new Map<string, { status: number; isReplayed: boolean; count: number }>()
         for (const answer of answers) {
-          const label = `${answer.status}${answer.headers.get('idempotent-replayed') === 'true' ? ' replayed' : ''}`
-          statuses.set(label, (statuses.get(label) ?? 0) + 1)
+          const isReplayed = answer.headers.get('idempotent-replayed') === 'true'
+          const label = `${answer.status}${isReplayed ? ' replayed' : ''}`
+          const seen = statuses.get(label) ?? { status: answer.status, isReplayed, count: 0 }
+          statuses.set(label, { ...seen, count: seen.count + 1 })
         }
-        const summary = [...statuses].map(([label, count]) => `${count} × ${label}`).join(', ')
-        rows.push([way, answers.length, lab.count('orders') - before, summary])
+        const summary = (replayed: string) =>
+          [...statuses.values()]
+            .map(({ status, isReplayed, count }) => `${count} × ${status}${isReplayed ? replayed : ''}`)
+            .join(', ')
+        const answered = { en: summary(' replayed'), ko: summary(' 저장된 응답') }
+        rows.push([way, answers.length, lab.count('orders') - before, answered])
       }
       const sequentially = async (key?: string) => {
         const answers = []
         for (let i = 0; i <= retries; i++) answers.push(await order(key)) // the first answer "lost", then retried
         return answers
       }
-      await run('no key, retried after a lost answer', () => sequentially())
-      await run('Idempotency-Key, retried after a lost answer', () => sequentially(crypto.randomUUID()))
-      const key = crypto.randomUUID()
-      await run('Idempotency-Key, double click (all at once)', () =>
-        Promise.all(Array.from({ length: clicks }, () => order(key))),
+      await run({ en: 'no key, retried after a lost answer', ko: '키 없음, 응답 유실 후 재시도' }, () =>
+        sequentially(),
       )
-      const [noKey, withKey, doubleClick] = rows as [
-        (string | number)[],
-        (string | number)[],
-        (string | number)[],
-      ]
+      await run(
+        { en: 'Idempotency-Key, retried after a lost answer', ko: 'Idempotency-Key, 응답 유실 후 재시도' },
+        () => sequentially(crypto.randomUUID()),
+      )
+      const key = crypto.randomUUID()
+      await run(
+        { en: 'Idempotency-Key, double click (all at once)', ko: 'Idempotency-Key, 더블 클릭 (동시에)' },
+        () => Promise.all(Array.from({ length: clicks }, () => order(key))),
+      )
+      const [noKey, withKey, doubleClick] = rows as [Cell[], Cell[], Cell[]]
       const explanation: Record<Language, string> = {
         en:
           `The same order sent ${retries + 1} times: without a key the server cannot tell a retry from a new order ` +

@@ -7,7 +7,13 @@
 export type Language = 'en' | 'ko'
 export type Text = Record<Language, string>
 
-export type LabTable = { columns: Text[]; rows: (string | number)[][] }
+/**
+ * A table cell: a measured number, text that reads the same in both languages (a header value, a query plan, a
+ * count like `3 / 0 / 4`), or words, given in both.
+ */
+export type Cell = string | number | Text
+
+export type LabTable = { columns: Text[]; rows: Cell[][] }
 
 /**
  * A picture of a measurement over time or over a parameter (stock over time, the breaker's state, DB loads per
@@ -45,19 +51,28 @@ export function languageOf(env: Record<string, string | undefined> = process.env
   return locale.toLowerCase().startsWith('ko') ? 'ko' : 'en'
 }
 
-/** A Markdown table of the result, its header in `language`. */
+/**
+ * A Markdown table of the result, its header and its words in `language`. Columns are padded by display width
+ * (Bun.stringWidth: a Hangul syllable takes two terminal columns), so Korean text lines up too.
+ */
 export function renderTable(table: LabTable, language: Language): string {
   const header = table.columns.map((column) => column[language])
-  const cells = table.rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)))
+  const cells = table.rows.map((row) => row.map((cell) => cellIn(cell, language)))
   const widths = header.map((title, i) =>
-    Math.max(title.length, ...cells.map((row) => String(row[i]).length)),
+    Math.max(Bun.stringWidth(title), ...cells.map((row) => Bun.stringWidth(String(row[i])))),
   )
-  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`
+  const pad = (value: string, width: number) => value + ' '.repeat(width - Bun.stringWidth(value))
+  const line = (values: string[]) => `| ${values.map((v, i) => pad(v, widths[i]!)).join(' | ')} |`
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map((row) => line(row.map(String))),
   ].join('\n')
+}
+
+function cellIn(cell: Cell, language: Language): string {
+  if (typeof cell === 'number') return format(cell)
+  return typeof cell === 'string' ? cell : cell[language]
 }
 
 function format(value: number): string {

@@ -2,7 +2,7 @@
  * What the `outbox` lab measured, as a table, a chart over time and a paragraph: each relay's outbox rows (what
  * the app appended and marked PUBLISHED) set against the records a consumer found on its topics.
  */
-import type { LabChart, LabResult, Language } from './lab'
+import type { LabChart, LabResult, Language, Text } from './lab'
 import type { TopicRecord } from './outbox-topics'
 
 export type RelayOutcome = {
@@ -39,7 +39,10 @@ type Counts = {
   failedOrders: number
 }
 
-const WAYS = { naive: 'mark then send (naive)', ours: 'send, ack, then mark (ours)' }
+const WAYS: Record<RelayOutcome['way'], Text> = {
+  naive: { en: 'mark then send (naive)', ko: '표시 후 전송 (단순한 방식)' },
+  ours: { en: 'send, ack, then mark (ours)', ko: '전송, ack 후 표시 (우리 방식)' },
+}
 
 function countsOf(outcome: RelayOutcome): Counts {
   const onTopic = new Set(outcome.records.map((record) => record.eventId))

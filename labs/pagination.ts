@@ -9,7 +9,7 @@
  * a sort of every public product for every page).
  */
 import { insertBulkProducts } from '../db/bulk-products'
-import type { Lab, Language } from './lab'
+import type { Cell, Lab, Language } from './lab'
 import { type LabApp, openLabApp } from './lab-app'
 
 const SIZE = 20
@@ -90,8 +90,8 @@ export const paginationLab: Lab = {
         )
         times.set(page, { offset: offset.us, keyset: keyset.us })
       }
-      const rows: (string | number)[][] = pages.map((page) => [
-        `page ${page.toLocaleString('en-US')}`,
+      const rows: Cell[][] = pages.map((page) => [
+        { en: `page ${page.toLocaleString('en-US')}`, ko: `${page.toLocaleString('ko-KR')}페이지` },
         times.get(page)!.offset,
         (page - 1) * SIZE + SIZE,
         times.get(page)!.keyset,
@@ -108,8 +108,14 @@ export const paginationLab: Lab = {
       const withIndex = { plan: planOf(lab, KEYSET_SQL, args), ...(await timed(run, 20)) }
       lab.sqlite.run(`drop index ${CURSOR_INDEX}`)
       const withoutIndex = { plan: planOf(lab, KEYSET_SQL, args), ...(await timed(run, 20)) }
-      rows.push([`index: with ${CURSOR_INDEX}`, '', '', withIndex.us, withIndex.plan])
-      rows.push(['index: dropped', '', '', withoutIndex.us, withoutIndex.plan])
+      rows.push([
+        { en: `index: with ${CURSOR_INDEX}`, ko: `인덱스: ${CURSOR_INDEX} 있음` },
+        '',
+        '',
+        withIndex.us,
+        withIndex.plan,
+      ])
+      rows.push([{ en: 'index: dropped', ko: '인덱스: 삭제 후' }, '', '', withoutIndex.us, withoutIndex.plan])
       const deepest = rows[pages.length - 1]!
       const explanation: Record<Language, string> = {
         en:

@@ -5,7 +5,7 @@
  * `RateLimit` on admitted orders, and `Retry-After` on refused ones. (The guide's loop posts `'...'`, which is not
  * JSON: every request is a 400 before any limit is asked. The command that works is printed with the result.)
  */
-import type { Lab, Language } from './lab'
+import type { Cell, Lab, Language } from './lab'
 import { type LabAnswer, openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 const LIMIT = 10
@@ -34,9 +34,9 @@ export const ratelimitLab: Lab = {
       const admitted = oneBuyer.find((a) => a.status === 201)
       const refused = oneBuyer.find((a) => a.status === 429)
       const header = (answer: LabAnswer | undefined, name: string) => answer?.headers.get(name) ?? '-'
-      const rows: (string | number)[][] = [
+      const rows: Cell[][] = [
         [
-          'one buyer, 20 orders in a second',
+          { en: 'one buyer, 20 orders in a second', ko: '구매자 한 명, 1초에 주문 20건' },
           count(oneBuyer, 201),
           count(oneBuyer, 429),
           header(admitted, 'ratelimit-policy'),
@@ -55,7 +55,7 @@ export const ratelimitLab: Lab = {
       const other = await lab.login(member.email, member.password)
       const otherAnswer = await order(other)
       rows.push([
-        'another member, meanwhile',
+        { en: 'another member, meanwhile', ko: '그동안 다른 회원' },
         otherAnswer.status === 201 ? 1 : 0,
         otherAnswer.status === 429 ? 1 : 0,
         header(otherAnswer, 'ratelimit-policy'),

@@ -7,10 +7,16 @@ import type { LabChart, LabResult, Language, Text } from './lab'
 export type Placement = { name: Text; delayMs: number }
 
 export const WAYS = {
-  naive: 'naive: the writer reads the replica',
-  ours: 'ours: the writer reads via the app (read-your-writes)',
-  others: 'others meanwhile: anonymous read via the app (replica)',
-} as const
+  naive: { en: 'naive: the writer reads the replica', ko: '단순한 방식: 작성자가 레플리카에서 읽음' },
+  ours: {
+    en: 'ours: the writer reads via the app (read-your-writes)',
+    ko: '우리 방식: 작성자가 앱을 통해 읽음 (read-your-writes)',
+  },
+  others: {
+    en: 'others meanwhile: anonymous read via the app (replica)',
+    ko: '그동안 다른 사용자: 앱을 통한 익명 읽기 (레플리카)',
+  },
+} as const satisfies Record<string, Text>
 export type Way = keyof typeof WAYS
 
 /** per read-back, ms it was stale (0: the first read showed the write) */
@@ -34,7 +40,7 @@ export function resultOf({ outcomes, readYourWritesMs }: Measured, attempts: num
     const { count, medianMs, maxMs } = staleness(outcome)
     return [
       WAYS[outcome.way],
-      outcome.placement.name.en,
+      outcome.placement.name,
       attempts,
       count,
       count > 0 ? Math.round(medianMs) : '-',

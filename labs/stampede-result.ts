@@ -3,12 +3,12 @@
  * driver ran while the readers met the expired key (in all and by instance), the reads answered 200 and the
  * slowest read; charted: the DB loads started per BUCKET_MS.
  */
-import type { LabChart, LabResult, Language } from './lab'
+import type { LabChart, LabResult, Language, Text } from './lab'
 
 const BUCKET_MS = 5
 
-/** `way` names the table's row; `ko` the chart's series in Korean */
-export type StampedeWay = { way: string; ko: string; usesRedis: boolean; isNaive: boolean }
+/** `way` names the table's row and the chart's series */
+export type StampedeWay = { way: Text; usesRedis: boolean; isNaive: boolean }
 
 export type Stampede = {
   way: StampedeWay
@@ -46,7 +46,7 @@ function chartOf(results: Stampede[], readers: number): LabChart {
     series: results.map((result) => {
       const values = Array.from({ length: buckets }, () => 0)
       for (const at of result.statementTimes) values[Math.floor(Math.max(0, at) / BUCKET_MS)]! += 1
-      return { name: { en: result.way.way, ko: result.way.ko }, values }
+      return { name: result.way.way, values }
     }),
   }
 }

@@ -66,16 +66,18 @@ class NaiveGetOrLoad implements ReadCache {
 }
 
 const WAYS: StampedeWay[] = [
-  { way: 'naive get-or-load (Redis)', ko: '단순한 get-or-load (Redis)', usesRedis: true, isNaive: true },
   {
-    way: 'ReadCache, L1 only: single flight',
-    ko: 'ReadCache, L1만: single flight',
+    way: { en: 'naive get-or-load (Redis)', ko: '단순한 get-or-load (Redis)' },
+    usesRedis: true,
+    isNaive: true,
+  },
+  {
+    way: { en: 'ReadCache, L1 only: single flight', ko: 'ReadCache, L1만: single flight' },
     usesRedis: false,
     isNaive: false,
   },
   {
-    way: 'ReadCache + Redis: single flight + lock',
-    ko: 'ReadCache + Redis: single flight + 락',
+    way: { en: 'ReadCache + Redis: single flight + lock', ko: 'ReadCache + Redis: single flight + 락' },
     usesRedis: true,
     isNaive: false,
   },
@@ -141,7 +143,9 @@ async function runStampede(
   const loadsByInstance = after.map((loads, i) => loads - before[i]!)
   const loads = loadsByInstance.reduce((sum, n) => sum + n, 0)
   if (loads !== statementTimes.length)
-    throw new Error(`${way.way}: the caches counted ${loads} loads, the driver ran ${statementTimes.length}`)
+    throw new Error(
+      `${way.way.en}: the caches counted ${loads} loads, the driver ran ${statementTimes.length}`,
+    )
   return {
     way,
     instances: instances.length,

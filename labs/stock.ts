@@ -13,13 +13,30 @@
 import { appErrorIn } from '../src/errors'
 import type { Principal } from '../src/modules/auth/principal'
 import { createServices } from '../src/services'
-import type { Lab, LabChart, LabResult, Language } from './lab'
+import type { Lab, LabChart, LabResult, Language, Text } from './lab'
 import { openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 const MAX_RETRIES = 20
 
+/** each way's row in the table, and its series in the charts */
+const WAYS = {
+  naive: {
+    row: { en: 'read-then-write', ko: '읽고-쓰기' },
+    series: { en: 'read-then-write', ko: '읽고-쓰기' },
+  },
+  atomic: {
+    row: { en: 'conditional UPDATE (ours)', ko: '조건부 UPDATE (우리 방식)' },
+    series: { en: 'conditional UPDATE (ours)', ko: '조건부 UPDATE (우리 방식)' },
+  },
+  optimistic: {
+    row: { en: 'optimistic (version) + retries', ko: '낙관적 락 (version) + 재시도' },
+    series: { en: 'optimistic + retries', ko: '낙관적 락 + 재시도' },
+  },
+} satisfies Record<string, { row: Text; series: Text }>
+type Way = keyof typeof WAYS
+
 type Outcome = {
-  way: string
+  way: Way
   sold: number
   refused: number
   gaveUp: number
@@ -69,7 +86,7 @@ export const stockLab: Lab = {
         (sqlite.query('select stock_quantity as s from products where id = ?').get(id) as { s: number }).s
 
       const outcomes: Outcome[] = []
-      const measure = async (way: string, id: number, order: () => Promise<Attempt>) => {
+      const measure = async (way: Way, id: number, order: () => Promise<Attempt>) => {
         const timeline: Outcome['timeline'] = []
         let soldSoFar = 0
         const startedAt = performance.now()
@@ -100,7 +117,7 @@ export const stockLab: Lab = {
       const naive = await product()
       const readStock = sqlite.query('select stock_quantity as s from products where id = ?')
       const writeStock = sqlite.query('update products set stock_quantity = ? where id = ?')
-      await measure('read-then-write', naive, async () => {
+      await measure('naive', naive, async () => {
         const { s } = readStock.get(naive) as { s: number }
         if (s < 1) return once('refused')
         await Bun.sleep(0) // one round trip: the others read meanwhile
@@ -110,7 +127,7 @@ export const stockLab: Lab = {
 
       // (b) the project's order path: the conditional UPDATE decides
       const atomic = await product()
-      await measure('conditional UPDATE (ours)', atomic, async () => {
+      await measure('atomic', atomic, async () => {
         try {
           await services.orders.placeOrder(buyer, {
             orderItems: [{ productId: atomic, quantity: 1 }],
@@ -131,7 +148,7 @@ export const stockLab: Lab = {
       const writeVersioned = sqlite.query(
         'update products set stock_quantity = ?, version = version + 1 where id = ? and version = ?',
       )
-      await measure('optimistic (version) + retries', optimistic, async () => {
+      await measure('optimistic', optimistic, async () => {
         for (let retries = 0; retries <= MAX_RETRIES; retries++) {
           const { s, v } = readVersioned.get(optimistic) as { s: number; v: number }
           if (s < 1) return { result: 'refused', retries }
@@ -149,7 +166,7 @@ export const stockLab: Lab = {
 
 function resultOf(outcomes: Outcome[], buyers: number, stock: number): LabResult {
   const rows = outcomes.map((o) => [
-    o.way,
+    WAYS[o.way].row,
     o.sold,
     o.refused,
     o.gaveUp,
@@ -197,16 +214,10 @@ function resultOf(outcomes: Outcome[], buyers: number, stock: number): LabResult
   }
 }
 
-const WAY_NAMES: Record<string, LabChart['series'][number]['name']> = {
-  'read-then-write': { en: 'read-then-write', ko: '읽고-쓰기' },
-  'conditional UPDATE (ours)': { en: 'conditional UPDATE (ours)', ko: '조건부 UPDATE (우리 방식)' },
-  'optimistic (version) + retries': { en: 'optimistic + retries', ko: '낙관적 락 + 재시도' },
-}
-
 function chartsOf(outcomes: Outcome[], buyers: number, stock: number): LabChart[] {
   const completed = { label: { en: 'orders completed', ko: '완료된 주문 수' }, values: range(buyers) }
   const per = (pick: (point: Outcome['timeline'][number]) => number) =>
-    outcomes.map((o) => ({ name: WAY_NAMES[o.way]!, values: o.timeline.map(pick), steps: true }))
+    outcomes.map((o) => ({ name: WAYS[o.way].series, values: o.timeline.map(pick), steps: true }))
   return [
     {
       title: { en: 'Units sold as the orders complete', ko: '주문이 끝날 때마다 팔린 수량' },

@@ -2,13 +2,14 @@ import { describe, expect, test } from 'bun:test'
 import { cacheLab } from '../../labs/cache'
 import type { LabTable } from '../../labs/lab'
 import { stampedeLab } from '../../labs/stampede'
+import { en } from './cells'
 
 /** The cell of the row whose way starts with `way`, in the column titled `column` (English). */
 function cellOf(table: LabTable, way: string, column: string): string | number {
   const index = table.columns.findIndex((c) => c.en === column)
-  const row = table.rows.find((r) => String(r[0]).startsWith(way))
+  const row = table.rows.find((r) => String(en(r[0])).startsWith(way))
   if (index < 0 || !row) throw new Error(`no cell ${way} / ${column} in ${JSON.stringify(table)}`)
-  return row[index]!
+  return en(row[index])!
 }
 
 const numberIn = (cell: string | number) => Number(String(cell).replaceAll(',', ''))

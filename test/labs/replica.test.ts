@@ -1,14 +1,15 @@
 import { describe, expect, test } from 'bun:test'
 import { renderTable } from '../../labs/lab'
 import { replicaLab } from '../../labs/replica'
+import { en } from './cells'
 
 describe('lab replica (fast mode, a real sqld primary and replica)', () => {
   test('read straight from a lagging replica the writer sees its old price; read through the app (read-your-writes) never, while others still read the lagging replica', async () => {
     const { table, explanation, charts } = await replicaLab.run({ isFast: true })
     const column = (name: string) => table.columns.findIndex((c) => c.en === name)
     const [readBacks, stale] = [column('read-backs'), column('stale')]
-    const rowsOf = (way: string) => table.rows.filter((row) => String(row[0]).startsWith(way))
-    const far = (way: string) => rowsOf(way).find((row) => row[1] === '50 ms away')!
+    const rowsOf = (way: string) => table.rows.filter((row) => String(en(row[0])).startsWith(way))
+    const far = (way: string) => rowsOf(way).find((row) => en(row[1]) === '50 ms away')!
     const printed = renderTable(table, 'en')
 
     // the replica 50 ms away lags every write: naive read-backs see the old price

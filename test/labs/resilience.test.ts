@@ -7,11 +7,12 @@ import { describe, expect, test } from 'bun:test'
 import { breakerLab } from '../../labs/breaker'
 import { bulkheadLab } from '../../labs/bulkhead'
 import type { LabTable } from '../../labs/lab'
+import { en } from './cells'
 
 /** The cell of the row whose way starts with `way`, in the column named `column` (English). */
 const cell = (table: LabTable, way: string, column: string) => {
   const index = table.columns.findIndex((c) => c.en === column)
-  const row = table.rows.find((r) => String(r[0]).startsWith(way))
+  const row = table.rows.find((r) => String(en(r[0])).startsWith(way))
   if (index < 0 || !row) throw new Error(`no ${column} for ${way} in ${JSON.stringify(table)}`)
   return row[index] as number
 }

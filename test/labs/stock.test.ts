@@ -1,12 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { languageOf, renderTable } from '../../labs/lab'
 import { stockLab } from '../../labs/stock'
+import { en } from './cells'
 
 describe('lab stock (fast mode)', () => {
   test('the naive read-then-write oversells; the conditional UPDATE sells exactly the stock; optimistic never oversells', async () => {
     const { table, explanation } = await stockLab.run({ isFast: true })
     const column = (name: string) => table.columns.findIndex((c) => c.en === name)
-    const row = (way: string) => table.rows.find((r) => String(r[0]).startsWith(way))!
+    const row = (way: string) => table.rows.find((r) => String(en(r[0])).startsWith(way))!
     const [sold, refused, remaining, oversold] = ['sold', 'refused', 'remaining', 'oversold'].map(column) as [
       number,
       number,
@@ -37,5 +38,31 @@ describe('lab language and table', () => {
     const table = { columns: [{ en: 'way', ko: '방식' }], rows: [['atomic']] }
     expect(renderTable(table, 'ko').split('\n')[0]).toContain('방식')
     expect(renderTable(table, 'en')).toContain('| atomic |')
+  })
+
+  test('a text cell renders in the language asked, padded by its width on a terminal', () => {
+    const table = {
+      columns: [
+        { en: 'way', ko: '방식' },
+        { en: 'sold', ko: '판매' },
+      ],
+      rows: [
+        [{ en: 'optimistic + retries', ko: '낙관적 락 + 재시도' }, 50],
+        ['L1', 1_000],
+      ],
+    }
+    expect(renderTable(table, 'en').split('\n')).toEqual([
+      '| way                  | sold  |',
+      '| -------------------- | ----- |',
+      '| optimistic + retries | 50    |',
+      '| L1                   | 1,000 |',
+    ])
+    // a Hangul syllable takes two columns: 낙관적 락 + 재시도 is 18 wide, 방식 4 and 판매 4
+    expect(renderTable(table, 'ko').split('\n')).toEqual([
+      '| 방식               | 판매  |',
+      '| ------------------ | ----- |',
+      '| 낙관적 락 + 재시도 | 50    |',
+      '| L1                 | 1,000 |',
+    ])
   })
 })
