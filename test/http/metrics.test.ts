@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import { outcomeOf } from '../../src/http/http-metrics'
 import { createTestApp, useTestApp } from '../support/harness'
+import { sampleOf } from '../support/order-fixtures'
 
 const { t } = useTestApp()
 
 const countOf = (text: string, labels: string) =>
-  Number(text.match(new RegExp(`http_server_requests_seconds_count\\{${labels}\\} (\\d+)`))?.[1] ?? 0)
+  sampleOf(text, `http_server_requests_seconds_count{${labels}}`)
 
 // Elysia runs onAfterResponse hooks (where requests are observed) just after the response is handed over.
 const afterResponseHooks = () => Bun.sleep(20)
@@ -105,8 +106,3 @@ describe('GET /actuator/prometheus', () => {
     expect(delta('marketplace_products_created_total')).toBe(1)
   })
 })
-
-function sampleOf(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
-  return line ? Number(line.slice(series.length + 1)) : 0
-}

@@ -1,8 +1,8 @@
 /**
  * The Helm chart (deploy/helm/marketplace), checked with a real Helm v3 (scripts/helm.ts): `helm lint`, and the
  * manifests `helm template` renders — probes on the actuator endpoints, a termination grace that covers the app's
- * own drain, the autoscaler and disruption budget, scrape annotations, and an environment the app's own
- * configuration schema accepts.
+ * own drain, the autoscaler and disruption budget, scrape annotations, checksums that roll the pods on a changed
+ * setting or secret, and an environment the app's own configuration schema accepts.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
@@ -28,8 +28,12 @@ function render(...args: string[]): Manifest[] {
 
 const byKind = (manifests: Manifest[], kind: string) => manifests.filter((m) => m.kind === kind)
 
+/** The chart rendered with its default values and a JWT secret, shared by the tests that only read it. */
+let manifests: Manifest[]
+
 beforeAll(() => {
   helm('version') // builds helm once when it is missing (minutes)
+  manifests = render(...SECRET)
 }, 900_000)
 
 describe('deploy/helm/marketplace', () => {
@@ -38,7 +42,7 @@ describe('deploy/helm/marketplace', () => {
   })
 
   test('renders a Deployment, Service, ConfigMap, Secret, HPA and PodDisruptionBudget', () => {
-    const kinds = render(...SECRET).map((m) => m.kind)
+    const kinds = manifests.map((m) => m.kind)
     expect(kinds.sort()).toEqual(
       [
         'ConfigMap',
@@ -52,7 +56,6 @@ describe('deploy/helm/marketplace', () => {
   })
 
   test('the pods: actuator probes, a grace that covers the drain, non-root, scrape annotations', () => {
-    const manifests = render(...SECRET)
     const [deployment] = byKind(manifests, 'Deployment')
     const pod = deployment!.spec.template
     const container = pod.spec.containers[0]
@@ -77,7 +80,6 @@ describe('deploy/helm/marketplace', () => {
   })
 
   test('the ConfigMap and Secret make an environment the app accepts', () => {
-    const manifests = render(...SECRET)
     const [configMap] = byKind(manifests, 'ConfigMap')
     const [secret] = byKind(manifests, 'Secret')
     const [deployment] = byKind(manifests, 'Deployment')
@@ -92,16 +94,36 @@ describe('deploy/helm/marketplace', () => {
     expect(config.http.trustedProxies.length).toBeGreaterThan(0)
   })
 
+  test('a changed setting or JWT secret rolls the pods (checksums of the ConfigMap and Secret)', () => {
+    const checksums = (rendered: Manifest[]) => {
+      const annotations = byKind(rendered, 'Deployment')[0]!.spec.template.metadata.annotations
+      return { config: annotations['checksum/config'], secret: annotations['checksum/secret'] }
+    }
+    const before = checksums(manifests)
+    expect(before.config).toMatch(/^[0-9a-f]{64}$/)
+    expect(before.secret).toMatch(/^[0-9a-f]{64}$/)
+    const newSecret = checksums(
+      render('--set', 'secrets.JWT_SECRET=another-helm-test-secret-long-enough-98765'),
+    )
+    expect(newSecret.secret).not.toBe(before.secret)
+    expect(newSecret.config).toBe(before.config)
+    const newSetting = checksums(render(...SECRET, '--set', 'config.LOG_LEVEL=debug'))
+    expect(newSetting.config).not.toBe(before.config)
+    expect(newSetting.secret).toBe(before.secret)
+  })
+
   test('without a JWT secret it refuses to render, saying which value is needed', () => {
     expect(() => render()).toThrow(/secrets\.JWT_SECRET/)
   })
 
   test('an existing Secret replaces the chart’s; autoscaling off sets the replica count', () => {
-    const manifests = render('--set', 'existingSecret=shop-secrets', '--set', 'autoscaling.enabled=false')
-    expect(byKind(manifests, 'Secret')).toEqual([])
-    expect(byKind(manifests, 'HorizontalPodAutoscaler')).toEqual([])
-    const [deployment] = byKind(manifests, 'Deployment')
+    const rendered = render('--set', 'existingSecret=shop-secrets', '--set', 'autoscaling.enabled=false')
+    expect(byKind(rendered, 'Secret')).toEqual([])
+    expect(byKind(rendered, 'HorizontalPodAutoscaler')).toEqual([])
+    const [deployment] = byKind(rendered, 'Deployment')
     expect(deployment!.spec.replicas).toBe(2)
+    // the chart cannot see a Secret of yours: no checksum that would never change
+    expect(deployment!.spec.template.metadata.annotations).not.toHaveProperty('checksum/secret')
     const refs = deployment!.spec.template.spec.containers[0].envFrom
     expect(refs).toContainEqual({ secretRef: { name: 'shop-secrets' } })
   })

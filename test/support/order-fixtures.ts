@@ -111,12 +111,20 @@ export function snapshotOf(t: TestApp, productIds: number[]) {
   }
 }
 
+/**
+ * The value of one series (its name and exact label set as exposed, e.g. `x_total{reason="A"}`) in a Prometheus
+ * text exposition; 0 when the series is absent (not created yet).
+ */
+export function sampleOf(exposition: string, series: string): number {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `))
+  return line ? Number(line.slice(series.length + 1).split(' ')[0]) : 0
+}
+
 /** Reads a counter (with its label set, e.g. `{reason="PRODUCT_OUT_OF_STOCK"}`) from /actuator/prometheus. */
 export async function counterValue(t: TestApp, name: string, labels = ''): Promise<number> {
   const res = await t.request('GET', '/actuator/prometheus')
   expect(res.status, res.text).toBe(200)
-  const line = res.text.split('\n').find((l) => l.startsWith(`${name}${labels} `))
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0
+  return sampleOf(res.text, `${name}${labels}`)
 }
 
 /** Asserts a successful order answer: status, Location and the order body. */
