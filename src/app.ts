@@ -1,13 +1,14 @@
 /**
  * createApp(deps): the whole HTTP surface. Cross-cutting plugins first (security headers, request id, problem
- * details, CORS, rate limit, auth before body, body limits, docs, health), then the feature modules. Their order
- * is their order on each request: CORS answers a preflight before the rate limit counts it, and a route's
- * authentication runs before the body parser reads a byte. No I/O here: tests build exactly this app.
+ * details, CORS, rate limit, declared body size, auth before body, body parsing, docs, health), then the feature
+ * modules. Their order is their order on each request: CORS answers a preflight before the rate limit counts it,
+ * an oversized declared body is refused before authentication, and a route's authentication runs before the body
+ * parser reads a byte. No I/O here: tests build exactly this app.
  */
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { authBeforeBody, authGuard } from './http/auth'
-import { bodyParsing } from './http/body-parsing'
+import { bodyParsing, bodySizeLimit } from './http/body-parsing'
 import { clientAddressResolver } from './http/client-address'
 import { cors } from './http/cors'
 import { actuator, type HealthCheck } from './http/health'
@@ -81,6 +82,11 @@ export function createApp(deps: Deps) {
     createServices(deps)
   const guard = authGuard(deps)
   const clientAddressOf = clientAddressResolver(config.http.trustedProxies)
+  const bodyLimits = {
+    jsonBytes: config.http.bodyLimitBytes,
+    multipartBytes: maxRequestBodyBytes(config),
+    multipartPaths: MULTIPART_PATHS,
+  }
 
   const app = new Elysia({ name: 'marketplace' })
   return app
@@ -91,14 +97,9 @@ export function createApp(deps: Deps) {
     .use(problemHandler(logger, () => app.routes))
     .use(cors(config.http.corsOrigins))
     .use(ipRateLimit(deps.rateLimiters.ip, deps.metrics.rateLimitRejections, clientAddressOf))
+    .use(bodySizeLimit(bodyLimits))
     .use(authBeforeBody(() => app.routes))
-    .use(
-      bodyParsing({
-        jsonBytes: config.http.bodyLimitBytes,
-        multipartBytes: maxRequestBodyBytes(config),
-        multipartPaths: MULTIPART_PATHS,
-      }),
-    )
+    .use(bodyParsing(bodyLimits))
     .use(
       openApiDocs({
         version: deps.info.version,

@@ -217,6 +217,28 @@ export function loadConfig(env: Env = process.env): Config {
   return config
 }
 
+/** Where each standalone simulator listens unless PORT says otherwise. */
+const SIMULATOR_PORTS = { 'payment-gateway': 7101, recommendations: 7102 } as const
+
+export type SimulatorConfig = ReturnType<typeof loadSimulatorConfig>
+
+/**
+ * A standalone simulator's settings (`marketplace simulate <name>`, src/simulators/standalone.ts): the app's
+ * configuration is not loaded there, only these, checked like it (a bad value is a ConfigError naming it).
+ */
+export function loadSimulatorConfig(name: keyof typeof SIMULATOR_PORTS, env: Env = process.env) {
+  const read = new EnvReader(env)
+  const config = {
+    port: read.int('PORT', SIMULATOR_PORTS[name], 0, 65535),
+    /** 127.0.0.1 unless told (0.0.0.0 in a container) */
+    host: read.string('HOST', '127.0.0.1'),
+    /** the recommendation simulator recommends from product ids 1..this */
+    productIdMax: read.int('SIM_PRODUCT_ID_MAX', 50, 1, 1_000_000),
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems)
+  return config
+}
+
 /** Every variable, its default and its check, once; the returned shape is the Config type. */
 function parseEnvironment(read: EnvReader, env: Env) {
   const isEmbedded = !env.DATABASE_URL && !env.REDIS_URL && !env.KAFKA_BROKERS

@@ -7,11 +7,11 @@ import { inArray } from 'drizzle-orm'
 import { DEMO_CATEGORIES, DEMO_MEMBERS, DEMO_PRODUCTS } from '../db/demo-data'
 import { categories, members, products } from '../db/schema'
 import { argon2idHasher, type PasswordHasher } from './platform/auth/password-hasher'
-import type { Database } from './platform/db/connections'
+import { type Database, primaryDbOf } from './platform/db/connections'
 import type { QueryDb } from './platform/db/read-db'
 
 export async function seedDemoData(database: Database, hasher: PasswordHasher = argon2idHasher) {
-  const db: QueryDb = database.mode === 'file' ? database.local.db : database.remote.db
+  const db = primaryDbOf(database)
   const demoEmails = DEMO_MEMBERS.map((m) => m.email)
   const found = await db
     .select({ email: members.email })

@@ -23,7 +23,13 @@ import {
 import { CacheInvalidation } from './platform/cache/cache-invalidation'
 import { LocalCache } from './platform/cache/local-cache'
 import { type ReadCache, TwoLevelCache, UncachedReads } from './platform/cache/two-level-cache'
-import { closeDatabase, type Database, openConfiguredDatabase, readRouterOf } from './platform/db/connections'
+import {
+  closeDatabase,
+  type Database,
+  openConfiguredDatabase,
+  primaryDbOf,
+  readRouterOf,
+} from './platform/db/connections'
 import type { ReadRouter } from './platform/db/read-routing'
 import { openRemoteDependencies, type RemoteDependencies } from './platform/dependencies/remote-dependencies'
 import { EventTopics } from './platform/events/contract'
@@ -119,13 +125,29 @@ export type Deps = {
   }
 }
 
-/** Opens the database (a libSQL primary is reached, authenticated and migrated here) and builds the rest. */
-export async function createDeps(
-  config: Config,
-  overrides: Partial<Pick<Deps, 'logger'>> = {},
-): Promise<Deps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel)
+/**
+ * What a caller may supply instead of the configured one, at construction rather than by replacing a member of
+ * the built deps: its own logger (tests read the lines).
+ */
+export type DepsOverrides = Partial<Pick<Deps, 'logger'>>
+
+/**
+ * Opens the database (a libSQL primary is reached, authenticated and migrated here) and builds the rest. Tracing
+ * starts first (the event transport is wrapped in spans only when it is on) and is stopped again when a later step
+ * fails, so the process can call createDeps again.
+ */
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   if (config.tracing) startTracing(config.tracing)
+  try {
+    return await buildDeps(config, overrides)
+  } catch (error) {
+    if (config.tracing) await stopTracing()
+    throw error
+  }
+}
+
+async function buildDeps(config: Config, overrides: DepsOverrides): Promise<Deps> {
+  const logger = overrides.logger ?? createLogger(config.logLevel)
   const metrics = createMetrics()
   const breakers = new CircuitBreakers(metrics.circuitBreakerState, logger, metrics.circuitBreakerTransitions)
   const database = await openConfiguredDatabase(config.database)
@@ -154,7 +176,7 @@ export async function createDeps(
       : new RedisRateLimiter(redis, scope, settings, logger)
   }
   const refunds = new RefundWorker(
-    refundStore(database.mode === 'file' ? database.local.db : database.remote.db),
+    refundStore(primaryDbOf(database)),
     remote.payments,
     metrics.payments,
     logger,
@@ -261,10 +283,9 @@ function eventTransport(
 ): { publisher: EventPublisher; subscriber: EventSubscriber } {
   const transport = transportOf(config, topics, logger)
   if (!isTracing()) return transport
-  const system = config.kafka ? 'kafka' : 'in-process'
   return {
-    publisher: tracedPublisher(transport.publisher, system),
-    subscriber: tracedSubscriber(transport.subscriber, system),
+    publisher: tracedPublisher(transport.publisher),
+    subscriber: tracedSubscriber(transport.subscriber),
   }
 }
 

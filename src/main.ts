@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util'
 import packageJson from '../package.json'
-import { type Config, ConfigError, loadConfig } from './config'
+import { type Config, ConfigError, loadConfig, loadSimulatorConfig } from './config'
 
 const USAGE = `Usage: marketplace [command]
 
@@ -35,8 +35,13 @@ Configuration is read from environment variables (see docs/configuration.md).`
 const HEALTHCHECK_TIMEOUT_MS = 2_000
 
 function configOrExit(): Config {
+  return orExit(() => loadConfig())
+}
+
+/** A configuration or, when a variable is bad, its message on stderr and exit 1 (no stack trace). */
+function orExit<T>(load: () => T): T {
   try {
-    return loadConfig()
+    return load()
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     console.error(error.message)
@@ -129,7 +134,10 @@ switch (command ?? 'serve') {
       console.error(`simulate: name one of ${SIMULATORS.join(', ')}\n\n${USAGE}`)
       process.exit(2)
     }
-    await runSimulator(argument)
+    await runSimulator(
+      argument,
+      orExit(() => loadSimulatorConfig(argument)),
+    )
     break
   }
   default:

@@ -1,7 +1,8 @@
 /**
  * Request bodies: JSON only (plus multipart where a route takes files), capped in size before parsing.
- * Declared Content-Length over the cap → 413 before a byte is read; chunked bodies are measured as they are
- * read. Bun's own `maxRequestBodySize` (set in main.ts to the largest legal upload) is the outer bound.
+ * Declared Content-Length over the cap → 413 before a byte is read and before authentication (`bodySizeLimit`, a
+ * parse hook registered ahead of authBeforeBody); chunked bodies are measured as they are read (`bodyParsing`).
+ * Bun's own `maxRequestBodySize` (set in main.ts to the largest legal upload) is the outer bound.
  * Every string of a JSON body comes out NFC (src/http/strict-input.model.ts relies on it).
  */
 import { Elysia } from 'elysia'
@@ -12,17 +13,27 @@ export type BodyLimits = { jsonBytes: number; multipartBytes: number; multipartP
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i
 
-export function bodyParsing(limits: BodyLimits) {
+/**
+ * The declared Content-Length against the cap: 413 before a byte is read and before the route's authentication
+ * (an oversized upload costs neither a token check nor a 401 that hides the real problem). Use it before
+ * authBeforeBody. A parse hook, not an onRequest one: parse hooks run only for methods that carry a body, so a GET
+ * pays nothing for it. It returns undefined, so the parse hooks after it still run.
+ */
+export function bodySizeLimit(limits: BodyLimits) {
   const limitFor = (request: Request) =>
     limits.multipartPaths.test(pathOf(request.url)) ? limits.multipartBytes : limits.jsonBytes
 
-  return new Elysia({ name: 'body-parsing' }).onParse({ as: 'global' }, async ({ request }, contentType) => {
-    // Checked here, where a body is about to be read, rather than in an onRequest hook that every GET would pay
-    // for: a route that never reads its body never buffers it (and Bun caps every body at the largest legal one).
+  return new Elysia({ name: 'body-size-limit' }).onParse({ as: 'global' }, ({ request }) => {
     const contentLength = request.headers.get('content-length')
     if (contentLength !== null && Number(contentLength) > limitFor(request)) {
       throw new AppError('PAYLOAD_TOO_LARGE', `Body exceeds ${limitFor(request)} bytes`)
     }
+  })
+}
+
+/** Parses the body (JSON, or multipart on `multipartPaths`); a chunked JSON body is cut off past its cap. */
+export function bodyParsing(limits: BodyLimits) {
+  return new Elysia({ name: 'body-parsing' }).onParse({ as: 'global' }, async ({ request }, contentType) => {
     const type = contentType ?? ''
     if (JSON_TYPE.test(type)) {
       const bytes = await readCapped(request, limits.jsonBytes)
@@ -67,7 +78,7 @@ function toNfc(value: unknown): unknown {
 /** Reads the body, giving up with 413 as soon as it passes `limit` (never buffers more than limit + a chunk). */
 async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array()
-  // A declared length was checked against the limit before reading (above), and Bun never delivers more than
+  // A declared length was checked against the limit before reading (bodySizeLimit), and Bun never delivers more than
   // it declares: read it in one native call. Only chunked bodies are counted as they stream in.
   if (request.headers.get('content-length') !== null) return new Uint8Array(await request.arrayBuffer())
   const reader = request.body.getReader()

@@ -12,10 +12,9 @@
  * The after-response hook reads only `set` and `route` (the status is in `set.status`, which the error handler
  * keeps true): reading `request` or `responseValue` there measurably slows every request.
  */
-import { trace } from '@opentelemetry/api'
 import { Elysia } from 'elysia'
 import type { AccessLogger } from '../platform/observability/logger'
-import { isTracing } from '../platform/observability/tracing'
+import { currentTraceId, isTracing } from '../platform/observability/tracing'
 import { principalOf } from './auth'
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -26,9 +25,10 @@ type Tracked = {
   requestId: string
   method: string
   startedAt: number
-  /** drawn on arrival: this request's access-log line is written whatever its outcome */
-  isSampled?: boolean
-  /** the request's trace, when tracing is on (the server span is active in onRequest, src/http/tracing.ts) */
+  /**
+   * the request's trace when tracing is on and it is kept (the server span is active in onRequest,
+   * src/http/tracing.ts; it is no longer active after the response, hence kept here)
+   */
   traceId?: string
 }
 const TRACKED = Symbol('request-context')
@@ -60,10 +60,11 @@ export type ResponseObserver = (method: string, route: string, status: number, s
 
 /**
  * The access log (SPEC §10, issue #14): one JSON line per request at `info`, with the request id, method, route
- * template, status, duration, the member when a token was checked and the trace when tracing is on (never a
- * token, a body or an address). Under heavy load, `samplePercent` keeps that share of the lines, drawn per
- * request; server errors and requests slower than `slowMs` are always written. LOG_LEVEL=warn turns it off. The
- * lines are written by the access logger (platform/observability/logger.ts), buffered.
+ * template, status, duration, the member when a token was checked and `trace_id` when tracing keeps the request's
+ * trace (never a token, a body or an address). Under heavy load, `samplePercent` keeps that share of the other
+ * lines, drawn after the response only for a line that would otherwise be left out; server errors and requests
+ * slower than `slowMs` are always written. LOG_LEVEL=warn turns it off. The lines are written by the access
+ * logger (platform/observability/logger.ts), buffered.
  */
 export type AccessLogSettings = { samplePercent: number; slowMs: number }
 
@@ -75,12 +76,13 @@ export function requestContext(
   const isLogging = accessLog.isEnabled
   const isSampling = settings.samplePercent < 100
   const sampleRatio = settings.samplePercent / 100
+  // fixed before the app is built (createDeps starts tracing, createApp follows), so asked once here
+  const isTraced = isTracing()
   return new Elysia({ name: 'request-context' })
     .onRequest(({ request, set }) => {
       const entry = track(set as RequestState, request)
       set.headers['x-request-id'] = entry.requestId
-      if (isLogging && (!isSampling || Math.random() < sampleRatio)) entry.isSampled = true
-      if (isTracing()) entry.traceId = trace.getActiveSpan()?.spanContext().traceId
+      if (isTraced) entry.traceId = currentTraceId()
     })
     .onAfterResponse({ as: 'global' }, ({ route, set }) => {
       const entry = (set as RequestState)[TRACKED]
@@ -90,7 +92,9 @@ export function requestContext(
       const milliseconds = performance.now() - entry.startedAt
       observeResponse(entry.method, uri, status, milliseconds / 1000)
       if (!isLogging) return
-      if (!entry.isSampled && status < 500 && milliseconds < settings.slowMs) return
+      const isOrdinary = status < 500 && milliseconds < settings.slowMs
+      // the same odds as a draw on arrival, without one per request for lines that are written anyway
+      if (isOrdinary && isSampling && Math.random() >= sampleRatio) return
       accessLog.write({
         requestId: entry.requestId,
         method: entry.method,
@@ -98,7 +102,7 @@ export function requestContext(
         status,
         durationMs: Math.round(milliseconds * 100) / 100,
         memberId: principalOf(set)?.memberId,
-        traceId: entry.traceId,
+        trace_id: entry.traceId,
       })
     })
 }

@@ -3,8 +3,10 @@
  * hook around the whole request, so the span is opened by a wrapper around the app's fetch (`wrap`, the hook
  * Elysia's own OpenTelemetry plugin uses): it continues an incoming `traceparent`, makes the span active for
  * everything the request awaits (AsyncLocalStorage), and ends it with the response's status. The route template
- * is only known once Elysia has matched the route: a transform hook names the span `METHOD /route/:template`
- * (before validation, so refused requests are named too); an unmatched request keeps its method as its name.
+ * is only known once Elysia has matched the route; the span is then named `METHOD /route/:template` by the first
+ * parse hook (registered before authBeforeBody and the body parser, so a request refused while its body is
+ * checked — 401, 413, 415, 400 — is named too) and, for a request without a body (GET: no parse hooks run), by a
+ * transform hook, before validation. An unmatched request keeps its method as its name.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { Elysia } from 'elysia'
@@ -50,11 +52,16 @@ export function httpTracing() {
     plugin
       // Elysia calls it as hoc(handler, request)(request); its declared type says less than that
       .wrap(tracedFetch as never)
-      .onTransform({ as: 'global' }, ({ request, route }) => {
-        const span = trace.getActiveSpan()
-        if (!span?.isRecording() || !route) return
-        span.updateName(`${request.method} ${route}`)
-        span.setAttribute('http.route', route)
-      })
+      // returns undefined: the parse hooks after it (auth, size, the parser) still run
+      .onParse({ as: 'global' }, ({ request, route }) => nameServerSpan(request.method, route))
+      .onTransform({ as: 'global' }, ({ request, route }) => nameServerSpan(request.method, route))
   )
+}
+
+/** Names the request's server span by its route template (twice for a request with a body: same name). */
+function nameServerSpan(method: string, route: string | undefined): void {
+  const span = trace.getActiveSpan()
+  if (!span?.isRecording() || !route) return
+  span.updateName(`${method} ${route}`)
+  span.setAttribute('http.route', route)
 }

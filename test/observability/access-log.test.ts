@@ -1,6 +1,7 @@
 /**
  * The access log of a real server process (its stdout): one JSON line per request at info, with what an operator
- * needs and nothing secret; sampling keeps a share of the lines but never drops a 5xx or a slow request.
+ * needs and nothing secret; sampling keeps a share of the lines but never drops a 5xx or a slow request. With
+ * tracing on, a kept trace's id is `trace_id`, the name pino's lines use too.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -76,6 +77,7 @@ describe('every request logged (ACCESS_LOG_SAMPLE_PERCENT=100)', () => {
     expect(typeof meLine.durationMs).toBe('number')
     expect(missingLine).toMatchObject({ route: '/api/v1/products/:id', status: 404 })
     expect(missingLine.memberId).toBeUndefined()
+    for (const line of lines) expect(line.trace_id).toBeUndefined() // tracing is off here
 
     const output = server.output()
     for (const secret of [accessToken, DEMO.buyer.password, '127.0.0.1"', '424242']) {
@@ -111,5 +113,39 @@ describe('sampling (ACCESS_LOG_SAMPLE_PERCENT=0)', () => {
     // every line written was slow: nothing fast got through the 0 % sample, and fast ones were left out
     for (const line of lines) expect(Number(line.durationMs)).toBeGreaterThanOrEqual(1)
     expect(lines.filter((line) => line.route === '/actuator/health/liveness').length).toBeLessThan(20)
+  })
+})
+
+describe('the trace id (tracing on, OTEL_TRACES_SAMPLER_ARG=1)', () => {
+  let server: ServerProcess
+  // a collector that takes the spans and drops them: only the log lines are looked at here
+  const collector = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(new Uint8Array()) })
+  beforeAll(async () => {
+    server = await newServer({
+      ACCESS_LOG_SAMPLE_PERCENT: '100',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
+    })
+  })
+  afterAll(async () => {
+    await server.stop()
+    await collector.stop(true)
+  })
+
+  test('a kept trace is `trace_id` in its access line; a trace the caller did not keep is not logged', async () => {
+    const sampled = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const unsampled = '0af7651916cd43dd8448eb211c80319c'
+    const get = (traceId: string, flags: string) =>
+      fetch(`${server.baseUrl}/api/v1/products/1`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-${flags}` },
+      })
+    expect((await get(sampled, '01')).status).toBe(200)
+    expect((await get(unsampled, '00')).status).toBe(200)
+
+    const lines = await untilLines(server, (found) => found.length >= 2)
+    expect(lines).toHaveLength(2)
+    const [keptLine, droppedLine] = lines as [LogLine, LogLine]
+    expect(keptLine.trace_id).toBe(sampled)
+    expect(keptLine.traceId).toBeUndefined() // one name for the field, as pino's lines have it
+    expect(droppedLine.trace_id).toBeUndefined() // never exported, so never logged
   })
 })

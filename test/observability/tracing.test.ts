@@ -119,6 +119,20 @@ describe('an order is one trace from HTTP to the consumer', () => {
   })
 })
 
+describe('requests refused before their handler are named by their route', () => {
+  test('a POST refused by authentication while its body waits (401) is "POST /api/v1/orders"', async () => {
+    const traceId = hex(16)
+    const res = await t.request('POST', '/api/v1/orders', {
+      body: orderBody([{ productId: 2, quantity: 1 }]),
+      headers: { traceparent: `00-${traceId}-${hex(8)}-01` },
+    })
+    expect(res.status, res.text).toBe(401)
+    const [http] = await traceUntil(traceId, (found) => found.length > 0)
+    expect(http!.operationName).toBe('POST /api/v1/orders')
+    expect(tag(http!, 'http.response.status_code')).toBe(401)
+  })
+})
+
 describe('logs carry the trace', () => {
   test('a line written inside a span has its trace_id and span_id', () => {
     const lines: string[] = []

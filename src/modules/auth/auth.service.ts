@@ -18,7 +18,7 @@ import type { PasswordHasher } from '../../platform/auth/password-hasher'
 import type { TokenBlacklist } from '../../platform/auth/token-blacklist'
 import type { ReadRouter } from '../../platform/db/read-routing'
 import type { AttemptLimiter } from '../../platform/limits/attempt-limiter'
-import type { SignupResult } from '../../platform/observability/metrics'
+import { SIGNUP_RESULTS, type SignupResult } from '../../platform/observability/metrics'
 import type { Member } from '../members/members.model'
 import type { MembersService } from '../members/members.service'
 import type { SignupInput, TokenPair } from './auth.model'
@@ -37,6 +37,12 @@ export type AuthServiceDeps = {
   accessTtlSeconds: number
   /** marketplace_signups_total{result} */
   signups: { inc(labels: { result: SignupResult }): void }
+}
+
+/** A refusal's result label: its error code in lower case, when SIGNUP_RESULTS names it (others are not counted). */
+function signupResultOf(code: string): SignupResult | undefined {
+  const result = code.toLowerCase()
+  return SIGNUP_RESULTS.find((known) => known === result)
 }
 
 export class AuthService {
@@ -58,10 +64,8 @@ export class AuthService {
       this.deps.signups.inc({ result: 'created' })
       return member
     } catch (error) {
-      const code = error instanceof AppError ? error.code.toLowerCase() : undefined
-      if (code === 'email_already_exists' || code === 'business_number_required') {
-        this.deps.signups.inc({ result: code })
-      }
+      const result = error instanceof AppError ? signupResultOf(error.code) : undefined
+      if (result) this.deps.signups.inc({ result })
       throw error
     }
   }

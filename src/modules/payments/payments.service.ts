@@ -14,11 +14,11 @@
  * (payment is idempotent per order); an order cancelled while it was being paid keeps the capture on record and
  * owes it back in full (the refund worker pays it) and answers 409.
  */
-import type { Counter } from 'prom-client'
 import { AppError } from '../../errors'
 import type { Claim, IdempotentRequest } from '../../platform/db/idempotency'
 import type { PaymentGatewayClient } from '../../platform/dependencies/payment-gateway-client'
 import type { Logger } from '../../platform/observability/logger'
+import type { PaymentCounter } from '../../platform/observability/metrics'
 import { DependencyError } from '../../platform/resilience/dependency'
 import type { Principal } from '../auth/principal'
 import type { Order } from '../orders/orders.model'
@@ -28,14 +28,12 @@ import type { OrdersService } from '../orders/orders.service'
 import { toOrder } from '../orders/orders.views'
 import { captureRecorded, type PaymentStore } from './payments.repository'
 
-export type PaymentResult = 'captured' | 'already_paid' | 'replayed' | 'unavailable' | 'order_cancelled'
-
 export class PaymentsService {
   constructor(
     private readonly store: PaymentStore,
     private readonly orders: OrdersService,
     private readonly gateway: PaymentGatewayClient,
-    private readonly payments: Counter<'result'>,
+    private readonly payments: PaymentCounter,
     private readonly logger: Logger,
   ) {}
 

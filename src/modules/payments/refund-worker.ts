@@ -6,9 +6,9 @@
  * early: nothing can get through until it probes again. Refunds live in the database, so a SIGKILL between a
  * cancel and its refund loses nothing: the next start sends it.
  */
-import type { Counter } from 'prom-client'
 import type { PaymentGatewayClient } from '../../platform/dependencies/payment-gateway-client'
 import { createFailureLog, type Logger } from '../../platform/observability/logger'
+import type { PaymentCounter } from '../../platform/observability/metrics'
 import { DependencyError } from '../../platform/resilience/dependency'
 import type { RefundStore } from './refunds.repository'
 
@@ -30,7 +30,7 @@ export class RefundWorker {
   constructor(
     private readonly store: RefundStore,
     private readonly gateway: PaymentGatewayClient,
-    private readonly payments: Counter<'result'>,
+    private readonly payments: PaymentCounter,
     private readonly logger: Logger,
     private readonly settings: RefundWorkerSettings = REFUND_WORKER_DEFAULTS,
   ) {

@@ -21,7 +21,7 @@
  * write happens in this process and invalidates it directly.
  */
 
-import { SpanKind } from '@opentelemetry/api'
+import { SQLITE_SPAN } from '../db/database'
 import { createFailureLog, type Logger } from '../observability/logger'
 import type { CacheMetrics, HotCounter } from '../observability/metrics'
 import { inSpan } from '../observability/tracing'
@@ -67,9 +67,6 @@ export interface ReadCache {
 
 /** Reads the value from the database: at once (bun:sqlite) or in a Promise (libSQL). */
 export type Loader<T> = () => T | null | Promise<T | null>
-
-/** A cache fill's span: the query it runs (src/platform/observability/tracing.ts; nothing when off). */
-const LOAD_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }
 
 /** How long the lock holder may take to fill before waiters load themselves. */
 const LOCK_WAIT_MS = 300
@@ -217,7 +214,7 @@ export class TwoLevelCache implements ReadCache {
 
   private load<T>(spec: CacheSpec<T>, load: Loader<T>): T | null | Promise<T | null> {
     this.countersOf(spec).load.inc()
-    return inSpan(`db.query ${spec.name}`, LOAD_SPAN, load)
+    return inSpan(`db.query ${spec.name}`, SQLITE_SPAN, load)
   }
 
   private remember<T>(

@@ -15,7 +15,7 @@ import * as schema from '../../../db/schema'
 import type { Config } from '../../config'
 import { type DatabaseHandle, openDatabase, openReadReplica, type ReplicaHandle } from './database'
 import { type EmbeddedReplica, openEmbeddedReplica } from './embedded-replica'
-import type { ReadDb } from './read-db'
+import type { QueryDb, ReadDb } from './read-db'
 import { ReadRouter } from './read-routing'
 import { openRemoteDatabase, openRemoteReplica, type RemoteDatabaseHandle } from './remote-database'
 
@@ -105,6 +105,14 @@ export function localFileOf(database: Database): DatabaseHandle {
   if (database.mode !== 'file')
     throw new Error(`needs DATABASE_URL=file:<path>; the database is ${database.mode}`)
   return database.local
+}
+
+/**
+ * The primary's query API, whichever driver holds it (the local file, or the libSQL server in both libSQL modes):
+ * for work that must see every write at once and runs the same on either (refunds, the demo data).
+ */
+export function primaryDbOf(database: Database): QueryDb {
+  return database.mode === 'file' ? database.local.db : database.remote.db
 }
 
 /** The primary is reachable (health `db`). */

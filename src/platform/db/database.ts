@@ -11,15 +11,18 @@
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { SpanKind } from '@opentelemetry/api'
+import { SpanKind, type SpanOptions } from '@opentelemetry/api'
 import { type BunSQLiteDatabase, drizzle } from 'drizzle-orm/bun-sqlite'
 import * as schema from '../../../db/schema'
 import { bindToCaller, inSpan } from '../observability/tracing'
 import { createGroupCommit } from './group-commit'
 import { embeddedMigrations } from './migrations'
 
-/** The span of a local write transaction (src/platform/observability/tracing.ts; nothing when tracing is off). */
-const WRITE_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }
+/**
+ * The options of every database span (a local write transaction, a libSQL batch, a cache fill's query): the
+ * client side of SQLite, local or a libSQL server (src/platform/observability/tracing.ts; nothing when off).
+ */
+export const SQLITE_SPAN: SpanOptions = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 /** What a repository receives: the database or the open transaction, same query API. */
@@ -86,10 +89,10 @@ export function openDatabase(filePath: string): DatabaseHandle {
     sqlite,
     // traced: a span per write, its body bound to the caller's context (the group runs on a later turn)
     writeInGroup: (work) =>
-      inSpan('db.transaction', WRITE_SPAN, () => groups.run(bindToCaller(() => work(db)))),
+      inSpan('db.transaction', SQLITE_SPAN, () => groups.run(bindToCaller(() => work(db)))),
     groupStats: () => groups.stats(),
     writeTransaction<T>(work: (tx: DbOrTx) => T): T {
-      const result = inSpan('db.transaction', WRITE_SPAN, () =>
+      const result = inSpan('db.transaction', SQLITE_SPAN, () =>
         db.transaction(work, { behavior: 'immediate' }),
       )
       if (result instanceof Promise) {

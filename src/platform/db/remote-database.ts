@@ -20,11 +20,11 @@
  * together apply each migration once (the second waits for the first's lock, then finds nothing to apply).
  */
 import { type Client, createClient, LibsqlError } from '@libsql/client'
-import { SpanKind } from '@opentelemetry/api'
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
 import * as schema from '../../../db/schema'
 import { serviceBusy } from '../../errors'
 import { inSpan } from '../observability/tracing'
+import { SQLITE_SPAN } from './database'
 import { embeddedMigrations } from './migrations'
 import { WriteLanes } from './write-lanes'
 
@@ -152,9 +152,7 @@ export function guardedClient(client: Client, timeoutMs: number): Client {
         // Drizzle's db.batch passes no mode, which is 'deferred': a write batch then takes the write lock only at
         // its first write and may have to upgrade it; 'write' (BEGIN IMMEDIATE) takes it first, as the local path does
         return (statements: Parameters<Client['batch']>[0], mode?: Parameters<Client['batch']>[1]) =>
-          inSpan('db.batch', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } }, () =>
-            guardWrite(() => target.batch(statements, mode ?? 'write')),
-          )
+          inSpan('db.batch', SQLITE_SPAN, () => guardWrite(() => target.batch(statements, mode ?? 'write')))
       }
       const value = Reflect.get(target, property, receiver)
       return typeof value === 'function' ? value.bind(target) : value

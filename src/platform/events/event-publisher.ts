@@ -40,8 +40,11 @@ export class PublishError extends Error {
   }
 }
 
+/** Which transport carries the events (the spans' `messaging.system`, health's `kafka` component). */
+export type TransportMode = 'kafka' | 'in-process'
+
 export interface EventPublisher {
-  readonly mode: 'kafka' | 'in-process'
+  readonly mode: TransportMode
   /** Connects and creates the topics; a failure is not fatal (publish tries again). */
   start(): Promise<void>
   /** Resolves once every event is acknowledged; rejects with a PublishError. One call at a time. */
@@ -67,6 +70,7 @@ export type DeliveredEvent = {
 export type EventHandler = (events: readonly DeliveredEvent[]) => void | Promise<void>
 
 export interface EventSubscriber {
+  readonly mode: TransportMode
   /**
    * Delivers the events of `topics` to `handle`, as consumer group `groupId`. Resolves once subscribed, or after a
    * first failed attempt when the transport is unreachable (it keeps trying in the background).

@@ -3,7 +3,8 @@
  * of the write that appended it (outbox.ts); publishing an event is a producer span, child of that context, whose
  * own context travels in the message's `traceparent` header; a consumer's work on an event is a consumer span,
  * child of the header's context. So an order is one trace: HTTP request → transaction → outbox append → publish →
- * notification consumer. Both decorators are applied only when tracing is on (deps.ts).
+ * notification consumer. Both decorators are applied only when tracing is on (deps.ts); the spans'
+ * `messaging.system` is the wrapped transport's own `mode`.
  */
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { contextOf, endFailed, tracer } from '../observability/tracing'
@@ -13,10 +14,11 @@ import type {
   EventPublisher,
   EventSubscriber,
   OutgoingEvent,
+  TransportMode,
 } from './event-publisher'
 
 /** Each published event in a producer span; the message carries the span's context. */
-export function tracedPublisher(inner: EventPublisher, system: string): EventPublisher {
+export function tracedPublisher(inner: EventPublisher): EventPublisher {
   return {
     mode: inner.mode,
     start: () => inner.start(),
@@ -30,7 +32,7 @@ export function tracedPublisher(inner: EventPublisher, system: string): EventPub
           {
             kind: SpanKind.PRODUCER,
             attributes: {
-              'messaging.system': system,
+              'messaging.system': inner.mode,
               'messaging.destination.name': event.topic,
               'messaging.message.id': event.eventId,
             },
@@ -54,10 +56,11 @@ export function tracedPublisher(inner: EventPublisher, system: string): EventPub
 }
 
 /** A consumer's handler with a consumer span per delivered event, child of the event's `traceparent`. */
-export function tracedSubscriber(inner: EventSubscriber, system: string): EventSubscriber {
+export function tracedSubscriber(inner: EventSubscriber): EventSubscriber {
   return {
+    mode: inner.mode,
     subscribe: (groupId, topics, handle) =>
-      inner.subscribe(groupId, topics, (events) => inConsumerSpans(system, groupId, events, handle)),
+      inner.subscribe(groupId, topics, (events) => inConsumerSpans(inner.mode, groupId, events, handle)),
     consumerLag: () => inner.consumerLag(),
     close: () => inner.close(),
   }
@@ -68,7 +71,7 @@ export function tracedSubscriber(inner: EventSubscriber, system: string): EventS
  * transaction) shows under that event; with one event per batch, the usual case at low load, that is exact.
  */
 async function inConsumerSpans(
-  system: string,
+  system: TransportMode,
   groupId: string,
   events: readonly DeliveredEvent[],
   handle: EventHandler,

@@ -21,6 +21,7 @@ const GROUP_TIMEOUTS = { sessionTimeout: 10_000, rebalanceTimeout: 15_000, heart
 type Group = { groupId: string; topics: readonly string[]; consumer: Consumer | undefined }
 
 export class KafkaEventSubscriber implements EventSubscriber {
+  readonly mode = 'kafka'
   private readonly kafka: Kafka
   private readonly admin: KafkaAdmin
   private readonly groups: Group[] = []

@@ -52,7 +52,8 @@ export type AccessLine = {
   status: number
   durationMs: number
   memberId: number | undefined
-  traceId: string | undefined
+  /** named as pino's mixin names it on every other line (traceIdsForLog), so one query finds both */
+  trace_id: string | undefined
 }
 
 export type AccessLogger = {
@@ -103,7 +104,7 @@ export function createAccessLogger(level: string): AccessLogger {
           `"route":"${line.route}",` +
           `"status":${line.status},"durationMs":${line.durationMs}` +
           (line.memberId === undefined ? '' : `,"memberId":${line.memberId}`) +
-          (line.traceId === undefined ? '' : `,"traceId":"${line.traceId}"`) +
+          (line.trace_id === undefined ? '' : `,"trace_id":"${line.trace_id}"`) +
           ',"msg":"request"}\n',
       )
     },

@@ -70,6 +70,24 @@ export type CatalogMetrics = {
   searches: HotCounter
 }
 
+/**
+ * The results of a payment or a refund (marketplace_payments_total): captured, already_paid, replayed,
+ * unavailable, order_cancelled (a capture whose order was cancelled meanwhile: refunded) from PaymentsService;
+ * refunded, refund_failed (refused by the gateway for good) from the RefundWorker.
+ */
+export const PAYMENT_RESULTS = [
+  'captured',
+  'already_paid',
+  'replayed',
+  'unavailable',
+  'order_cancelled',
+  'refunded',
+  'refund_failed',
+] as const
+export type PaymentResult = (typeof PAYMENT_RESULTS)[number]
+/** What the payment code counts with (a prom-client Counter<'result'> is one): only the results above compile. */
+export type PaymentCounter = { labels(result: PaymentResult): { inc(): void } }
+
 /** The results a signup can end with: created, or the refusal's error code in lower case. */
 export const SIGNUP_RESULTS = ['created', 'email_already_exists', 'business_number_required'] as const
 export type SignupResult = (typeof SIGNUP_RESULTS)[number]
@@ -89,15 +107,6 @@ const KNOWN_ORDER_FAILURES = [
   'INTERNAL_ERROR',
 ]
 const KNOWN_RATE_LIMIT_SCOPES = ['ip', 'orders', 'signup']
-const KNOWN_PAYMENT_RESULTS = [
-  'captured',
-  'already_paid',
-  'replayed',
-  'unavailable',
-  'order_cancelled',
-  'refunded',
-  'refund_failed',
-]
 
 export type Metrics = {
   registry: Registry
@@ -115,10 +124,7 @@ export type Metrics = {
    * failure, timeout, open (refused by its breaker), bulkhead (refused by its bulkhead)
    */
   dependencyCalls: Histogram<'dependency' | 'outcome'>
-  /**
-   * payments and refunds by result: captured, already_paid, replayed, unavailable, order_cancelled (a capture
-   * whose order was cancelled meanwhile: refunded), refunded, refund_failed (refused by the gateway for good)
-   */
+  /** payments and refunds by result (PAYMENT_RESULTS) */
   payments: Counter<'result'>
   catalog: CatalogMetrics
   /** signups by result (SIGNUP_RESULTS); rate-limited ones are in marketplace_rate_limit_rejections_total */
@@ -231,7 +237,7 @@ export function createMetrics(): Metrics {
   })
   for (const reason of KNOWN_ORDER_FAILURES) orders.failed.inc({ reason }, 0)
   for (const scope of KNOWN_RATE_LIMIT_SCOPES) rateLimitRejections.inc({ scope }, 0)
-  for (const result of KNOWN_PAYMENT_RESULTS) payments.inc({ result }, 0)
+  for (const result of PAYMENT_RESULTS) payments.inc({ result }, 0)
   for (const result of SIGNUP_RESULTS) signups.inc({ result }, 0)
   return {
     catalog,

@@ -12,16 +12,22 @@
  *
  * The API is OpenTelemetry's global one (instrumentations expect it), so this module keeps the one switch,
  * `isTracing()`: every hot path asks it first and does nothing more when tracing is off. `stopTracing` puts the
- * globals back, so a later app in the same process (tests) starts untraced.
+ * globals back, so a later app in the same process (tests) starts untraced. `tracer` is re-bound by both: a tracer
+ * taken from the global API once at load would keep the first provider for good (OpenTelemetry's ProxyTracer
+ * caches its delegate), and after a stop and a new start its spans would go to the provider shut down.
  */
 import {
   type Context,
   context,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   type SpanOptions,
   SpanStatusCode,
+  TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
@@ -45,10 +51,17 @@ export type TracingSettings = {
   exportDelayMs: number
 }
 
+const TRACER_NAME = 'marketplace'
+/** A provider never given a delegate: its tracer makes no-op spans, whatever is registered globally later. */
+const UNTRACED = new ProxyTracerProvider().getTracer(TRACER_NAME)
+
 let provider: TracerProvider | undefined
 
-/** The tracer every span comes from: a no-op until startTracing, then the provider's. */
-export const tracer = trace.getTracer('marketplace')
+/**
+ * The tracer every span comes from: a no-op until startTracing, then the current provider's, a no-op again after
+ * stopTracing. An ES live binding, re-bound by both: read it where a span starts, never keep a copy.
+ */
+export let tracer: Tracer = UNTRACED
 
 export function isTracing(): boolean {
   return provider !== undefined
@@ -67,6 +80,7 @@ export function startTracing(settings: TracingSettings): void {
     ],
   })
   trace.setGlobalTracerProvider(provider)
+  tracer = provider.getTracer(TRACER_NAME)
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   propagation.setGlobalPropagator(new W3CTraceContextPropagator())
 }
@@ -76,6 +90,7 @@ export async function stopTracing(): Promise<void> {
   const stopping = provider
   if (!stopping) return
   provider = undefined
+  tracer = UNTRACED
   await stopping.shutdown().catch(() => undefined)
   trace.disable()
   context.disable()
@@ -138,11 +153,20 @@ export function contextOf(traceparent: string | null | undefined): Context {
   return propagation.extract(ROOT_CONTEXT, { traceparent })
 }
 
-/** The active span's ids for a log line (pino's mixin), when tracing. */
+/** The active span's context when tracing and its trace is kept: the ids of an unsampled one are never exported. */
+function sampledSpanContext(): SpanContext | undefined {
+  if (!provider) return undefined
+  const spanContext = trace.getActiveSpan()?.spanContext()
+  return spanContext && spanContext.traceFlags & TraceFlags.SAMPLED ? spanContext : undefined
+}
+
+/** The active trace's id for the access log (src/http/request-context.ts): only for a trace that is kept. */
+export function currentTraceId(): string | undefined {
+  return sampledSpanContext()?.traceId
+}
+
+/** The active span's ids for a log line (pino's mixin): `trace_id` as in the access log, for a kept trace. */
 export function traceIdsForLog(): { trace_id?: string; span_id?: string } {
-  if (!provider) return {}
-  const span = trace.getSpan(context.active())
-  if (!span) return {}
-  const { traceId, spanId } = span.spanContext()
-  return { trace_id: traceId, span_id: spanId }
+  const spanContext = sampledSpanContext()
+  return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}
 }

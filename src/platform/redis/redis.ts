@@ -26,10 +26,10 @@ import { createFailureLog, type Logger } from '../observability/logger'
 import { inSpan } from '../observability/tracing'
 import type { CircuitBreakers } from '../resilience/circuit-breaker'
 
-/** REDIS_* as config.ts declares them */
 /** The span of a Redis call (src/platform/observability/tracing.ts; nothing when tracing is off). */
 const REDIS_SPAN = { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis' } }
 
+/** REDIS_* as config.ts declares them */
 export type RedisSettings = NonNullable<Config['redis']>
 
 export type RedisHandle = {
