@@ -222,6 +222,17 @@ async function main(): Promise<number> {
       cwd: ROOT,
       port,
     })
+  /** A bare script on the server's CPU (an anchor, a floor); `databaseFile` is its BENCH_DB_FILE, if it has one. */
+  const anchorServer = (name: string, script: string, readyPath: string, databaseFile?: string) =>
+    startServer({
+      name,
+      args: [script],
+      env: databaseFile === undefined ? {} : { BENCH_DB_FILE: databaseFile },
+      readyPath,
+      cpu: serverCpu,
+      logFile: join(dir, `${name}.log`),
+      cwd: ROOT,
+    })
   started = performance.now()
   try {
     servers.push(await appServer('marketplace', {}))
@@ -233,19 +244,9 @@ async function main(): Promise<number> {
     const relayPaused = { DATABASE_URL: `file:${relayPausedDbFile}`, OUTBOX_RELAY_ENABLED: 'false' }
     servers.push(await appServer('marketplace-relay-paused', relayPaused))
     // the anchors: bare routes on the server's CPU, each on its database file
-    const anchorServer = (name: string, script: string, databaseFile: string, readyPath: string) =>
-      startServer({
-        name,
-        args: [script],
-        env: { BENCH_DB_FILE: databaseFile },
-        readyPath,
-        cpu: serverCpu,
-        logFile: join(dir, `${name}.log`),
-        cwd: ROOT,
-      })
-    servers.push(await anchorServer('bare', 'scripts/bench-bare-server.ts', dbFile, '/product/1'))
+    servers.push(await anchorServer('bare', 'scripts/bench-bare-server.ts', '/product/1', dbFile))
     servers.push(
-      await anchorServer('bare-order', 'scripts/bench/bare-order-server.ts', anchorDbFile, '/health'),
+      await anchorServer('bare-order', 'scripts/bench/bare-order-server.ts', '/health', anchorDbFile),
     )
   } catch (error) {
     onFailure(error)
@@ -272,16 +273,7 @@ async function main(): Promise<number> {
       dir,
       loadCpu,
       startApp: appServer,
-      startScript: (name, script, readyPath) =>
-        startServer({
-          name,
-          args: [script],
-          env: {},
-          readyPath,
-          cpu: serverCpu,
-          logFile: join(dir, `${name}.log`),
-          cwd: ROOT,
-        }),
+      startScript: anchorServer,
       onCleanup: (step) => cleanups.push(step),
     }).catch(onFailure)
   }

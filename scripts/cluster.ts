@@ -12,12 +12,14 @@
  * The payment gateway and recommendation simulators run once, as processes of their own that every instance
  * uses (a fault injected through any instance breaks the dependency for all, as a real outage would), unless
  * PAYMENT_URL / RECOMMENDATION_URL name real ones.
+ * Once every instance listens on the port it says so, and sends 'ready' to a parent that spawned it with an IPC
+ * channel (`bun run load` waits for it: the shared port answering only says that one instance does).
  * Ctrl-C stops the instances (SIGTERM, graceful); `bun run services:down` stops the services.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { freePort, SERVICES_DIR } from './service-processes'
+import { freePort, SERVICES_DIR, stopProcess, untilAnswering } from './service-processes'
 import { servicesUp } from './services'
 
 const { values } = parseArgs({
@@ -93,9 +95,25 @@ const dependencyUrls = {
   PAYMENT_URL: process.env.PAYMENT_URL ?? simulators.payment!.url,
   RECOMMENDATION_URL: process.env.RECOMMENDATION_URL ?? simulators.recommendation!.url,
 }
-for (const [name, url] of Object.entries(dependencyUrls)) await waitForHttp(url, name)
+try {
+  await Promise.all(
+    Object.entries(simulators).map(
+      ([name, simulator]) =>
+        simulator &&
+        untilAnswering(`${simulator.url}/__control/faults`, simulator.child, `the ${name} simulator`, {
+          timeoutMs: 10_000,
+        }),
+    ),
+  )
+} catch (error) {
+  await Promise.all(Object.values(simulators).map((simulator) => simulator && stopProcess(simulator.child)))
+  fail((error as Error).message)
+}
+for (const [name, url] of Object.entries(dependencyUrls)) {
+  if (process.env[name]) await waitForHttp(url, name)
+}
 
-/** Resolves once something answers HTTP at `url` (a simulator's 404 is an answer). */
+/** Resolves once something answers HTTP at `url` (a real dependency's 404 is an answer). */
 async function waitForHttp(url: string, name: string) {
   const deadline = Date.now() + 10_000
   while (
@@ -130,6 +148,44 @@ console.log(
     `sqld primary ${services.SQLD_URL}, replica ${services.SQLD_REPLICA_URL}; payment gateway ` +
     `${dependencyUrls.PAYMENT_URL}, recommendations ${dependencyUrls.RECOMMENDATION_URL}; Ctrl-C stops the instances`,
 )
+
+/**
+ * Whether process `pid` holds a TCP socket listening on `port` (Linux /proc): the kernel spreads connections to
+ * it. Where /proc is missing, true: the shared port answering is then the only sign there is.
+ */
+function isListening(pid: number, port: number): boolean {
+  if (!existsSync('/proc/net/tcp')) return true
+  const sockets = new Set<string>()
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]
+      if (inode) sockets.add(inode)
+    }
+  } catch {
+    return false // gone, or an fd closed while we read
+  }
+  const localPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  const LISTEN = '0A'
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some(
+    (table) =>
+      existsSync(table) &&
+      readFileSync(table, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .some((f) => f[1]?.endsWith(localPort) && f[3] === LISTEN && sockets.has(f[9] ?? '')),
+  )
+}
+
+void (async () => {
+  const hasExited = () => children.some((child) => child.exitCode !== null || child.signalCode !== null)
+  while (!children.every((child) => isListening(child.pid, port))) {
+    if (hasExited()) return // the race below stops the cluster
+    await Bun.sleep(50)
+  }
+  console.log(`cluster: all ${instances} instance(s) listen on http://127.0.0.1:${port}`)
+  process.send?.('ready')
+})()
 
 let isStopping = false
 async function stop() {

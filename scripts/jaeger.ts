@@ -5,9 +5,9 @@
  * (startJaeger) on free ports. Binary: JAEGER_BIN, then ../shared/bin/jaeger (next to the project), then PATH;
  * otherwise a loud error saying how to get it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { freePort, stopProcess, untilAnswering } from './service-processes'
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { findBinary, freePort, stopProcess, untilAnswering } from './service-processes'
 
 export const JAEGER_HOW_TO_GET =
   'set JAEGER_BIN to a Jaeger v2 binary, put one at ../shared/bin/jaeger or on PATH. To build it (≈ 20 min on ' +
@@ -15,15 +15,7 @@ export const JAEGER_HOW_TO_GET =
   '`go build -o jaeger github.com/jaegertracing/jaeger/cmd/jaeger`; or run the image `jaegertracing/jaeger` (2.x)'
 
 export function findJaeger(env: Record<string, string | undefined> = process.env): string {
-  if (env.JAEGER_BIN) {
-    if (existsSync(env.JAEGER_BIN)) return env.JAEGER_BIN
-    throw new Error(`jaeger: JAEGER_BIN=${env.JAEGER_BIN} does not exist; ${JAEGER_HOW_TO_GET}`)
-  }
-  const shared = resolve(import.meta.dir, '..', '..', 'shared', 'bin', 'jaeger')
-  if (existsSync(shared)) return shared
-  const onPath = Bun.which('jaeger')
-  if (onPath) return onPath
-  throw new Error(`jaeger is not installed: ${JAEGER_HOW_TO_GET}`)
+  return findBinary({ name: 'jaeger', envVar: 'JAEGER_BIN', howToGet: JAEGER_HOW_TO_GET, env })
 }
 
 /** Jaeger's all-in-one pieces, trimmed to what we use: OTLP/HTTP in, memory storage, the query API and UI. */
@@ -95,7 +87,7 @@ export async function startJaeger(options: {
   const child = Bun.spawn(pinned, { stdio: ['ignore', log, log] })
   closeSync(log)
   const queryUrl = `http://${query}`
-  await untilAnswering(`${queryUrl}/api/services`, child, 'jaeger', logFile)
+  await untilAnswering(`${queryUrl}/api/services`, child, 'jaeger', { logFile, graceMs: 3_000 })
   return {
     otlpEndpoint: `http://${otlp}`,
     queryUrl,

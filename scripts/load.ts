@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util'
 import { Client } from './load/client'
 import { Recorder } from './load/recorder'
 import { type LoadSettings, SCENARIOS } from './load/scenarios'
-import { freePort, untilAnswering } from './service-processes'
+import { freePort, stopProcess, untilAnswering } from './service-processes'
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
@@ -48,9 +48,18 @@ const settings: LoadSettings = {
   stock: number(values.stock),
 }
 
-/** The cluster of `bun run cluster`, started with the load scenarios' settings; resolves once it answers. */
+/** How long the cluster may take, once it answers, until every instance listens (cluster.ts says 'ready'). */
+const ALL_LISTENING_TIMEOUT_MS = 60_000
+/** The cluster's own SIGTERM drains and stops its instances: give it the time that takes. */
+const CLUSTER_STOP_GRACE_MS = 30_000
+
+/**
+ * The cluster of `bun run cluster`, started with the load scenarios' settings; resolves once every instance
+ * listens (the shared port answering only says that one does). On a failure the cluster is stopped first.
+ */
 async function startCluster(instances: number) {
   const port = freePort()
+  const allListening = Promise.withResolvers<void>()
   const cluster = Bun.spawn(
     ['bun', `${import.meta.dir}/cluster.ts`, '--instances', String(instances), '--port', String(port)],
     {
@@ -62,26 +71,30 @@ async function startCluster(instances: number) {
       },
       stdout: 'inherit',
       stderr: 'inherit',
+      ipc(message) {
+        if (message === 'ready') allListening.resolve()
+      },
     },
   )
   const baseUrl = `http://127.0.0.1:${port}`
+  const stop = () => stopProcess(cluster, CLUSTER_STOP_GRACE_MS)
   // a first run fetches the Kafka jars: minutes
-  await untilAnswering(
-    `${baseUrl}/actuator/health/readiness`,
-    cluster,
-    'the cluster',
-    'its output above',
-    600_000,
-  )
-  // every instance answers on the shared port once all are up: give the last ones a moment to bind
-  await Bun.sleep(1_000)
-  return {
-    baseUrl,
-    async stop() {
-      cluster.kill('SIGTERM')
-      await cluster.exited
-    },
+  await untilAnswering(`${baseUrl}/actuator/health/readiness`, cluster, 'the cluster', {
+    timeoutMs: 600_000,
+    graceMs: CLUSTER_STOP_GRACE_MS,
+  })
+  const isAllListening = await Promise.race([
+    allListening.promise.then(() => true),
+    cluster.exited.then(() => false),
+    Bun.sleep(ALL_LISTENING_TIMEOUT_MS).then(() => false),
+  ])
+  if (!isAllListening) {
+    await stop()
+    throw new Error(
+      `the cluster's ${instances} instance(s) did not all listen on ${baseUrl}: see its output above`,
+    )
   }
+  return { baseUrl, stop }
 }
 
 const instances = Number(values.instances)

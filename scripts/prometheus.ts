@@ -4,13 +4,13 @@
  * http://127.0.0.1:9090 (PROMETHEUS_PORT), until Ctrl-C. The tests start it the same way (startPrometheus).
  * The configuration is monitoring/prometheus.yml with the `marketplace` job's targets replaced, the rule files
  * made absolute, and optionally a faster scrape; nothing else changes, so what is tested is what ships.
- * Binaries: PROMETHEUS_BIN / PROMTOOL_BIN, then PATH; installed with apt-get (Debian's `prometheus` package brings
- * both) when missing and we may; otherwise a loud error saying how to get them.
+ * Binaries: PROMETHEUS_BIN / PROMTOOL_BIN, then ../shared/bin, then PATH; installed with apt-get (Debian's
+ * `prometheus` package brings both) when missing and we may; otherwise a loud error saying how to get them.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { installFromApt } from './apt-tools'
-import { freePort, stopProcess, untilAnswering } from './service-processes'
+import { findBinary, freePort, stopProcess, untilAnswering } from './service-processes'
 
 export const MONITORING_DIR = join(import.meta.dir, '..', 'monitoring')
 export const PROMETHEUS_CONFIG = join(MONITORING_DIR, 'prometheus.yml')
@@ -20,22 +20,21 @@ export const PROMETHEUS_HOW_TO_GET =
 
 type Tool = 'prometheus' | 'promtool'
 
-/** The binary's path: PROMETHEUS_BIN / PROMTOOL_BIN, PATH, or apt-get; throws with how to get it. */
+/** The binary's path: PROMETHEUS_BIN / PROMTOOL_BIN, ../shared/bin, PATH, or apt-get; else throws how to get it. */
 export function findPrometheusTool(
   tool: Tool,
   env: Record<string, string | undefined> = process.env,
 ): string {
-  const configured = env[tool === 'prometheus' ? 'PROMETHEUS_BIN' : 'PROMTOOL_BIN']
-  if (configured) {
-    if (Bun.which(configured)) return configured
-    throw new Error(
-      `${tool}: ${configured} (from the environment) is not an executable; ${PROMETHEUS_HOW_TO_GET}`,
-    )
-  }
-  installFromApt('prometheus', ['prometheus', 'promtool'])
-  const found = Bun.which(tool)
-  if (!found) throw new Error(`${tool} is not installed: ${PROMETHEUS_HOW_TO_GET}`)
-  return found
+  return findBinary({
+    name: tool,
+    envVar: tool === 'prometheus' ? 'PROMETHEUS_BIN' : 'PROMTOOL_BIN',
+    howToGet: PROMETHEUS_HOW_TO_GET,
+    env,
+    fallback: () =>
+      installFromApt('prometheus', ['prometheus', 'promtool'])
+        ? (Bun.which(tool, { PATH: env.PATH ?? '' }) ?? undefined)
+        : undefined,
+  })
 }
 
 /** Runs promtool; resolves with its output, throws with it when promtool fails. */
@@ -105,7 +104,7 @@ export async function startPrometheus(options: {
   )
   closeSync(log)
   const url = `http://${address}`
-  await untilAnswering(`${url}/-/ready`, child, 'prometheus', logFile)
+  await untilAnswering(`${url}/-/ready`, child, 'prometheus', { logFile, graceMs: 3_000 })
   return {
     url,
     stop: () => stopProcess(child, 3_000),

@@ -1,10 +1,12 @@
 /**
- * What the throwaway services (scripts/redis-server.ts, scripts/kafka-broker.ts) share: the folder they live in,
- * their pid files, a graceful stop, an immediate one for exit paths that cannot wait, and free ports.
+ * What the throwaway services and tools (scripts/redis-server.ts, kafka-broker.ts, sqld.ts, jaeger.ts,
+ * prometheus.ts, the bench's and the load runner's servers) share: the folder they live in, their pid files,
+ * finding their binaries, free ports, waiting until they answer, a graceful stop, and an immediate one for exit
+ * paths that cannot wait.
  */
 
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 
 export const SERVICES_DIR = join(import.meta.dir, '..', '.services')
@@ -82,26 +84,39 @@ export function freePort(): number {
   throw new Error(`no free port found on 127.0.0.1 between ${low} and ${high}`)
 }
 
+/** One readiness probe's limit: a listener that accepts but never answers must not outlast the deadline. */
+const ATTEMPT_TIMEOUT_MS = 500
+
 /**
- * Resolves once `url` answers 2xx; throws when `child` exits first or after `timeoutMs`, pointing at its log.
+ * Resolves once `url` answers 2xx. When `child` exits (or is killed) first, or nothing answers within
+ * `timeoutMs`, stops `child` (stopProcess with `graceMs`) and throws, pointing at `logFile` when there is one:
+ * a caller that gets an error has no process left to stop.
  */
 export async function untilAnswering(
   url: string,
-  child: { exitCode: number | null },
+  child: Subprocess,
   name: string,
-  logFile: string,
-  timeoutMs = 30_000,
+  options: { logFile?: string; timeoutMs?: number; graceMs?: number } = {},
 ): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const seeLog = options.logFile ? `: see ${options.logFile}` : ''
   const deadline = Date.now() + timeoutMs
   const isAnswering = () =>
-    fetch(url).then(
+    fetch(url, { signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) }).then(
       (response) => response.ok,
       () => false,
     )
   while (!(await isAnswering())) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): see ${logFile}`)
-    if (Date.now() > deadline) {
-      throw new Error(`${name} on ${url} did not answer within ${timeoutMs / 1000} s: see ${logFile}`)
+    const exit = child.exitCode ?? child.signalCode
+    const failure =
+      exit !== null
+        ? `${name} exited (${exit})${seeLog}`
+        : Date.now() > deadline
+          ? `${name} on ${url} did not answer within ${timeoutMs / 1000} s${seeLog}`
+          : undefined
+    if (failure) {
+      await stopProcess(child, options.graceMs)
+      throw new Error(failure)
     }
     await Bun.sleep(100)
   }
@@ -116,4 +131,31 @@ export async function stopProcess(child: Subprocess, graceMs = 5000): Promise<vo
     child.kill('SIGKILL')
     await child.exited
   }
+}
+
+/**
+ * A tool's binary: `envVar` when set (one naming nothing is an error, not a quiet fall back to another binary:
+ * whoever set it meant that one), else ../shared/bin/`name` next to the project, else `name` on env.PATH, else
+ * what `fallback` finds (a tool built or installed on the spot). None: an error saying `howToGet`.
+ */
+export function findBinary(options: {
+  name: string
+  envVar: string
+  howToGet: string
+  env?: Record<string, string | undefined>
+  fallback?: () => string | undefined
+}): string {
+  const { name, envVar, howToGet, env = process.env } = options
+  const PATH = env.PATH ?? ''
+  const configured = env[envVar]
+  if (configured) {
+    const found = Bun.which(configured, { PATH })
+    if (found) return found
+    const problem = existsSync(configured) ? 'is not an executable' : 'does not exist'
+    throw new Error(`${name}: ${envVar}=${configured} ${problem}; ${howToGet}`)
+  }
+  const shared = resolve(import.meta.dir, '..', '..', 'shared', 'bin', name)
+  const found = Bun.which(shared, { PATH }) ?? Bun.which(name, { PATH }) ?? options.fallback?.()
+  if (!found) throw new Error(`${name} is not installed: ${howToGet}`)
+  return found
 }

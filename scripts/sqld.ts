@@ -15,7 +15,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
-import { freePort, killPidNow, livePid, stopPid } from './service-processes'
+import { findBinary, freePort, killPidNow, livePid, stopPid } from './service-processes'
 
 const READY_TIMEOUT_MS = 20_000
 const STOP_GRACE_MS = 5_000
@@ -32,7 +32,7 @@ const STOP_GRACE_MS = 5_000
 const CHECKPOINT_INTERVAL_S = 5
 
 export const SQLD_HOW_TO_GET =
-  'the libSQL server (sqld) was not found: set SQLD_BIN to its path, put it at ../shared/bin/sqld or on PATH. ' +
+  'the libSQL server (sqld): set SQLD_BIN to its path, put it at ../shared/bin/sqld or on PATH. ' +
   'Get it from the official image ghcr.io/tursodatabase/libsql-server (the binary is /bin/sqld), or build it: ' +
   'git clone https://github.com/tursodatabase/libsql && cargo build --release -p libsql-server --bin sqld'
 
@@ -41,15 +41,7 @@ export const SQLD_HOW_TO_GET =
  * not a quiet fall back to another binary: whoever set it meant that one.
  */
 export function findSqld(env: Record<string, string | undefined> = process.env): string {
-  if (env.SQLD_BIN) {
-    if (existsSync(env.SQLD_BIN)) return env.SQLD_BIN
-    throw new Error(`SQLD_BIN=${env.SQLD_BIN} does not exist; ${SQLD_HOW_TO_GET}`)
-  }
-  const shared = join(import.meta.dir, '..', '..', 'shared', 'bin', 'sqld')
-  if (existsSync(shared)) return shared
-  const onPath = Bun.which('sqld', { PATH: env.PATH ?? '' })
-  if (onPath) return onPath
-  throw new Error(SQLD_HOW_TO_GET)
+  return findBinary({ name: 'sqld', envVar: 'SQLD_BIN', howToGet: SQLD_HOW_TO_GET, env })
 }
 
 export type SqldAuth = { publicKeyFile: string; privateKey: KeyObject }

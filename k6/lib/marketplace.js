@@ -9,6 +9,9 @@
 // - the demo data (SEED_DEMO_DATA=true): the seller account creates the scenario's products.
 import { check, fail } from 'k6'
 import http from 'k6/http'
+import { addressOf, DEMO_PRODUCTS, SHIPPING_ADDRESS } from './fixtures.js'
+
+export { addressOf, DEMO_PRODUCTS, SHIPPING_ADDRESS }
 
 export const BASE_URL = __ENV.BASE_URL || 'http://localhost:8080'
 
@@ -16,24 +19,6 @@ export const BASE_URL = __ENV.BASE_URL || 'http://localhost:8080'
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 399 }, 409))
 /** A run's accounts are unique: several runs against one database never collide. */
 export const RUN_ID = __ENV.RUN_ID || `${Date.now().toString(36)}`
-
-/** the demo data's products (ids 1..4, all on sale): what the journeys browse and order */
-export const DEMO_PRODUCTS = 4
-
-export const SHIPPING_ADDRESS = {
-  zipCode: '06236',
-  address: 'Seoul',
-  receiverName: 'Kim',
-  receiverPhone: '010-1234-5678',
-}
-
-/**
- * The client address of user `n` (1-based), sent as X-Forwarded-For.
- * @param {number} n
- */
-export function addressOf(n) {
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
-}
 
 /**
  * Request parameters for user `n`: its address, its token when given, a tag naming the endpoint.

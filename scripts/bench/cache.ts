@@ -10,10 +10,9 @@
  * Goal: the L1 + Redis read ≥ 70 % of the bare route and ≥ 3× the uncached read, p99 < 10 ms.
  */
 import { join } from 'node:path'
-import { stopProcess } from '../service-processes'
+import { freePort, stopProcess } from '../service-processes'
 import type { ScenarioSummary } from './report'
 import type { Scenario } from './scenario'
-import { freePort } from './servers'
 
 export const CACHE_GOAL = { ofBare: 0.7, ofUncached: 3, p99Ms: 10 }
 

@@ -19,11 +19,12 @@ import { createClient } from '@libsql/client'
 import { members, products } from '../../db/schema'
 import { seedDemoData } from '../../src/demo-data'
 import { openRemoteDatabase } from '../../src/platform/db/remote-database'
+import { freePort } from '../service-processes'
 import { startSqld } from '../sqld'
 import { type OrderBench, orderBenchRows, orderScenario } from './orders'
 import { type ScenarioSummary, summarize } from './report'
 import type { Scenario, Targets } from './scenario'
-import { freePort, logTail, type RunningServer, startServer } from './servers'
+import { logTail, type RunningServer, startServer } from './servers'
 import type { WrkResult } from './wrk'
 
 /** What BENCH_ONLY is matched against. */

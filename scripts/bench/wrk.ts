@@ -1,4 +1,5 @@
 /** wrk: make sure it is installed, run it pinned to the load-generator CPU, parse its `--latency` report. */
+import { installFromApt } from '../apt-tools'
 
 export type WrkResult = {
   requestsPerSecond: number
@@ -31,22 +32,10 @@ export function killRunningWrk(): void {
   for (const proc of running) proc.kill('SIGKILL')
 }
 
-/** Returns wrk's path, installing it with apt-get when running as root; throws with the install hint otherwise. */
+/** wrk's path, installed with apt-get when missing and we may (apt-tools.ts); else throws how to install it. */
 export function ensureWrk(): string {
-  const found = Bun.which('wrk')
+  const found = installFromApt('wrk', ['wrk']) ? Bun.which('wrk') : null
   if (found) return found
-  console.error('wrk is not installed. Install it with: apt-get install -y wrk')
-  if (process.getuid?.() === 0 && Bun.which('apt-get')) {
-    console.error('running as root: trying apt-get install -y wrk …')
-    const install = () =>
-      Bun.spawnSync(['apt-get', 'install', '-y', 'wrk'], { stdout: 'inherit', stderr: 'inherit' }).success
-    if (!install()) {
-      Bun.spawnSync(['apt-get', 'update'], { stdout: 'inherit', stderr: 'inherit' })
-      install()
-    }
-    const installed = Bun.which('wrk')
-    if (installed) return installed
-  }
   throw new Error('wrk is required: apt-get install -y wrk')
 }
 

@@ -3,19 +3,8 @@
  * its own (X-Forwarded-For, believed because the servers run with TRUSTED_PROXIES = this machine) and, for
  * buyers, an account of its own; every call recorded under its endpoint tag.
  */
+import { addressOf, SHIPPING_ADDRESS } from '../../k6/lib/fixtures.js'
 import type { Recorder } from './recorder'
-
-export const SHIPPING_ADDRESS = {
-  zipCode: '06236',
-  address: 'Seoul',
-  receiverName: 'Kim',
-  receiverPhone: '010-1234-5678',
-}
-
-/** The client address of user `n`, as k6/lib/marketplace.js derives it. */
-export function addressOf(n: number): string {
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
-}
 
 export type Answer = { status: number; body: any }
 

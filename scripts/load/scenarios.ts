@@ -3,15 +3,13 @@
  * project's machines): the same journeys, the same per-user identities, the same SLOs (k6/lib/slo.js), the same
  * invariants. Virtual users are async loops in this process, each with its own keep-alive connections.
  */
+import { DEMO_PRODUCTS } from '../../k6/lib/fixtures.js'
 import { SLO } from '../../k6/lib/slo.js'
 import type { Client } from './client'
 import type { Recorder, Threshold } from './recorder'
 
 export type LoadSettings = { vus?: number; seconds?: number; buyers?: number; stock?: number }
 export type Scenario = (client: Client, recorder: Recorder, settings: LoadSettings) => Promise<Threshold[]>
-
-/** the demo data's products (ids 1..4), as k6/lib/marketplace.js says */
-const DEMO_PRODUCTS = 4
 
 const isExpected =
   (...refusals: number[]) =>
@@ -238,37 +236,38 @@ export const SCENARIOS: Record<string, Scenario> = {
     return journeyThresholds(recorder, SLO.journey)
   },
 
-  /** k6/circuit-breaker.js: the payment gateway breaks 30 s in, heals 30 s later; 503s then recovery. */
+  /**
+   * k6/circuit-breaker.js: the payment gateway breaks 30 s in, heals 30 s later; 503s then recovery (times
+   * scaled to `seconds`, 100 by default). A failing fault schedule (the admin cannot log in) fails the run.
+   */
   async 'circuit-breaker'(client, recorder, settings) {
     const vus = settings.vus ?? 20
+    const total = settings.seconds ?? 100
+    const at = (fraction: number) => total * fraction * 1000
     const { tokens, productIds } = await journeyData(client, vus)
-    const breaker = (async () => {
-      await Bun.sleep(30_000)
+    const breaker = async () => {
+      await Bun.sleep(at(0.3))
       await client.setFaults('payment', { mode: 'outage' })
-      await Bun.sleep(30_000)
+      await Bun.sleep(at(0.6) - at(0.3))
       await client.setFaults('payment', { mode: 'healthy' })
-    })()
+    }
+    const orderAndPay = async (vu: number) => {
+      const token = tokens[vu - 1]!
+      const order = await client.placeOrder(vu, token, productIds[vu % productIds.length]!)
+      if (order.status === 201) {
+        const payment = await client.pay(vu, token, order.body.id)
+        if (payment.status === 200) recorder.add('payments_captured')
+        else if (payment.status === 503) recorder.add('payments_unavailable')
+        recorder.check(
+          payment.status === 200 || (payment.status === 503 && payment.body?.code === 'PAYMENT_UNAVAILABLE'),
+          `payment ${payment.status}`,
+        )
+      }
+      await Bun.sleep(500)
+    }
     recorder.start()
-    await runVus(
-      () => vus,
-      settings.seconds ?? 100,
-      async (vu) => {
-        const token = tokens[vu - 1]!
-        const order = await client.placeOrder(vu, token, productIds[vu % productIds.length]!)
-        if (order.status === 201) {
-          const payment = await client.pay(vu, token, order.body.id)
-          if (payment.status === 200) recorder.add('payments_captured')
-          else if (payment.status === 503) recorder.add('payments_unavailable')
-          recorder.check(
-            payment.status === 200 ||
-              (payment.status === 503 && payment.body?.code === 'PAYMENT_UNAVAILABLE'),
-            `payment ${payment.status}`,
-          )
-        }
-        await Bun.sleep(500)
-      },
-    )
-    await breaker
+    // together: a schedule that fails rejects here, not later as an unhandled rejection
+    await Promise.all([breaker(), runVus(() => vus, total, orderAndPay)])
     recorder.end()
     const captured = recorder.count('payments_captured')
     const unavailable = recorder.count('payments_unavailable')
