@@ -6,7 +6,7 @@
  * when they were sent (per CALLS_BUCKET_MS).
  */
 import type { LabChart, LabResult, Language, Text } from './lab'
-import { percentile, roundedMs } from './measure'
+import { percentile, percentileMs } from './measure'
 
 const STATE_BUCKET_MS = 100
 const CALLS_BUCKET_MS = 250
@@ -28,7 +28,7 @@ export type BreakerRun = {
 }
 
 /** Both ways, and the gateway's faults they ran against. */
-export type BreakerRuns = {
+type BreakerRuns = {
   ours: BreakerRun
   naive: BreakerRun
   shape: BreakerShape
@@ -55,16 +55,14 @@ export function explainBreakerRuns({
       refused: count('refused'),
       /** refused by the breaker faster than the gateway answers: no call can have been waited for */
       refusedAtOnce: run.answers.filter((x) => x.kind === 'refused' && x.ms < gatewayLatencyMs).length,
-      refusedP50: roundedMs(
-        percentile(
-          run.answers.filter((x) => x.kind === 'refused').map((x) => x.ms),
-          50,
-        ),
+      refusedP50: percentileMs(
+        run.answers.filter((x) => x.kind === 'refused').map((x) => x.ms),
+        50,
       ),
       busy: count('busy'),
       calls: run.gatewayCalls,
-      p50: roundedMs(percentile(ms, 50)),
-      p99: roundedMs(percentile(ms, 99)),
+      p50: percentileMs(ms, 50),
+      p99: percentileMs(ms, 99),
       opened: run.transitions.OPEN,
     }
   }

@@ -2,8 +2,8 @@
  * Lab `breaker` (the guide's Phase 4, "Circuit Breaker", and its exercise 5: make a dependency fail on purpose,
  * watch OPEN, then HALF_OPEN and CLOSED): a steady stream of real orders paid through
  * `POST /api/v1/orders/{id}/payment` while the payment gateway simulator (a real HTTP server on a free port,
- * answering in 30 ms) fails 60 % of its calls with a 503, set through its fault injection API; part-way through
- * it heals. Twice, each on a fresh app and a fresh gateway:
+ * answering in 30 ms, in this process) fails 60 % of its calls with a 503, set through its own `setFaults` (what
+ * its fault injection API runs); part-way through it heals. Twice, each on a fresh app and a fresh gateway:
  * (a) the project's way: the payment Dependency as configured (src/platform/resilience/dependency.ts: the breaker
  *     opens when 50 % of the last 20 calls failed, 10 at least; OPEN refuses without calling for `openMs`);
  * (b) without the breaker — deliberately naive, and in config only, since the config has no off switch: the same
@@ -13,7 +13,9 @@
  * 503 refused by the OPEN breaker), each payment's time, and every SAMPLE_MS the breaker's state and the gateway's
  * calls. The table, the charts and the explanation are built in labs/breaker-result.ts.
  */
+import type { Faults } from '../src/simulators/faults'
 import { startPaymentGateway } from '../src/simulators/payment-gateway'
+import type { Simulator } from '../src/simulators/sim-server'
 import {
   type BreakerRun,
   type BreakerShape,
@@ -24,7 +26,7 @@ import {
 } from './breaker-result'
 import type { Lab, Text } from './lab'
 import { type LabAnswer, type LabApp, openLabApp, SHIPPING_ADDRESS } from './lab-app'
-import { injectFaults, simulatorStats } from './measure'
+import { counterSum } from './measure'
 
 const BREAKER = 'payment-gateway'
 const FAILURE_RATE = 0.6
@@ -83,15 +85,10 @@ async function payThroughFailingGateway(
     })
     try {
       const payments = Math.floor(shape.durationMs / shape.paymentEveryMs)
-      const token = await lab.login('buyer@example.com', 'buyer123!')
-      const orderIds = await placeOrders(
-        lab,
-        await lab.login('seller@example.com', 'seller123!'),
-        token,
-        payments,
-      )
+      const token = await lab.loginAs('BUYER')
+      const orderIds = await placeOrders(lab, await lab.loginAs('SELLER'), token, payments)
 
-      await injectFaults(gateway.url, {
+      setFaults(gateway, {
         mode: 'error',
         failureRate: FAILURE_RATE,
         latencyMs: GATEWAY_LATENCY_MS,
@@ -113,6 +110,7 @@ async function payThroughFailingGateway(
       }
       // an open-loop stream, as customers arrive: the next payment is sent on time whatever the last one does
       const answers: Promise<BreakerRun['answers'][number]>[] = []
+      let settled: BreakerRun['answers']
       let isHealed = false
       try {
         for (const [i, orderId] of orderIds.entries()) {
@@ -120,23 +118,22 @@ async function payThroughFailingGateway(
           if (performance.now() < dueAt) await Bun.sleep(dueAt - performance.now())
           if (!isHealed && performance.now() - startedAt >= shape.healAtMs) {
             isHealed = true
-            await injectFaults(gateway.url, { mode: 'healthy', latencyMs: GATEWAY_LATENCY_MS })
+            setFaults(gateway, { mode: 'healthy', latencyMs: GATEWAY_LATENCY_MS })
           }
           answers.push(pay(orderId))
         }
-        await Promise.all(answers)
+        settled = await Promise.all(answers)
       } finally {
         clearInterval(sampler)
       }
       sample()
-      const settled = await Promise.all(answers)
-      const stats = await simulatorStats(gateway.url)
+      const stats = gateway.stats()
       return {
         way,
         answers: settled,
         gatewayCalls: stats.requests,
         captures: stats.counters.captures ?? 0,
-        transitions: await transitionsOf(lab.deps.metrics.circuitBreakerTransitions),
+        transitions: await transitionsOf(lab),
         samples,
       }
     } finally {
@@ -193,13 +190,19 @@ function kindOf(answer: LabAnswer): Kind {
   throw new Error(`unexpected payment answer: ${answer.status} ${JSON.stringify(answer.body)}`)
 }
 
+/** Merges `faults` into the gateway's, as its PUT /__control/faults does; throws when they are refused. */
+function setFaults(gateway: Simulator, faults: Partial<Faults>): void {
+  const next = gateway.setFaults(faults)
+  if (typeof next === 'string') throw new Error(`faults ${JSON.stringify(faults)}: ${next}`)
+}
+
 /** The breaker's state changes, from the app's own metric (marketplace_circuit_breaker_transitions_total). */
-async function transitionsOf(counter: {
-  get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }>
-}): Promise<Record<BreakerState, number>> {
-  const counts: Record<BreakerState, number> = { CLOSED: 0, HALF_OPEN: 0, OPEN: 0 }
-  for (const { labels, value } of (await counter.get()).values) {
-    if (labels.breaker === BREAKER) counts[labels.to as BreakerState] += value
+async function transitionsOf({ deps }: LabApp): Promise<Record<BreakerState, number>> {
+  const entered = (to: BreakerState) =>
+    counterSum(deps.metrics.circuitBreakerTransitions, { breaker: BREAKER, to })
+  return {
+    CLOSED: await entered('CLOSED'),
+    HALF_OPEN: await entered('HALF_OPEN'),
+    OPEN: await entered('OPEN'),
   }
-  return counts
 }

@@ -5,7 +5,7 @@
  * charted: the most recommendation calls the app held per CHART_BUCKET_MS while the service was slow, both ways.
  */
 import type { LabChart, LabResult, Language, Text } from './lab'
-import { percentile, roundedMs } from './measure'
+import { percentileMs } from './measure'
 
 const CHART_BUCKET_MS = 100
 
@@ -25,7 +25,7 @@ export type BulkheadWindow = {
 }
 
 /** The three windows, and how long the slow service took to answer. */
-export type BulkheadWindows = {
+type BulkheadWindows = {
   healthy: BulkheadWindow
   ours: BulkheadWindow
   naive: BulkheadWindow
@@ -38,29 +38,23 @@ export function explainBulkheadWindows({ healthy, ours, naive, shape, slowMs }: 
     const of = (source: string) => w.answers.filter((a) => a.source === source)
     return {
       detailPerSecond: Math.round(w.detailMs.length / w.seconds),
-      detailP50: roundedMs(percentile(w.detailMs, 50)),
-      detailP99: roundedMs(percentile(w.detailMs, 99)),
+      detailP50: percentileMs(w.detailMs, 50),
+      detailP99: percentileMs(w.detailMs, 99),
       cpuPercent: Math.round(w.cpuShare * 100),
       served: of('recommendation').length,
       fallback: of('fallback').length,
-      fallbackP50: roundedMs(
-        percentile(
-          of('fallback').map((a) => a.ms),
-          50,
-        ),
+      fallbackP50: percentileMs(
+        of('fallback').map((a) => a.ms),
+        50,
       ),
       refused: w.refused,
-      recsP50: roundedMs(
-        percentile(
-          w.answers.map((a) => a.ms),
-          50,
-        ),
+      recsP50: percentileMs(
+        w.answers.map((a) => a.ms),
+        50,
       ),
-      recsP99: roundedMs(
-        percentile(
-          w.answers.map((a) => a.ms),
-          99,
-        ),
+      recsP99: percentileMs(
+        w.answers.map((a) => a.ms),
+        99,
       ),
       mostInFlight: w.mostInFlight,
     }

@@ -21,7 +21,13 @@
 import { type BulkheadShape, type BulkheadWindow, explainBulkheadWindows } from './bulkhead-result'
 import type { Lab } from './lab'
 import { type LabApp, openLabApp } from './lab-app'
-import { injectFaults, simulatorStats, startSimulatorProcess } from './measure'
+import {
+  counterSum,
+  injectFaults,
+  resetSimulatorStats,
+  simulatorStats,
+  startSimulatorProcess,
+} from './measure'
 
 const SLOW_MS = 250
 /** how often the load generator sends what is due and reads the bulkhead */
@@ -75,7 +81,7 @@ async function measureOnFreshApp(
       lab.sqlite.query("select id from products where status = 'ON_SALE'").all() as { id: number }[]
     ).map((row) => row.id)
     await putCatalog(serviceUrl, productIds)
-    const token = await lab.login('buyer@example.com', 'buyer123!')
+    const token = await lab.loginAs('BUYER')
     await injectFaults(serviceUrl, { mode: 'healthy', latencyMs: 0 })
     // warm the caches and a connection, so no window pays a first read
     for (const id of productIds) await lab.request('GET', `/api/v1/products/${id}`)
@@ -83,7 +89,7 @@ async function measureOnFreshApp(
     const windows: BulkheadWindow[] = []
     for (const latencyMs of latencies) {
       await injectFaults(serviceUrl, { mode: 'healthy', latencyMs })
-      await fetch(`${serviceUrl}/__control/stats/reset`, { method: 'POST' })
+      await resetSimulatorStats(serviceUrl)
       windows.push(await measureWindow(lab, serviceUrl, productIds, token, shape))
     }
     await injectFaults(serviceUrl, { mode: 'healthy', latencyMs: 0 })
@@ -157,13 +163,5 @@ async function measureWindow(
 }
 
 /** Calls to the recommendation service the bulkhead refused so far (marketplace_dependency_call_seconds_count). */
-async function refusedCalls(lab: LabApp): Promise<number> {
-  const { values } = await lab.deps.metrics.dependencyCalls.get()
-  const refused = values.find(
-    (v) =>
-      v.metricName?.endsWith('_count') &&
-      v.labels.dependency === 'recommendations' &&
-      v.labels.outcome === 'bulkhead',
-  )
-  return refused?.value ?? 0
-}
+const refusedCalls = ({ deps }: LabApp) =>
+  counterSum(deps.metrics.dependencyCalls, { dependency: 'recommendations', outcome: 'bulkhead' }, '_count')

@@ -23,6 +23,7 @@ import type { Deps } from '../src/deps'
 import type { Lab, Language, Text } from './lab'
 import { type LabApp, openLabApp } from './lab-app'
 import { type LabRedis, redisKeysOf, startLabRedis } from './lab-redis'
+import { counterSum, percentile } from './measure'
 import { watchSqliteStatements } from './sqlite-statements'
 
 /** readers in flight at once, each sending its next read when the last is answered */
@@ -79,13 +80,10 @@ async function readProducts(lab: LabApp, ids: number[], reads: number): Promise<
 
 /** The product-detail series of the cache's own counters (prom-client; hot counters flush when read). */
 export async function cacheCountsOf(deps: Deps): Promise<Answered> {
-  const counterValue = async (name: string, labels: Record<string, string>) => {
+  const counterValue = (name: string, labels: Record<string, string>) => {
     const metric = deps.metrics.registry.getSingleMetric(name)
     if (!metric) throw new Error(`no metric ${name}`)
-    const { values } = await metric.get()
-    return values
-      .filter((value) => Object.entries(labels).every(([key, label]) => value.labels[key] === label))
-      .reduce((sum, value) => sum + value.value, 0)
+    return counterSum(metric, labels)
   }
   const cache = 'product-detail'
   return {
@@ -146,7 +144,7 @@ export const cacheLab: Lab = {
           )
         measured.push({
           way: way.way,
-          readsPerSecond: Math.round(median(perSecond[index]!)),
+          readsPerSecond: Math.round(percentile(perSecond[index]!, 50)),
           statementsPer1000: (executed[index]! * 1000) / reads,
           statements: executed[index]!,
           answered,
@@ -164,11 +162,6 @@ export const cacheLab: Lab = {
       await redis?.stop()
     }
   },
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
 }
 
 function resultOf(

@@ -16,7 +16,7 @@ export const idempotencyLab: Lab = {
     const clicks = isFast ? 5 : 10
     const lab = await openLabApp({ RATE_LIMIT_ORDERS_PER_SECOND: '0' })
     try {
-      const token = await lab.login('buyer@example.com', 'buyer123!')
+      const token = await lab.loginAs('BUYER')
       const order = (key?: string) =>
         lab.request('POST', '/api/v1/orders', {
           token,
@@ -24,6 +24,7 @@ export const idempotencyLab: Lab = {
           headers: key ? { 'idempotency-key': key } : {},
         })
       const rows: Cell[][] = []
+      /** sends, adds the way's row, and returns the orders it created */
       const run = async (way: Text, send: () => Promise<{ status: number; headers: Headers }[]>) => {
         const before = lab.count('orders')
         const answers = await send()
@@ -40,36 +41,38 @@ export const idempotencyLab: Lab = {
             .map(({ status, isReplayed, count }) => `${count} × ${status}${isReplayed ? replayed : ''}`)
             .join(', ')
         const answered = { en: summary(' replayed'), ko: summary(' 저장된 응답') }
-        rows.push([way, answers.length, lab.count('orders') - before, answered])
+        const created = lab.count('orders') - before
+        rows.push([way, answers.length, created, answered])
+        return created
       }
       const sequentially = async (key?: string) => {
         const answers = []
         for (let i = 0; i <= retries; i++) answers.push(await order(key)) // the first answer "lost", then retried
         return answers
       }
-      await run({ en: 'no key, retried after a lost answer', ko: '키 없음, 응답 유실 후 재시도' }, () =>
-        sequentially(),
+      const noKey = await run(
+        { en: 'no key, retried after a lost answer', ko: '키 없음, 응답 유실 후 재시도' },
+        () => sequentially(),
       )
-      await run(
+      const withKey = await run(
         { en: 'Idempotency-Key, retried after a lost answer', ko: 'Idempotency-Key, 응답 유실 후 재시도' },
         () => sequentially(crypto.randomUUID()),
       )
       const key = crypto.randomUUID()
-      await run(
+      const doubleClick = await run(
         { en: 'Idempotency-Key, double click (all at once)', ko: 'Idempotency-Key, 더블 클릭 (동시에)' },
         () => Promise.all(Array.from({ length: clicks }, () => order(key))),
       )
-      const [noKey, withKey, doubleClick] = rows as [Cell[], Cell[], Cell[]]
       const explanation: Record<Language, string> = {
         en:
           `The same order sent ${retries + 1} times: without a key the server cannot tell a retry from a new order ` +
-          `and created ${noKey[2]}; with an Idempotency-Key it created ${withKey[2]} and answered every retry with ` +
+          `and created ${noKey}; with an Idempotency-Key it created ${withKey} and answered every retry with ` +
           `the stored first answer (Idempotent-Replayed: true). ${clicks} clicks at once with one key created ` +
-          `${doubleClick[2]}: the key is claimed in the order's own transaction, so a second order cannot commit.`,
+          `${doubleClick}: the key is claimed in the order's own transaction, so a second order cannot commit.`,
         ko:
-          `같은 주문을 ${retries + 1}번 보냈습니다: 키가 없으면 서버는 재시도와 새 주문을 구별할 수 없어 ${noKey[2]}건을 ` +
-          `만들었고, Idempotency-Key가 있으면 ${withKey[2]}건만 만들고 모든 재시도에 저장된 첫 응답을 돌려주었습니다 ` +
-          `(Idempotent-Replayed: true). 같은 키로 동시에 ${clicks}번 클릭해도 ${doubleClick[2]}건: 키는 주문과 같은 ` +
+          `같은 주문을 ${retries + 1}번 보냈습니다: 키가 없으면 서버는 재시도와 새 주문을 구별할 수 없어 ${noKey}건을 ` +
+          `만들었고, Idempotency-Key가 있으면 ${withKey}건만 만들고 모든 재시도에 저장된 첫 응답을 돌려주었습니다 ` +
+          `(Idempotent-Replayed: true). 같은 키로 동시에 ${clicks}번 클릭해도 ${doubleClick}건: 키는 주문과 같은 ` +
           '트랜잭션에서 선점되므로 두 번째 주문은 커밋될 수 없습니다.',
       }
       return {

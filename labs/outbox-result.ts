@@ -5,7 +5,7 @@
 import type { LabChart, LabResult, Language, Text } from './lab'
 import type { TopicRecord } from './outbox-topics'
 
-export type RelayOutcome = {
+type RelayOutcome = {
   way: 'naive' | 'ours'
   failedOrders: number
   /** every outbox row at the end */
@@ -16,7 +16,7 @@ export type RelayOutcome = {
   samples: { appended: number; published: number }[]
 }
 
-export type OutboxRun = {
+type OutboxRun = {
   outcomes: RelayOutcome[]
   /** ms since the order stream began, and whether the broker was down then */
   timeline: { atMs: number; isDown: boolean }[]

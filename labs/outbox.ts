@@ -21,11 +21,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { kafkaBroker } from '../scripts/kafka-broker'
-import type { Principal } from '../src/modules/auth/principal'
 import type { EventPublisher } from '../src/platform/events/event-publisher'
 import { createServices } from '../src/services'
 import type { Lab } from './lab'
-import { type LabApp, openLabApp, SHIPPING_ADDRESS } from './lab-app'
+import { demoPrincipal, type LabApp, openLabApp, SHIPPING_ADDRESS } from './lab-app'
 import { explainOutboxRun } from './outbox-result'
 import { createTopicsStampedByBroker, readEveryRecord } from './outbox-topics'
 
@@ -62,6 +61,9 @@ export const outboxLab: Lab = {
     const sides: Side[] = []
     const loops = { isStreaming: true, isSampling: true }
     let naiveRelay: ReturnType<typeof startMarkThenSendRelay> | undefined
+    // the loops, awaited before any app closes: one still running would use a closed database
+    let sampling: Promise<void> | undefined
+    let streaming: Promise<void> | undefined
     try {
       const { address } = await broker.up()
       for (const way of ['naive', 'ours'] as const) sides.push(await openSide(way, address))
@@ -76,14 +78,14 @@ export const outboxLab: Lab = {
       const startedAt = Date.now()
       const timeline: { atMs: number; isDown: boolean }[] = []
       let isDown = false
-      const sampling = (async () => {
+      sampling = (async () => {
         for (let i = 0; loops.isSampling; i++) {
           for (const side of sides) side.samples.push(outboxCounts(side.lab))
           timeline.push({ atMs: Date.now() - startedAt, isDown })
           await Bun.sleep(Math.max(0, startedAt + (i + 1) * SAMPLE_EVERY_MS - Date.now()))
         }
       })()
-      const streaming = (async () => {
+      streaming = (async () => {
         for (let i = 0; loops.isStreaming; i++) {
           await Promise.all(sides.map((side) => side.placeOrder()))
           await Bun.sleep(Math.max(0, startedAt + ((i + 1) * 1_000) / plan.ordersPerSecond - Date.now()))
@@ -132,6 +134,7 @@ export const outboxLab: Lab = {
     } finally {
       loops.isStreaming = false
       loops.isSampling = false
+      await Promise.allSettled([streaming, sampling]) // on an error, that error is the one to report
       await naiveRelay?.stop()
       for (const side of sides) await side.lab.close().catch(() => {})
       await broker.down()
@@ -153,14 +156,19 @@ async function openSide(way: Side['way'], address: string): Promise<Side> {
     // the app's relay runs only on our side, started below; the naive side is drained by the lab's naive relay
     OUTBOX_RELAY_ENABLED: String(way === 'ours'),
   })
-  const services = createServices(lab.deps)
-  const principalOf = (email: string, role: Principal['role']): Principal => {
-    const { id } = lab.sqlite.query('select id from members where email = ?').get(email) as { id: number }
-    return { memberId: id, role, jti: 'lab', expiresAt: 0 }
+  try {
+    return await sideOn(lab, way, prefix)
+  } catch (error) {
+    await lab.close().catch(() => {}) // the first error is the one to report
+    throw error
   }
-  const seller = principalOf('seller@example.com', 'SELLER')
-  const buyer = principalOf('buyer@example.com', 'BUYER')
-  const product = await services.products.createProduct(seller, {
+}
+
+/** The side on `lab`: its product created and its buyer ready to order; on a throw, openSide closes the app. */
+async function sideOn(lab: LabApp, way: Side['way'], prefix: string): Promise<Side> {
+  const services = createServices(lab.deps)
+  const buyer = demoPrincipal('BUYER')
+  const product = await services.products.createProduct(demoPrincipal('SELLER'), {
     name: 'Lab item',
     price: 1_000,
     stockQuantity: 1_000_000,

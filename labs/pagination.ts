@@ -90,6 +90,7 @@ export const paginationLab: Lab = {
         )
         times.set(page, { offset: offset.us, keyset: keyset.us })
       }
+      const [first, deepest] = [times.get(pages[0]!)!, times.get(depth)!]
       const rows: Cell[][] = pages.map((page) => [
         { en: `page ${page.toLocaleString('en-US')}`, ko: `${page.toLocaleString('ko-KR')}페이지` },
         times.get(page)!.offset,
@@ -116,20 +117,19 @@ export const paginationLab: Lab = {
         withIndex.plan,
       ])
       rows.push([{ en: 'index: dropped', ko: '인덱스: 삭제 후' }, '', '', withoutIndex.us, withoutIndex.plan])
-      const deepest = rows[pages.length - 1]!
       const explanation: Record<Language, string> = {
         en:
           `${total.toLocaleString('en-US')} products. OFFSET reads every row before the page and throws it away: ` +
-          `page ${pages.at(-1)!.toLocaleString('en-US')} took ${deepest[1]} µs (it also counts ` +
-          `the total for the page numbers), page 1 ${rows[0]![1]} µs. The keyset cursor seeks ` +
-          `to where the last page ended: every page costs the same (${deepest[3]} µs at that ` +
+          `page ${depth.toLocaleString('en-US')} took ${deepest.offset} µs (it also counts ` +
+          `the total for the page numbers), page 1 ${first.offset} µs. The keyset cursor seeks ` +
+          `to where the last page ended: every page costs the same (${deepest.keyset} µs at that ` +
           `depth). Its index is what makes the seek: without ${CURSOR_INDEX} the same page is a scan of the ` +
           `table and a sort (${withoutIndex.us} µs instead of ${withIndex.us} µs).`,
         ko:
           `상품 ${total.toLocaleString('ko-KR')}개. OFFSET은 페이지 앞의 모든 행을 읽고 버립니다: ` +
-          `${pages.at(-1)!.toLocaleString('ko-KR')}페이지는 ${deepest[1]} µs(페이지 번호를 위한 전체 ` +
-          `개수도 셉니다), 1페이지는 ${rows[0]![1]} µs. 커서는 지난 페이지가 끝난 곳으로 바로 찾아가므로 ` +
-          `모든 페이지의 비용이 같습니다(그 깊이에서 ${deepest[3]} µs). 그 탐색을 가능하게 하는 것이 ` +
+          `${depth.toLocaleString('ko-KR')}페이지는 ${deepest.offset} µs(페이지 번호를 위한 전체 ` +
+          `개수도 셉니다), 1페이지는 ${first.offset} µs. 커서는 지난 페이지가 끝난 곳으로 바로 찾아가므로 ` +
+          `모든 페이지의 비용이 같습니다(그 깊이에서 ${deepest.keyset} µs). 그 탐색을 가능하게 하는 것이 ` +
           `인덱스입니다: ${CURSOR_INDEX}가 없으면 같은 페이지가 테이블 전체 스캔과 정렬이 됩니다 ` +
           `(${withIndex.us} µs 대신 ${withoutIndex.us} µs).`,
       }

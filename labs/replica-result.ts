@@ -3,10 +3,11 @@
  * placement, how many read-backs showed the old price and for how long.
  */
 import type { LabChart, LabResult, Language, Text } from './lab'
+import { percentile } from './measure'
 
 export type Placement = { name: Text; delayMs: number }
 
-export const WAYS = {
+const WAYS = {
   naive: { en: 'naive: the writer reads the replica', ko: '단순한 방식: 작성자가 레플리카에서 읽음' },
   ours: {
     en: 'ours: the writer reads via the app (read-your-writes)',
@@ -24,14 +25,10 @@ export type Outcome = { way: Way; placement: Placement; staleMs: number[] }
 /** what a run measured, and the app's read-your-writes window it ran with */
 export type Measured = { outcomes: Outcome[]; readYourWritesMs: number }
 
-/** count, median and max of the stale read-backs */
+/** count, median (the lower middle of an even count) and max of the stale read-backs; 0 for none */
 function staleness(outcome: Outcome) {
-  const stale = outcome.staleMs.filter((ms) => ms > 0).sort((a, b) => a - b)
-  return {
-    count: stale.length,
-    medianMs: stale.length > 0 ? stale[Math.floor((stale.length - 1) / 2)]! : 0,
-    maxMs: stale.at(-1) ?? 0,
-  }
+  const stale = outcome.staleMs.filter((ms) => ms > 0)
+  return { count: stale.length, medianMs: percentile(stale, 50), maxMs: percentile(stale, 100) }
 }
 
 export function resultOf({ outcomes, readYourWritesMs }: Measured, attempts: number): LabResult {

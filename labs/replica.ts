@@ -30,7 +30,6 @@ import { type Measured, type Outcome, type Placement, resultOf, type Way } from 
 const FAR_DELAY_MS = 50
 /** the seller's Laptop (db/demo-data.ts) */
 const PRODUCT_ID = 1
-const SELLER = { email: 'seller@example.com', password: 'seller123!' }
 /** a replica that has not shown a write after this long is broken, not lagging */
 const CATCH_UP_LIMIT_MS = 10_000
 
@@ -105,7 +104,7 @@ async function measurePlacement(
   // the naive read/write split's own connection to the replica
   const replica = createClient({ url: replicaUrl })
   try {
-    const token = await app.login(SELLER.email, SELLER.password)
+    const token = await app.loginAs('SELLER')
     let price = 100_000 + placement.delayMs * 1_000
     const writePrice = async () => {
       price += 1

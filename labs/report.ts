@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { type Lab, type LabChart, type LabResult, type Language, renderTable } from './lab'
 
-export const REPORT_DIR = join(import.meta.dir, 'out')
+const REPORT_DIR = join(import.meta.dir, 'out')
 
 /** Chart.js's browser build, read once: the `import` entry is dist/chart.js, the UMD build sits next to it. */
 let chartLibrary: string | undefined

@@ -17,7 +17,7 @@ import { writeReport } from './report'
 import { stampedeLab } from './stampede'
 import { stockLab } from './stock'
 
-export const LABS: Lab[] = [
+const LABS: Lab[] = [
   stockLab,
   idempotencyLab,
   cacheLab,

@@ -101,6 +101,7 @@ async function openInstance(dir: string, env: Record<string, string>, isNaive: b
     }),
   )
   const naive = isNaive ? new NaiveGetOrLoad(deps.redis!) : undefined
+  // swapped in before the app's services are built from deps (createApp below): it needs the deps' own Redis
   if (naive) deps.cache = naive
   try {
     await connectDeps(deps)

@@ -11,10 +11,9 @@
  * way as its orders complete: units sold so far, and the stock the database shows.
  */
 import { appErrorIn } from '../src/errors'
-import type { Principal } from '../src/modules/auth/principal'
 import { createServices } from '../src/services'
 import type { Lab, LabChart, LabResult, Language, Text } from './lab'
-import { openLabApp, SHIPPING_ADDRESS } from './lab-app'
+import { demoPrincipal, openLabApp, SHIPPING_ADDRESS } from './lab-app'
 
 const MAX_RETRIES = 20
 
@@ -59,20 +58,8 @@ export const stockLab: Lab = {
     try {
       const { sqlite } = lab
       const services = createServices(lab.deps)
-      const idOf = (email: string) =>
-        (sqlite.query('select id from members where email = ?').get(email) as { id: number }).id
-      const seller: Principal = {
-        memberId: idOf('seller@example.com'),
-        role: 'SELLER',
-        jti: 'lab',
-        expiresAt: 0,
-      }
-      const buyer: Principal = {
-        memberId: idOf('buyer@example.com'),
-        role: 'BUYER',
-        jti: 'lab',
-        expiresAt: 0,
-      }
+      const seller = demoPrincipal('SELLER')
+      const buyer = demoPrincipal('BUYER')
       const product = async () =>
         (
           await services.products.createProduct(seller, {
@@ -82,8 +69,8 @@ export const stockLab: Lab = {
             status: 'ON_SALE',
           })
         ).id
-      const stockOf = (id: number) =>
-        (sqlite.query('select stock_quantity as s from products where id = ?').get(id) as { s: number }).s
+      const readStock = sqlite.query('select stock_quantity as s from products where id = ?')
+      const stockOf = (id: number) => (readStock.get(id) as { s: number }).s
 
       const outcomes: Outcome[] = []
       const measure = async (way: Way, id: number, order: () => Promise<Attempt>) => {
@@ -115,10 +102,9 @@ export const stockLab: Lab = {
 
       // (a) read, check, write back: the naive way
       const naive = await product()
-      const readStock = sqlite.query('select stock_quantity as s from products where id = ?')
       const writeStock = sqlite.query('update products set stock_quantity = ? where id = ?')
       await measure('naive', naive, async () => {
-        const { s } = readStock.get(naive) as { s: number }
+        const s = stockOf(naive)
         if (s < 1) return once('refused')
         await Bun.sleep(0) // one round trip: the others read meanwhile
         writeStock.run(s - 1, naive)

@@ -1,24 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { cacheLab } from '../../labs/cache'
-import type { LabTable } from '../../labs/lab'
 import { stampedeLab } from '../../labs/stampede'
-import { en } from './cells'
-
-/** The cell of the row whose way starts with `way`, in the column titled `column` (English). */
-function cellOf(table: LabTable, way: string, column: string): string | number {
-  const index = table.columns.findIndex((c) => c.en === column)
-  const row = table.rows.find((r) => String(en(r[0])).startsWith(way))
-  if (index < 0 || !row) throw new Error(`no cell ${way} / ${column} in ${JSON.stringify(table)}`)
-  return en(row[index])!
-}
-
-const numberIn = (cell: string | number) => Number(String(cell).replaceAll(',', ''))
+import { cellOf, numberOf } from './cells'
 
 describe('lab cache (fast mode)', () => {
   test('cache off runs one query per read; L1, L1 + Redis and Redis only run a handful in all; the Redis keys are printed', async () => {
     const { table, explanation } = await cacheLab.run({ isFast: true })
-    const perThousand = (way: string) => numberIn(cellOf(table, way, 'DB queries per 1,000 reads'))
-    const queries = (way: string) => numberIn(cellOf(table, way, 'DB queries'))
+    const perThousand = (way: string) => numberOf(table, way, 'DB queries per 1,000 reads')
+    const queries = (way: string) => numberOf(table, way, 'DB queries')
     expect(perThousand('cache off')).toBe(1_000)
     for (const way of ['L1 only', 'L1 + Redis', 'Redis only']) {
       expect(perThousand(way)).toBeLessThan(10)
@@ -36,8 +25,8 @@ describe('lab cache (fast mode)', () => {
 describe('lab stampede (fast mode)', () => {
   test('the naive get-or-load loads once per early reader; single flight once per instance; with the Redis lock at most once per instance, and fewer than naive', async () => {
     const { table, charts } = await stampedeLab.run({ isFast: true })
-    const loads = (way: string) => numberIn(cellOf(table, way, 'DB loads'))
-    const instances = numberIn(cellOf(table, 'ReadCache + Redis', 'instances'))
+    const loads = (way: string) => numberOf(table, way, 'DB loads')
+    const instances = numberOf(table, 'ReadCache + Redis', 'instances')
     expect(instances).toBe(2)
     for (const row of table.rows) expect(row[3]).toBe(200) // every read answered 200
     // single flight: exactly one fill per instance (each instance got readers; after its fill, L1 answers)

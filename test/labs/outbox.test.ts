@@ -1,17 +1,14 @@
 import { describe, expect, test } from 'bun:test'
 import { renderTable } from '../../labs/lab'
 import { outboxLab } from '../../labs/outbox'
-import { en } from './cells'
+import { numberOf } from './cells'
 
 describe('lab outbox (fast mode, a real Kafka broker stopped and started mid-stream)', () => {
   test('mark-then-send loses events marked PUBLISHED; our relay loses none and delivers every event at least once', async () => {
     const { table, explanation, charts } = await outboxLab.run({ isFast: true })
     const printed = renderTable(table, 'en')
-    const column = (name: string) => table.columns.findIndex((c) => c.en === name)
-    const cell = (way: string, name: string) =>
-      Number(table.rows.find((row) => String(en(row[0])).startsWith(way))![column(name)])
-    const naive = (name: string) => cell('mark then send', name)
-    const ours = (name: string) => cell('send, ack, then mark', name)
+    const naive = (name: string) => numberOf(table, 'mark then send', name)
+    const ours = (name: string) => numberOf(table, 'send, ack, then mark', name)
 
     // the naive relay marked events PUBLISHED that never reached the topic, and delivered some before the outage
     expect(naive('lost'), printed).toBeGreaterThan(0)

@@ -6,27 +6,18 @@
 import { describe, expect, test } from 'bun:test'
 import { breakerLab } from '../../labs/breaker'
 import { bulkheadLab } from '../../labs/bulkhead'
-import type { LabTable } from '../../labs/lab'
-import { en } from './cells'
-
-/** The cell of the row whose way starts with `way`, in the column named `column` (English). */
-const cell = (table: LabTable, way: string, column: string) => {
-  const index = table.columns.findIndex((c) => c.en === column)
-  const row = table.rows.find((r) => String(en(r[0])).startsWith(way))
-  if (index < 0 || !row) throw new Error(`no ${column} for ${way} in ${JSON.stringify(table)}`)
-  return row[index] as number
-}
+import { numberOf } from './cells'
 
 describe('lab breaker (fast mode)', () => {
   test('with the breaker fewer calls reach the failing gateway, some payments are refused at once while OPEN, and the state goes OPEN → HALF_OPEN → CLOSED after the heal', async () => {
     const { table, charts } = await breakerLab.run({ isFast: true })
     const ours = 'circuit breaker'
     const naive = 'no breaker'
-    expect(cell(table, ours, 'gateway calls')).toBeLessThan(cell(table, naive, 'gateway calls'))
-    expect(cell(table, ours, '503 breaker OPEN')).toBeGreaterThan(0)
-    expect(cell(table, ours, 'opened')).toBeGreaterThan(0)
-    expect(cell(table, naive, '503 breaker OPEN')).toBe(0)
-    expect(cell(table, naive, 'opened')).toBe(0) // it never opened: the naive run really ran without a breaker
+    expect(numberOf(table, ours, 'gateway calls')).toBeLessThan(numberOf(table, naive, 'gateway calls'))
+    expect(numberOf(table, ours, '503 breaker OPEN')).toBeGreaterThan(0)
+    expect(numberOf(table, ours, 'opened')).toBeGreaterThan(0)
+    expect(numberOf(table, naive, '503 breaker OPEN')).toBe(0)
+    expect(numberOf(table, naive, 'opened')).toBe(0) // it never opened: the naive run really ran without a breaker
     const state = charts![0]!.series[0]!.values
     expect(state).toContain(1) // OPEN
     expect(state).toContain(0.5) // HALF_OPEN: a probe
@@ -45,11 +36,11 @@ describe('lab bulkhead (fast mode)', () => {
     const ours = 'service slow, bulkhead'
     const naive = 'service slow, no bulkhead'
     const inFlight = 'most in flight at service'
-    expect(cell(table, ours, inFlight)).toBeLessThanOrEqual(8)
-    expect(cell(table, naive, inFlight)).toBeGreaterThan(16)
-    expect(cell(table, ours, 'bulkhead refused')).toBeGreaterThan(0)
-    expect(cell(table, ours, 'fallback')).toBeGreaterThan(0)
-    expect(cell(table, naive, 'bulkhead refused')).toBe(0)
+    expect(numberOf(table, ours, inFlight)).toBeLessThanOrEqual(8)
+    expect(numberOf(table, naive, inFlight)).toBeGreaterThan(16)
+    expect(numberOf(table, ours, 'bulkhead refused')).toBeGreaterThan(0)
+    expect(numberOf(table, ours, 'fallback')).toBeGreaterThan(0)
+    expect(numberOf(table, naive, 'bulkhead refused')).toBe(0)
     const [held, piled] = charts![0]!.series.map((s) => Math.max(...s.values.map(Number)))
     expect(held).toBeLessThanOrEqual(16) // 8 in flight + 8 waiting, as the app sees it
     expect(piled).toBeGreaterThan(16)

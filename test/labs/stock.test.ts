@@ -1,26 +1,18 @@
 import { describe, expect, test } from 'bun:test'
 import { languageOf, renderTable } from '../../labs/lab'
 import { stockLab } from '../../labs/stock'
-import { en } from './cells'
+import { cellOf } from './cells'
 
 describe('lab stock (fast mode)', () => {
   test('the naive read-then-write oversells; the conditional UPDATE sells exactly the stock; optimistic never oversells', async () => {
     const { table, explanation } = await stockLab.run({ isFast: true })
-    const column = (name: string) => table.columns.findIndex((c) => c.en === name)
-    const row = (way: string) => table.rows.find((r) => String(en(r[0])).startsWith(way))!
-    const [sold, refused, remaining, oversold] = ['sold', 'refused', 'remaining', 'oversold'].map(column) as [
-      number,
-      number,
-      number,
-      number,
-    ]
-    const naive = row('read-then-write')
-    expect(Number(naive[oversold])).toBeGreaterThan(0)
-    const ours = row('conditional UPDATE')
-    expect([ours[sold], ours[refused], ours[remaining], ours[oversold]]).toEqual([50, 150, 0, 0])
-    const optimistic = row('optimistic')
-    expect(optimistic[oversold]).toBe(0)
-    expect(Number(optimistic[sold]) + Number(optimistic[remaining])).toBe(50)
+    const naive = (column: string) => cellOf(table, 'read-then-write', column)
+    expect(Number(naive('oversold'))).toBeGreaterThan(0)
+    const ours = (column: string) => cellOf(table, 'conditional UPDATE', column)
+    expect(['sold', 'refused', 'remaining', 'oversold'].map(ours)).toEqual([50, 150, 0, 0])
+    const optimistic = (column: string) => cellOf(table, 'optimistic', column)
+    expect(optimistic('oversold')).toBe(0)
+    expect(Number(optimistic('sold')) + Number(optimistic('remaining'))).toBe(50)
     expect(explanation('en')).toContain('exactly 50')
     expect(explanation('ko')).toContain('정확히 50')
   }, 60_000)
