@@ -20,39 +20,20 @@ const declaredJson = {
 }
 
 describe('POST /api/v1/products (seller only) with an oversized declared Content-Length', () => {
-  test('without a token it is a 413 PAYLOAD_TOO_LARGE, not a 401', async () => {
+  const callers: [string, () => Record<string, string>][] = [
+    ['without a token it is a 413 PAYLOAD_TOO_LARGE, not a 401', () => ({})],
+    ['with a malformed token it is a 413, not a 401', () => ({ authorization: 'Bearer not-a-token' })],
+    [
+      'with a token of the wrong role it is a 413, not a 403',
+      () => ({ authorization: `Bearer ${tokens.buyer}` }),
+    ],
+    ["with the seller's token it is a 413", () => ({ authorization: `Bearer ${tokens.seller}` })],
+  ]
+
+  test.each(callers)('%s', async (_, credentials) => {
     const res = await t.request('POST', '/api/v1/products', {
       rawBody: TWO_MIB_PRODUCT,
-      headers: declaredJson,
-    })
-
-    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE')
-  })
-
-  test('with a malformed token it is a 413, not a 401', async () => {
-    const res = await t.request('POST', '/api/v1/products', {
-      rawBody: TWO_MIB_PRODUCT,
-      headers: { ...declaredJson, authorization: 'Bearer not-a-token' },
-    })
-
-    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE')
-  })
-
-  test('with a token of the wrong role it is a 413, not a 403', async () => {
-    const res = await t.request('POST', '/api/v1/products', {
-      token: tokens.buyer,
-      rawBody: TWO_MIB_PRODUCT,
-      headers: declaredJson,
-    })
-
-    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE')
-  })
-
-  test("with the seller's token it is a 413", async () => {
-    const res = await t.request('POST', '/api/v1/products', {
-      token: tokens.seller,
-      rawBody: TWO_MIB_PRODUCT,
-      headers: declaredJson,
+      headers: { ...declaredJson, ...credentials() },
     })
 
     expectProblem(res, 413, 'PAYLOAD_TOO_LARGE')
